@@ -1,0 +1,159 @@
+//! Connecting to RabbitMQ and declaring the topology.
+
+use std::time::Duration;
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+
+use baton_platform::config::AmqpConfig;
+
+/// Where the broker is and how the topology is named.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    pub url: String,
+    pub exchange: String,
+    pub queue_prefix: String,
+    pub prefetch: u16,
+    pub delivery_limit: u32,
+    pub heartbeat_secs: u16,
+    pub max_backoff: Duration,
+}
+
+impl BrokerConfig {
+    pub fn new(url: &str, amqp: &AmqpConfig) -> Self {
+        Self {
+            url: url.to_string(),
+            exchange: amqp.exchange.clone(),
+            queue_prefix: amqp.queue_prefix.clone(),
+            prefetch: amqp.prefetch,
+            delivery_limit: amqp.delivery_limit,
+            heartbeat_secs: amqp.heartbeat_secs,
+            max_backoff: Duration::from_millis(amqp.reconnect_max_backoff_ms),
+        }
+    }
+
+    /// The dead-letter exchange next to the events exchange.
+    pub fn dead_letter_exchange(&self) -> String {
+        format!("{}.dlx", self.exchange)
+    }
+
+    /// The queue a consuming service reads, for example `notifications.events`.
+    pub fn queue(&self, consumer: &str) -> String {
+        format!("{}{consumer}.events", self.queue_prefix)
+    }
+
+    /// The dead-letter queue of a consuming service.
+    pub fn dead_letter_queue(&self, consumer: &str) -> String {
+        format!("{}.dlq", self.queue(consumer))
+    }
+
+    /// The URL with a heartbeat, so a dead link is noticed within two heartbeats.
+    fn url_with_heartbeat(&self) -> String {
+        if self.url.contains("heartbeat=") || self.heartbeat_secs == 0 {
+            return self.url.clone();
+        }
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{separator}heartbeat={}", self.url, self.heartbeat_secs)
+    }
+
+    /// Opens a connection named after its role, for the broker's management view.
+    pub async fn connect(&self, name: &str) -> lapin::Result<Connection> {
+        let properties = ConnectionProperties::default().with_connection_name(LongString::from(name));
+        Connection::connect(&self.url_with_heartbeat(), properties).await
+    }
+}
+
+/// Declares the topology: the durable topic exchange events go to and its dead-letter exchange.
+pub struct Topology;
+
+impl Topology {
+    /// The exchanges every publisher and consumer needs. Idempotent.
+    pub async fn declare_exchanges(channel: &Channel, config: &BrokerConfig) -> lapin::Result<()> {
+        let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+        channel
+            .exchange_declare(config.exchange.as_str().into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .await?;
+        channel
+            .exchange_declare(
+                config.dead_letter_exchange().as_str().into(),
+                ExchangeKind::Direct,
+                durable,
+                FieldTable::default(),
+            )
+            .await
+    }
+
+    /// A consumer's durable quorum queue bound to `routing_keys`, with its dead-letter queue and
+    /// delivery limit. Idempotent.
+    pub async fn declare_consumer_queue(
+        channel: &Channel,
+        config: &BrokerConfig,
+        consumer: &str,
+        routing_keys: &[&str],
+    ) -> lapin::Result<String> {
+        Self::declare_exchanges(channel, config).await?;
+        let queue = config.queue(consumer);
+        let dead_letter_queue = config.dead_letter_queue(consumer);
+        let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+
+        let mut dlq_args = FieldTable::default();
+        dlq_args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        channel.queue_declare(dead_letter_queue.as_str().into(), durable, dlq_args).await?;
+        channel
+            .queue_bind(
+                dead_letter_queue.as_str().into(),
+                config.dead_letter_exchange().as_str().into(),
+                dead_letter_queue.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+
+        let mut args = FieldTable::default();
+        args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(config.dead_letter_exchange().into()));
+        args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(dead_letter_queue.as_str().into()));
+        args.insert(
+            "x-delivery-limit".into(),
+            AMQPValue::LongInt(i32::try_from(config.delivery_limit).unwrap_or(i32::MAX)),
+        );
+        channel.queue_declare(queue.as_str().into(), durable, args).await?;
+        for key in routing_keys {
+            channel
+                .queue_bind(
+                    queue.as_str().into(),
+                    config.exchange.as_str().into(),
+                    ShortString::from(*key),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        Ok(queue)
+    }
+}
+
+/// Exponential backoff with a ceiling, for reconnect loops.
+#[derive(Debug)]
+pub struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    pub fn new(max: Duration) -> Self {
+        Self { next: Duration::from_millis(100), max }
+    }
+
+    /// The pause before the next attempt; each call doubles it up to the ceiling.
+    pub fn next_pause(&mut self) -> Duration {
+        let pause = self.next;
+        self.next = (self.next * 2).min(self.max);
+        pause
+    }
+
+    pub fn reset(&mut self) {
+        self.next = Duration::from_millis(100);
+    }
+}

@@ -1,0 +1,324 @@
+//! The transactional outbox: events are written in the same transaction as the state change
+//! they describe, and a relay publishes them to RabbitMQ afterwards.
+//!
+//! Each publishing service has, in its own schema:
+//! ```sql
+//! CREATE TABLE <schema>.outbox (
+//!     seq         bigserial PRIMARY KEY,
+//!     id          uuid NOT NULL UNIQUE,
+//!     event_type  text NOT NULL,
+//!     subject     text NOT NULL,
+//!     payload     bytea NOT NULL,
+//!     traceparent text,
+//!     tracestate  text,
+//!     create_time timestamptz NOT NULL DEFAULT now(),
+//!     attempts    integer NOT NULL DEFAULT 0,
+//!     last_error  text
+//! );
+//! ```
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{Channel, Confirmation, Connection};
+use sqlx::postgres::PgListener;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use baton_platform::error::ErrorChain;
+use baton_proto::Event;
+
+use crate::broker::{Backoff, BrokerConfig, Topology};
+use crate::envelope::Envelope;
+
+/// Writes a service's events into its outbox. Names are constants of the service, never input.
+#[derive(Debug, Clone, Copy)]
+pub struct Outbox {
+    /// The schema-qualified table, for example `assets.outbox`.
+    pub table: &'static str,
+    /// The `NOTIFY` channel that wakes the relay, for example `assets_outbox`.
+    pub channel: &'static str,
+    /// The CloudEvents source, for example `baton.assets`.
+    pub source: &'static str,
+}
+
+impl Outbox {
+    /// Adds `event` about `subject` to the outbox inside the caller's transaction, and wakes the
+    /// relay when that transaction commits. Returns the event id.
+    pub async fn enqueue<E: Event>(
+        &self,
+        conn: &mut PgConnection,
+        subject: &str,
+        event: &E,
+    ) -> Result<Uuid, sqlx::Error> {
+        let id = Uuid::now_v7();
+        let trace = current_trace_context();
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {} (id, event_type, subject, payload, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)",
+            self.table
+        )))
+        .bind(id)
+        .bind(E::TYPE)
+        .bind(subject)
+        .bind(event.encode_to_vec())
+        .bind(trace.get("traceparent"))
+        .bind(trace.get("tracestate"))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("SELECT pg_notify($1, '')").bind(self.channel).execute(&mut *conn).await?;
+        Ok(id)
+    }
+}
+
+/// The W3C trace context of the current span, captured when the event is written so that the
+/// consumer continues the original request's trace.
+fn current_trace_context() -> HashMap<String, String> {
+    use opentelemetry::propagation::TextMapPropagator;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let context = tracing::Span::current().context();
+    let mut carrier = HashMap::new();
+    opentelemetry_sdk::propagation::TraceContextPropagator::new().inject_context(&context, &mut carrier);
+    carrier
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("broker: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("{count} event(s) not accepted by the broker, first: {first}")]
+    Rejected { count: usize, first: String },
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    seq: i64,
+    id: Uuid,
+    event_type: String,
+    subject: String,
+    payload: Vec<u8>,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+    create_time: OffsetDateTime,
+}
+
+/// Publishes a service's outbox to RabbitMQ: wakes on `NOTIFY` (and polls as a fallback), takes
+/// a batch in order, publishes it on a confirm-mode channel, and deletes only the events the
+/// broker confirmed and routed. One relay per schema publishes at a time (an advisory lock), so
+/// replicas keep the order of events.
+pub struct Relay {
+    pool: PgPool,
+    outbox: Outbox,
+    broker: BrokerConfig,
+    batch_size: i64,
+    poll_interval: Duration,
+    lock_key: i64,
+}
+
+struct Link {
+    connection: Connection,
+    channel: Channel,
+}
+
+impl Relay {
+    pub fn new(pool: PgPool, outbox: Outbox, broker: BrokerConfig, batch_size: u32, poll_interval: Duration) -> Self {
+        Self {
+            pool,
+            outbox,
+            broker,
+            batch_size: i64::from(batch_size),
+            poll_interval,
+            lock_key: advisory_key(outbox.table),
+        }
+    }
+
+    /// Runs until `shutdown` is cancelled, then closes its broker connection.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut link: Option<Link> = None;
+        let mut listener: Option<PgListener> = None;
+        let mut backoff = Backoff::new(self.broker.max_backoff);
+        tracing::info!(outbox = self.outbox.table, "outbox relay started");
+        while !shutdown.is_cancelled() {
+            let channel_ok = link.as_ref().is_some_and(|l| l.channel.status().connected());
+            if !channel_ok {
+                link = None;
+                match self.open_link().await {
+                    Ok(new_link) => link = Some(new_link),
+                    Err(error) => {
+                        tracing::warn!(outbox = self.outbox.table, error = %error, "cannot reach the broker");
+                        sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
+                        continue;
+                    }
+                }
+            }
+            let Some(active) = link.as_ref() else { continue };
+            match self.publish_batch(&active.channel).await {
+                Ok(published) => {
+                    backoff.reset();
+                    if published as i64 == self.batch_size {
+                        continue;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(outbox = self.outbox.table, error = %ErrorChain(&error), "outbox publish failed, will retry");
+                    if matches!(error, RelayError::Broker(_)) {
+                        link = None;
+                    }
+                    sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
+                    continue;
+                }
+            }
+            self.wait_for_work(&mut listener, &shutdown).await;
+        }
+        if let Some(link) = link {
+            let _ = link.channel.close(200, "shutdown".into()).await;
+            let _ = link.connection.close(200, "shutdown".into()).await;
+        }
+        tracing::info!(outbox = self.outbox.table, "outbox relay stopped");
+    }
+
+    async fn open_link(&self) -> lapin::Result<Link> {
+        let connection = self.broker.connect(&format!("{}-relay", self.outbox.source)).await?;
+        let channel = connection.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        Topology::declare_exchanges(&channel, &self.broker).await?;
+        tracing::info!(outbox = self.outbox.table, "outbox relay connected to the broker");
+        Ok(Link { connection, channel })
+    }
+
+    /// Sleeps until a `NOTIFY`, the poll interval, or shutdown.
+    async fn wait_for_work(&self, listener: &mut Option<PgListener>, shutdown: &CancellationToken) {
+        if listener.is_none() {
+            match PgListener::connect_with(&self.pool).await {
+                Ok(mut new_listener) => match new_listener.listen(self.outbox.channel).await {
+                    Ok(()) => *listener = Some(new_listener),
+                    Err(error) => tracing::debug!(error = %error, "cannot listen for outbox notifications"),
+                },
+                Err(error) => tracing::debug!(error = %error, "cannot listen for outbox notifications"),
+            }
+        }
+        match listener.as_mut() {
+            Some(active) => {
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = tokio::time::sleep(self.poll_interval) => {}
+                    received = active.recv() => {
+                        if received.is_err() {
+                            *listener = None;
+                        }
+                    }
+                }
+            }
+            None => sleep_or_shutdown(self.poll_interval, shutdown).await,
+        }
+    }
+
+    /// Publishes one batch; returns how many events were taken.
+    async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
+        let mut tx = self.pool.begin().await?;
+        let locked: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(self.lock_key).fetch_one(&mut *tx).await?;
+        if !locked {
+            return Ok(0);
+        }
+        let rows: Vec<OutboxRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT seq, id, event_type, subject, payload, traceparent, tracestate, create_time \
+             FROM {} ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+            self.outbox.table
+        )))
+        .bind(self.batch_size)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+
+        let mut confirms = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let envelope = Envelope {
+                id: row.id,
+                event_type: row.event_type.clone(),
+                source: self.outbox.source.to_string(),
+                subject: row.subject.clone(),
+                time: row.create_time,
+                traceparent: row.traceparent.clone(),
+                tracestate: row.tracestate.clone(),
+                payload: Vec::new(),
+            };
+            let confirm = channel
+                .basic_publish(
+                    self.broker.exchange.as_str().into(),
+                    row.event_type.as_str().into(),
+                    BasicPublishOptions { mandatory: true, immediate: false },
+                    &row.payload,
+                    envelope.properties(),
+                )
+                .await?;
+            confirms.push(confirm);
+        }
+
+        let mut published = Vec::with_capacity(rows.len());
+        let mut failed = Vec::new();
+        let mut first_failure = None;
+        for (row, confirm) in rows.iter().zip(confirms) {
+            let failure = match confirm.await {
+                Ok(Confirmation::Ack(None)) => None,
+                Ok(Confirmation::Ack(Some(returned))) => {
+                    Some(format!("{} unroutable: {}", row.event_type, returned.reply_text.as_str()))
+                }
+                Ok(Confirmation::Nack(_)) => Some(format!("{} nacked by the broker", row.event_type)),
+                Ok(Confirmation::NotRequested) => Some("publisher confirms are off".to_string()),
+                Err(error) => return Err(error.into()),
+            };
+            match failure {
+                None => published.push(row.seq),
+                Some(reason) => {
+                    failed.push(row.seq);
+                    first_failure.get_or_insert(reason);
+                }
+            }
+        }
+
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {} WHERE seq = ANY($1)", self.outbox.table)))
+            .bind(&published)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(first) = &first_failure {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1)",
+                self.outbox.table
+            )))
+            .bind(&failed)
+            .bind(first)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        tracing::debug!(outbox = self.outbox.table, published = published.len(), failed = failed.len(), "outbox batch");
+        match first_failure {
+            Some(first) => Err(RelayError::Rejected { count: failed.len(), first }),
+            None => Ok(rows.len()),
+        }
+    }
+}
+
+/// A stable advisory-lock key for a table name (FNV-1a).
+fn advisory_key(table: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in table.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+pub(crate) async fn sleep_or_shutdown(pause: Duration, shutdown: &CancellationToken) {
+    tokio::select! {
+        () = shutdown.cancelled() => {}
+        () = tokio::time::sleep(pause) => {}
+    }
+}

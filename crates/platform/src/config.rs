@@ -1,0 +1,263 @@
+//! Layered configuration: defaults, then an optional TOML file, then `BATON_...` environment
+//! variables (`__` separates nesting levels), then the standard `DATABASE_URL` and `AMQP_URL`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The top-level keys, the only `BATON_*` variables the configuration reads.
+const CONFIG_KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "amqp_url",
+    "log_format",
+    "shutdown_timeout_ms",
+    "database",
+    "amqp",
+    "outbox",
+    "endpoints",
+];
+
+/// The whole configuration of a Baton server process.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The address the gRPC listener binds to.
+    pub listen: SocketAddr,
+    /// The Postgres database all services keep their schemas in.
+    pub database_url: String,
+    /// The RabbitMQ broker events travel through.
+    pub amqp_url: String,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// How long a graceful shutdown may take to drain calls and consumers.
+    pub shutdown_timeout_ms: u64,
+    pub database: DatabaseConfig,
+    pub amqp: AmqpConfig,
+    pub outbox: OutboxConfig,
+    pub endpoints: Endpoints,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The connection pool each service keeps.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Connections per service.
+    pub max_connections: u32,
+    /// How long a call waits for a connection before it fails with UNAVAILABLE.
+    pub acquire_timeout_ms: u64,
+}
+
+/// The event backbone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AmqpConfig {
+    /// The topic exchange every event is published to.
+    pub exchange: String,
+    /// A prefix for queue names, so that isolated runs share a broker.
+    pub queue_prefix: String,
+    /// Unacknowledged deliveries a consumer holds at once.
+    pub prefetch: u16,
+    /// Deliveries of one message before the broker dead-letters it.
+    pub delivery_limit: u32,
+    /// The AMQP heartbeat, which detects a dead broker link.
+    pub heartbeat_secs: u16,
+    /// The longest pause between two reconnection attempts.
+    pub reconnect_max_backoff_ms: u64,
+}
+
+/// The transactional outbox relay.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Events published per round.
+    pub batch_size: u32,
+    /// How often the relay looks for events when no notification woke it.
+    pub poll_interval_ms: u64,
+}
+
+/// Where the other services answer. Unset means this process, which must then run that target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Endpoints {
+    pub people: Option<String>,
+    pub projects: Option<String>,
+    pub assets: Option<String>,
+    pub notifications: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            database_url: "postgres://postgres@127.0.0.1:5432/postgres".into(),
+            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            log_format: LogFormat::Text,
+            shutdown_timeout_ms: 10_000,
+            database: DatabaseConfig::default(),
+            amqp: AmqpConfig::default(),
+            outbox: OutboxConfig::default(),
+            endpoints: Endpoints::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout_ms: 2_000 }
+    }
+}
+
+impl Default for AmqpConfig {
+    fn default() -> Self {
+        Self {
+            exchange: "baton.events".into(),
+            queue_prefix: String::new(),
+            prefetch: 64,
+            delivery_limit: 10,
+            heartbeat_secs: 10,
+            reconnect_max_backoff_ms: 5_000,
+        }
+    }
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self { batch_size: 256, poll_interval_ms: 1_000 }
+    }
+}
+
+/// A configuration that could not be read or does not make sense.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration: {0}")]
+    Read(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads the configuration: defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid(format!("configuration file {} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("BATON_").split("__").filter(|key| {
+                // Only the server's own keys: other tools read BATON_* variables too.
+                let top = key.as_str().split('.').next().unwrap_or_default();
+                CONFIG_KEYS.iter().any(|known| top.eq_ignore_ascii_case(known))
+            }))
+            .merge(Env::raw().only(&["DATABASE_URL", "AMQP_URL"]).map(|key| key.as_str().to_ascii_lowercase().into()))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the values that serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |msg: &str| Err(ConfigError::Invalid(msg.into()));
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections must be at least 1");
+        }
+        if self.database.acquire_timeout_ms == 0 {
+            return invalid("database.acquire_timeout_ms must be at least 1");
+        }
+        if self.amqp.exchange.is_empty() {
+            return invalid("amqp.exchange must not be empty");
+        }
+        if self.amqp.prefetch == 0 {
+            return invalid("amqp.prefetch must be at least 1");
+        }
+        if self.amqp.delivery_limit == 0 {
+            return invalid("amqp.delivery_limit must be at least 1");
+        }
+        if self.outbox.batch_size == 0 {
+            return invalid("outbox.batch_size must be at least 1");
+        }
+        if self.outbox.poll_interval_ms == 0 {
+            return invalid("outbox.poll_interval_ms must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database.acquire_timeout_ms)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_millis(self.shutdown_timeout_ms)
+    }
+
+    /// The endpoint of this process, as other local services call it.
+    pub fn self_endpoint(&self) -> String {
+        let addr = self.listen;
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if addr.is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        format!("http://{host}:{}", addr.port())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().expect("defaults validate");
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "baton.toml",
+                "listen = \"127.0.0.1:6000\"\n[amqp]\nprefetch = 8\n[endpoints]\npeople = \"http://people:1\"\n",
+            )?;
+            jail.set_env("BATON_AMQP__PREFETCH", "16");
+            jail.set_env("DATABASE_URL", "postgres://elsewhere/db");
+            jail.set_env("BATON_ENDPOINT", "http://for-the-cli:1");
+            let config = Config::load(Some(Path::new("baton.toml"))).expect("loads");
+            assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 6000)));
+            assert_eq!(config.amqp.prefetch, 16);
+            assert_eq!(config.database_url, "postgres://elsewhere/db");
+            assert_eq!(config.endpoints.people.as_deref(), Some("http://people:1"));
+            assert_eq!(config.self_endpoint(), "http://127.0.0.1:6000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("BATON_AMQP__PREFETCH", "0");
+            let err = Config::load(None).expect_err("prefetch 0 is invalid");
+            assert!(err.to_string().contains("amqp.prefetch"), "{err}");
+            Ok(())
+        });
+    }
+}

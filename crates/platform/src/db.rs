@@ -1,0 +1,83 @@
+//! The Postgres pool of a service, its migrations, and the classification of database failures.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::config::Config;
+
+/// Opens a service's pool. Connections are made on demand, so a database that is down at start
+/// or restarts later costs calls (UNAVAILABLE after the acquire timeout), never the process.
+pub fn pool(config: &Config, service: &str) -> Result<PgPool, sqlx::Error> {
+    let options = PgConnectOptions::from_str(&config.database_url)?
+        .application_name(&format!("baton-{service}"))
+        .options([("statement_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s")]);
+    Ok(PgPoolOptions::new()
+        .max_connections(config.database.max_connections)
+        .min_connections(0)
+        .acquire_timeout(config.acquire_timeout())
+        .idle_timeout(Some(Duration::from_secs(300)))
+        .test_before_acquire(true)
+        .connect_lazy_with(options))
+}
+
+/// Runs a service's migrations, retrying while the database is unreachable, for at most `patience`.
+pub async fn migrate(
+    pool: &PgPool,
+    migrator: &Migrator,
+    service: &str,
+    patience: Duration,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut pause = Duration::from_millis(200);
+    loop {
+        match migrator.run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(sqlx::migrate::MigrateError::Execute(ref e))
+                if classify(e) == DbFailure::Unavailable && tokio::time::Instant::now() < deadline =>
+            {
+                tracing::warn!(service, error = %e, "database unavailable, retrying migrations");
+            }
+            Err(e) => return Err(e),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(3));
+    }
+}
+
+/// What a database failure means to a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    /// The database cannot be reached or is shutting down: retry later.
+    Unavailable,
+    /// A serialization failure or deadlock: retry now.
+    Conflict,
+    /// A bug or a broken invariant.
+    Other,
+}
+
+pub fn classify(error: &sqlx::Error) -> DbFailure {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => DbFailure::Unavailable,
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("40001" | "40P01") => DbFailure::Conflict,
+            // admin_shutdown, crash_shutdown, cannot_connect_now, connection exceptions
+            Some(code) if code.starts_with("57P") || code.starts_with("08") => DbFailure::Unavailable,
+            _ => DbFailure::Other,
+        },
+        _ => DbFailure::Other,
+    }
+}
+
+/// True when the error is a unique violation of the named constraint.
+pub fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if db.code().as_deref() == Some("23505") && db.constraint() == Some(constraint))
+}

@@ -1,0 +1,192 @@
+//! Input validation at the gRPC edge: rules that return a description of what is wrong, and a
+//! collector that turns every broken rule into one `BadRequest` field violation.
+
+use tonic::Status;
+use tonic_types::FieldViolation;
+use uuid::Uuid;
+
+/// Collects the field violations of one request.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation of `field`.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// Keeps the value of a rule that held, or records the violation and returns `None`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(description) => {
+                self.add(field, description);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// INVALID_ARGUMENT listing every violation, or `Ok` when there were none.
+    #[allow(clippy::result_large_err)]
+    pub fn finish(self) -> Result<(), Status> {
+        if self.0.is_empty() { Ok(()) } else { Err(crate::error::invalid_argument(self.0)) }
+    }
+
+    /// Like [`finish`](Self::finish), and hands back the value built from the checked fields.
+    /// `value` is only `None` when a violation was recorded.
+    #[allow(clippy::result_large_err)]
+    pub fn finish_with<T>(self, value: Option<T>) -> Result<T, Status> {
+        match (self.finish(), value) {
+            (Ok(()), Some(value)) => Ok(value),
+            (Err(status), _) => Err(status),
+            (Ok(()), None) => {
+                Err(crate::error::invalid_argument(vec![FieldViolation::new("request", "is incomplete")]))
+            }
+        }
+    }
+}
+
+/// Required text: trimmed, not empty, at most `max` characters.
+pub fn required_text(value: &str, max: usize) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("is required".into());
+    }
+    optional_text(value, max)
+}
+
+/// Optional text: trimmed, at most `max` characters, no control characters but newlines and tabs.
+pub fn optional_text(value: &str, max: usize) -> Result<String, String> {
+    let value = value.trim();
+    let length = value.chars().count();
+    if length > max {
+        return Err(format!("must be at most {max} characters (got {length})"));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_string())
+}
+
+/// An email address: one `@` with text on both sides, a dot in the domain, at most 254
+/// characters, no spaces. Stored lower-cased.
+pub fn email(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("is required".into());
+    }
+    if value.len() > 254 {
+        return Err("must be at most 254 characters".into());
+    }
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if valid { Ok(value.to_ascii_lowercase()) } else { Err("must be an email address such as ana@example.com".into()) }
+}
+
+/// A resource name made of `collection/{uuid}` segments, for example `["projects", "assets"]`
+/// for `projects/{uuid}/assets/{uuid}`. Returns the ids in order.
+pub fn resource_name(value: &str, collections: &[&str]) -> Result<Vec<Uuid>, String> {
+    let pattern = collections.iter().map(|c| format!("{c}/{{id}}")).collect::<Vec<_>>().join("/");
+    let expected = || {
+        if value.is_empty() {
+            "is required".to_string()
+        } else {
+            format!("must be a resource name of the form {pattern}")
+        }
+    };
+    let parts: Vec<&str> = value.split('/').collect();
+    if parts.len() != collections.len() * 2 {
+        return Err(expected());
+    }
+    let mut ids = Vec::with_capacity(collections.len());
+    for (pair, collection) in parts.chunks(2).zip(collections) {
+        if pair[0] != *collection {
+            return Err(expected());
+        }
+        ids.push(Uuid::parse_str(pair[1]).map_err(|_| expected())?);
+    }
+    Ok(ids)
+}
+
+/// A single-segment resource name such as `people/{uuid}`.
+pub fn resource_id(value: &str, collection: &str) -> Result<Uuid, String> {
+    resource_name(value, &[collection]).map(|ids| ids[0])
+}
+
+/// An optional `request_id`: empty, or a UUID.
+pub fn request_id(value: &str) -> Result<Option<Uuid>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Uuid::parse_str(value)
+        .map(Some)
+        .map_err(|_| "must be a UUID, for example 0190f3c2-3b5e-7d41-9a0e-2f9d1c6b8e11".into())
+}
+
+/// An enum value that must be set and known.
+pub fn known_enum<E: TryFrom<i32>>(value: i32, unspecified: i32) -> Result<E, String> {
+    if value == unspecified {
+        return Err("is required".into());
+    }
+    E::try_from(value).map_err(|_| format!("{value} is not a known value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert_eq!(required_text("  Ana  ", 10), Ok("Ana".into()));
+        assert_eq!(required_text("   ", 10), Err("is required".into()));
+        assert!(required_text("abcdefghijk", 10).unwrap_err().contains("at most 10"));
+        assert!(optional_text("a\u{7}b", 10).is_err());
+        assert_eq!(optional_text("", 10), Ok(String::new()));
+    }
+
+    #[test]
+    fn email_rules() {
+        assert_eq!(email("Ana@Example.com"), Ok("ana@example.com".into()));
+        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@c.com"] {
+            assert!(email(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn resource_names() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        assert_eq!(resource_id(&format!("people/{a}"), "people"), Ok(a));
+        assert_eq!(resource_name(&format!("projects/{a}/assets/{b}"), &["projects", "assets"]), Ok(vec![a, b]));
+        assert_eq!(resource_id("", "people"), Err("is required".into()));
+        for bad in [format!("persons/{a}"), "people/42".into(), format!("people/{a}/x")] {
+            let err = resource_id(&bad, "people").unwrap_err();
+            assert!(err.contains("people/{id}"), "{err}");
+        }
+    }
+
+    #[test]
+    fn request_ids() {
+        assert_eq!(request_id(""), Ok(None));
+        let id = Uuid::new_v4();
+        assert_eq!(request_id(&id.to_string()), Ok(Some(id)));
+        assert!(request_id("nope").is_err());
+    }
+}

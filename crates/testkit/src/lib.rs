@@ -1,0 +1,269 @@
+//! Test helpers for Baton: every test gets its own database and its own exchange and queue names
+//! on the real Postgres and RabbitMQ, so tests run in parallel and leave nothing behind.
+//!
+//! ```ignore
+//! let env = TestEnv::new().await;
+//! let server = env.spawn(&["all"]).await;
+//! let person = server.people().create_person(...).await?;
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+use baton_messaging::BrokerConfig;
+use baton_platform::Config;
+use baton_platform::actor::ACTOR_METADATA_KEY;
+use baton_platform::config::{AmqpConfig, DatabaseConfig};
+use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
+use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
+use baton_proto::people::v1::people_service_client::PeopleServiceClient;
+use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
+use baton_server::Server;
+
+/// The Postgres server tests use (`DATABASE_URL`), whose database `postgres` may create others.
+pub fn admin_database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The RabbitMQ broker tests use (`AMQP_URL`).
+pub fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
+}
+
+/// One test's share of the machine: a fresh database and unique AMQP names. Dropping it drops
+/// the database and deletes the exchanges and queues.
+pub struct TestEnv {
+    pub id: String,
+    pub database: String,
+    pub config: Config,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        init_logging();
+        let id = Uuid::new_v4().simple().to_string()[..12].to_string();
+        let database = format!("baton_test_{id}");
+        let admin = admin_database_url();
+        let mut conn = PgConnection::connect(&admin).await.expect("connect to Postgres (DATABASE_URL)");
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}"))).await.expect("create test database");
+        conn.close().await.ok();
+
+        let defaults = Config::default();
+        let config = Config {
+            database_url: replace_database(&admin, &database),
+            amqp_url: amqp_url(),
+            amqp: AmqpConfig {
+                exchange: format!("baton.test.{id}"),
+                queue_prefix: format!("test.{id}."),
+                reconnect_max_backoff_ms: 500,
+                delivery_limit: 3,
+                ..defaults.amqp.clone()
+            },
+            database: DatabaseConfig { max_connections: 5, ..defaults.database.clone() },
+            shutdown_timeout_ms: 5_000,
+            ..defaults
+        };
+        Self { id, database, config }
+    }
+
+    /// Starts a server running `targets` (`["all"]` or names) on 127.0.0.1:0 with this
+    /// environment's configuration.
+    pub async fn spawn(&self, targets: &[&str]) -> TestServer {
+        self.spawn_with(targets, self.config.clone()).await
+    }
+
+    /// Like [`spawn`](Self::spawn) with an adjusted configuration (for example endpoints).
+    pub async fn spawn_with(&self, targets: &[&str], config: Config) -> TestServer {
+        let targets = baton_server::parse_targets(&targets.join(",")).expect("valid targets");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let shutdown = CancellationToken::new();
+        let server = Server::start(config, &targets, listener, shutdown.clone()).await.expect("server starts");
+        let addr = server.local_addr();
+        let channel = Channel::from_shared(format!("http://{addr}")).expect("url").connect_lazy();
+        TestServer { server: Some(server), shutdown, addr, channel }
+    }
+
+    /// A connection to this test's database, for assertions on stored state.
+    pub async fn db(&self) -> PgConnection {
+        PgConnection::connect(&self.config.database_url).await.expect("connect to the test database")
+    }
+
+    /// The broker names of this environment.
+    pub fn broker(&self) -> BrokerConfig {
+        BrokerConfig::new(&self.config.amqp_url, &self.config.amqp)
+    }
+
+    async fn cleanup(database: String, broker: BrokerConfig) {
+        if let Ok(mut conn) = PgConnection::connect(&admin_database_url()).await {
+            let drop = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            if let Err(error) = conn.execute(sqlx::AssertSqlSafe(drop)).await {
+                eprintln!("cannot drop test database {database}: {error}");
+            }
+        }
+        if let Ok(connection) = broker.connect("baton-testkit-cleanup").await {
+            if let Ok(channel) = connection.create_channel().await {
+                for consumer in ["notifications", "test"] {
+                    for queue in [broker.queue(consumer), broker.dead_letter_queue(consumer)] {
+                        let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
+                    }
+                }
+                for exchange in [broker.exchange.clone(), broker.dead_letter_exchange()] {
+                    let _ = channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
+                }
+            }
+            let _ = connection.close(200, "done".into()).await;
+        }
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let database = self.database.clone();
+        let broker = self.broker();
+        // Drop runs inside the test's runtime: clean up on a thread with a runtime of its own.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(Self::cleanup(database, broker));
+        });
+        let _ = cleanup.join();
+    }
+}
+
+fn replace_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(slash) if base[..slash].contains("://") && slash > base.find("://").unwrap() + 2 => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// A server started by a test, with typed clients.
+pub struct TestServer {
+    server: Option<Server>,
+    shutdown: CancellationToken,
+    pub addr: SocketAddr,
+    channel: Channel,
+}
+
+impl TestServer {
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    pub fn people(&self) -> PeopleServiceClient<Channel> {
+        PeopleServiceClient::new(self.channel())
+    }
+
+    pub fn projects(&self) -> ProjectsServiceClient<Channel> {
+        ProjectsServiceClient::new(self.channel())
+    }
+
+    pub fn assets(&self) -> AssetsServiceClient<Channel> {
+        AssetsServiceClient::new(self.channel())
+    }
+
+    pub fn notifications(&self) -> NotificationsServiceClient<Channel> {
+        NotificationsServiceClient::new(self.channel())
+    }
+
+    /// Shuts the server down gracefully and waits until it stopped.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.wait().await.expect("server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A request made on behalf of `actor` (`people/{id}`).
+pub fn as_actor<T>(actor: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(ACTOR_METADATA_KEY, actor.parse().expect("ascii actor"));
+    request
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout` naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// The field names of a status's `BadRequest` violations.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|br| br.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The `ErrorInfo.reason` of a status.
+pub fn reason(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    status.get_error_details().error_info().map(|info| info.reason.clone()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_database_of_a_url() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(replace_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(replace_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+    }
+}

@@ -1,0 +1,153 @@
+//! The fan-out rules: how each consumed event changes the projections and which notifications
+//! it creates. Runs inside the consumer's transaction, next to the inbox row.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use baton_messaging::{Envelope, Handler, HandlerError};
+use baton_platform::validate::{resource_id, resource_name};
+use baton_proto::Event;
+use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
+use baton_proto::people::v1::PersonCreated;
+use baton_proto::projects::v1::{ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved};
+
+use crate::CREATED_CHANNEL;
+use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole};
+use crate::repo::{self, Draft};
+
+/// Applies every event the notifications service consumes.
+#[derive(Debug, Clone, Copy)]
+pub struct EventHandler;
+
+impl Handler for EventHandler {
+    async fn handle(&self, conn: &mut PgConnection, event: &Envelope) -> Result<(), HandlerError> {
+        match event.event_type.as_str() {
+            PersonCreated::TYPE => person_created(conn, decode(event)?).await,
+            ProjectCreated::TYPE => project_created(conn, decode(event)?).await,
+            ProjectMemberAdded::TYPE => member_added(conn, event, decode(event)?).await,
+            ProjectMemberRemoved::TYPE => member_removed(conn, decode(event)?).await,
+            // Bound so that AssetCreated is routable; no rule notifies on it yet.
+            AssetCreated::TYPE => decode::<AssetCreated>(event).map(drop),
+            AssetStatusChanged::TYPE => asset_status_changed(conn, event, decode(event)?).await,
+            other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
+        }
+    }
+}
+
+fn decode<E: Event>(event: &Envelope) -> Result<E, HandlerError> {
+    event.decode::<E>().map_err(|e| HandlerError::Poison(format!("cannot decode {}: {e}", E::TYPE)))
+}
+
+/// A required id inside an event; its absence means the event can never be applied.
+fn id_of(value: &str, collection: &str, what: &str) -> Result<Uuid, HandlerError> {
+    resource_id(value, collection).map_err(|e| HandlerError::Poison(format!("{what} {e}")))
+}
+
+/// The actor's id, if the event names one.
+fn actor_of(actor: &str) -> Option<Uuid> {
+    resource_id(actor, "people").ok()
+}
+
+async fn person_created(conn: &mut PgConnection, event: PersonCreated) -> Result<(), HandlerError> {
+    let person = event.person.ok_or_else(|| HandlerError::Poison("PersonCreated without person".into()))?;
+    let id = id_of(&person.name, "people", "person.name")?;
+    repo::upsert_person(conn, id, &person.display_name, &person.email).await?;
+    Ok(())
+}
+
+async fn project_created(conn: &mut PgConnection, event: ProjectCreated) -> Result<(), HandlerError> {
+    let project = event.project.ok_or_else(|| HandlerError::Poison("ProjectCreated without project".into()))?;
+    let id = id_of(&project.name, "projects", "project.name")?;
+    repo::upsert_project(conn, id, &project.display_name, 1).await?;
+    Ok(())
+}
+
+/// Rule (b): the added person hears that they joined the team.
+async fn member_added(
+    conn: &mut PgConnection,
+    envelope: &Envelope,
+    event: ProjectMemberAdded,
+) -> Result<(), HandlerError> {
+    let project = event.project.ok_or_else(|| HandlerError::Poison("ProjectMemberAdded without project".into()))?;
+    let member = event.member.ok_or_else(|| HandlerError::Poison("ProjectMemberAdded without member".into()))?;
+    let project_id = id_of(&project.name, "projects", "project.name")?;
+    let person_id = id_of(&member.person, "people", "member.person")?;
+    let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
+    repo::upsert_project(conn, project_id, &project.display_name, event.project_revision).await?;
+    let applied =
+        repo::apply_membership(conn, project_id, person_id, role.as_str_name(), true, event.project_revision).await?;
+    if !applied {
+        // A newer change of this membership was applied already.
+        return Ok(());
+    }
+    let actor_name = match actor_of(&event.actor) {
+        Some(actor) if actor != person_id => repo::person_name(conn, actor).await?,
+        _ => None,
+    };
+    let draft = Draft {
+        event_id: envelope.id,
+        kind: NotificationKind::ProjectMemberAdded,
+        message: domain::member_added_message(&project.display_name, role, actor_name.as_deref()),
+        subject: &member.name,
+        project: &project.name,
+        actor: &event.actor,
+    };
+    if repo::notify_person(conn, person_id, &draft).await? > 0 {
+        repo::announce(conn, CREATED_CHANNEL, envelope.id).await?;
+    }
+    Ok(())
+}
+
+async fn member_removed(conn: &mut PgConnection, event: ProjectMemberRemoved) -> Result<(), HandlerError> {
+    let project = event.project.ok_or_else(|| HandlerError::Poison("ProjectMemberRemoved without project".into()))?;
+    let member = event.member.ok_or_else(|| HandlerError::Poison("ProjectMemberRemoved without member".into()))?;
+    let project_id = id_of(&project.name, "projects", "project.name")?;
+    let person_id = id_of(&member.person, "people", "member.person")?;
+    let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
+    repo::upsert_project(conn, project_id, &project.display_name, event.project_revision).await?;
+    repo::apply_membership(conn, project_id, person_id, role.as_str_name(), false, event.project_revision).await?;
+    Ok(())
+}
+
+/// Rule (a): every member of the asset's project but the person who acted hears of the change,
+/// in one batched insert.
+async fn asset_status_changed(
+    conn: &mut PgConnection,
+    envelope: &Envelope,
+    event: AssetStatusChanged,
+) -> Result<(), HandlerError> {
+    let asset = event.asset.ok_or_else(|| HandlerError::Poison("AssetStatusChanged without asset".into()))?;
+    let ids = resource_name(&asset.name, &["projects", "assets"])
+        .map_err(|e| HandlerError::Poison(format!("asset.name {e}")))?;
+    let project_id = ids[0];
+    let actor = actor_of(&event.actor);
+    let actor_name = match actor {
+        Some(actor) => repo::person_name(conn, actor).await?,
+        None => None,
+    };
+    let project_name = repo::project_name(conn, project_id).await?;
+    let from = AssetStatus::try_from(event.previous_status).unwrap_or(AssetStatus::Unspecified);
+    let to = AssetStatus::try_from(event.status).unwrap_or(AssetStatus::Unspecified);
+    let project = format!("projects/{project_id}");
+    let draft = Draft {
+        event_id: envelope.id,
+        kind: NotificationKind::AssetStatusChanged,
+        message: domain::asset_status_message(
+            &asset.display_name,
+            from,
+            to,
+            actor_name.as_deref(),
+            project_name.as_deref(),
+            &event.comment,
+        ),
+        subject: &asset.name,
+        project: &project,
+        actor: &event.actor,
+    };
+    let created = repo::fan_out_to_team(conn, project_id, actor, &draft).await?;
+    tracing::debug!(event_id = %envelope.id, asset = %asset.name, created, "asset status change fanned out");
+    if created > 0 {
+        repo::announce(conn, CREATED_CHANNEL, envelope.id).await?;
+    }
+    Ok(())
+}

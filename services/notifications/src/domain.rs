@@ -1,0 +1,130 @@
+//! Notifications and the rules that word them, independent of the wire and the database.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use baton_proto::assets::v1::AssetStatus;
+pub use baton_proto::notifications::v1::NotificationKind;
+pub use baton_proto::projects::v1::ProjectMemberRole;
+
+/// A stored notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub seq: i64,
+    pub id: Uuid,
+    pub recipient: Uuid,
+    /// The proto name of the kind.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub subject: String,
+    pub project: String,
+    pub actor: String,
+    pub event_id: Uuid,
+    pub create_time: OffsetDateTime,
+    pub read_time: Option<OffsetDateTime>,
+}
+
+impl Notification {
+    pub fn name(&self) -> String {
+        format!("notifications/{}", self.id)
+    }
+
+    pub fn kind(&self) -> NotificationKind {
+        NotificationKind::from_str_name(&self.kind).unwrap_or(NotificationKind::Unspecified)
+    }
+}
+
+/// The words of a notification, before it is addressed to anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub title: String,
+    pub body: String,
+}
+
+/// The title and body for an asset's status change. `actor` and `project` are display names
+/// when known.
+pub fn asset_status_message(
+    asset: &str,
+    from: AssetStatus,
+    to: AssetStatus,
+    actor: Option<&str>,
+    project: Option<&str>,
+    comment: &str,
+) -> Message {
+    let title = match (from, to) {
+        (AssetStatus::ChangesRequested, AssetStatus::InProgress) => format!("Work resumed on {asset}"),
+        (_, AssetStatus::InProgress) => format!("Work started on {asset}"),
+        (_, AssetStatus::InReview) => format!("{asset} is ready for review"),
+        (_, AssetStatus::ChangesRequested) => format!("Changes requested on {asset}"),
+        (_, AssetStatus::Approved) => format!("{asset} was approved"),
+        (_, AssetStatus::Delivered) => format!("{asset} was delivered"),
+        _ => format!("{asset} changed status"),
+    };
+    let who = actor.unwrap_or("Someone");
+    let verb = match to {
+        AssetStatus::InProgress => "started work",
+        AssetStatus::InReview => "submitted it for review",
+        AssetStatus::ChangesRequested => "asked for changes",
+        AssetStatus::Approved => "approved it",
+        AssetStatus::Delivered => "delivered it",
+        _ => "changed it",
+    };
+    let mut body = match project {
+        Some(project) => format!("{who} {verb} ({project})."),
+        None => format!("{who} {verb}."),
+    };
+    if !comment.is_empty() {
+        body.push_str(" “");
+        body.push_str(comment);
+        body.push('”');
+    }
+    Message { title, body }
+}
+
+/// The title and body for a person who joined a project's team.
+pub fn member_added_message(project: &str, role: ProjectMemberRole, actor: Option<&str>) -> Message {
+    let role = match role {
+        ProjectMemberRole::Producer => "producer",
+        ProjectMemberRole::Lead => "lead",
+        ProjectMemberRole::Contributor => "contributor",
+        ProjectMemberRole::Reviewer => "reviewer",
+        ProjectMemberRole::Client => "client",
+        ProjectMemberRole::Observer => "observer",
+        ProjectMemberRole::Unspecified => "member",
+    };
+    let body = match actor {
+        Some(actor) => format!("{actor} added you to the team as {role}."),
+        None => format!("You were added to the team as {role}."),
+    };
+    Message { title: format!("You joined {project}"), body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_messages_read_well() {
+        let m = asset_status_message(
+            "Hero animation",
+            AssetStatus::InReview,
+            AssetStatus::ChangesRequested,
+            Some("Chloé"),
+            Some("Website relaunch"),
+            "Slower intro, please",
+        );
+        assert_eq!(m.title, "Changes requested on Hero animation");
+        assert_eq!(m.body, "Chloé asked for changes (Website relaunch). “Slower intro, please”");
+        let m = asset_status_message("Logo", AssetStatus::ChangesRequested, AssetStatus::InProgress, None, None, "");
+        assert_eq!(m.title, "Work resumed on Logo");
+        assert_eq!(m.body, "Someone started work.");
+    }
+
+    #[test]
+    fn member_messages_read_well() {
+        let m = member_added_message("Website relaunch", ProjectMemberRole::Client, Some("Paula"));
+        assert_eq!(m.title, "You joined Website relaunch");
+        assert_eq!(m.body, "Paula added you to the team as client.");
+    }
+}

@@ -1,0 +1,144 @@
+//! Live delivery: open WatchNotifications streams register in the [`Hub`]; the [`Dispatcher`]
+//! listens for committed notifications (`NOTIFY notifications_created, '<event id>'`), reads
+//! those addressed to someone watching, and hands them to their streams.
+//!
+//! Postgres delivers the notification only once the inserting transaction commits, and to every
+//! replica of the service, so a watcher connected to any replica sees what any replica created.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tonic::Status;
+use uuid::Uuid;
+
+use baton_proto::notifications::v1 as pb;
+
+use crate::CREATED_CHANNEL;
+use crate::domain::Notification;
+use crate::repo;
+
+/// What a watch stream yields.
+pub type StreamItem = Result<pb::WatchNotificationsResponse, Status>;
+
+/// How many notifications may wait for one slow watcher before it is cut off.
+const STREAM_BUFFER: usize = 1024;
+
+/// The open watch streams of this process, by recipient.
+#[derive(Debug, Clone, Default)]
+pub struct Hub {
+    watchers: Arc<Mutex<HashMap<Uuid, Vec<mpsc::Sender<StreamItem>>>>>,
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Vec<mpsc::Sender<StreamItem>>>> {
+        // A panic while holding the lock cannot leave the map inconsistent; keep serving.
+        self.watchers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Registers a new stream for `recipient`; it receives every notification committed from now on.
+    pub fn subscribe(&self, recipient: Uuid) -> mpsc::Receiver<StreamItem> {
+        let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
+        self.lock().entry(recipient).or_default().push(sender);
+        receiver
+    }
+
+    /// The recipients with at least one open stream, forgetting streams whose caller hung up.
+    pub fn recipients(&self) -> Vec<Uuid> {
+        let mut watchers = self.lock();
+        watchers.retain(|_, senders| {
+            senders.retain(|s| !s.is_closed());
+            !senders.is_empty()
+        });
+        watchers.keys().copied().collect()
+    }
+
+    /// The number of open streams.
+    pub fn open_streams(&self) -> usize {
+        self.lock().values().map(|senders| senders.iter().filter(|s| !s.is_closed()).count()).sum()
+    }
+
+    /// Hands notifications to their recipients' streams. A stream that cannot keep up is ended
+    /// with RESOURCE_EXHAUSTED; its caller reconnects and catches up with ListNotifications.
+    pub fn deliver(&self, notifications: &[Notification]) {
+        let mut watchers = self.lock();
+        for notification in notifications {
+            let Some(senders) = watchers.get_mut(&notification.recipient) else { continue };
+            let message = pb::WatchNotificationsResponse { notification: Some(notification.into()) };
+            senders.retain(|sender| match sender.try_send(Ok(message.clone())) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(recipient = %notification.recipient, "watch stream too slow, closing it");
+                    false
+                }
+            });
+        }
+    }
+
+    /// Ends every stream, so that a graceful shutdown is not held up by watchers.
+    pub fn close_all(&self) {
+        self.lock().clear();
+    }
+}
+
+/// Feeds the hub from Postgres notifications. See the module documentation.
+pub struct Dispatcher {
+    pool: PgPool,
+    hub: Hub,
+}
+
+impl Dispatcher {
+    pub fn new(pool: PgPool, hub: Hub) -> Self {
+        Self { pool, hub }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut pause = Duration::from_millis(100);
+        while !shutdown.is_cancelled() {
+            match self.listen(&shutdown).await {
+                Ok(()) => break,
+                Err(error) => {
+                    tracing::warn!(error = %error, "notification dispatcher lost the database, reconnecting");
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        self.hub.close_all();
+        tracing::info!("notification dispatcher stopped");
+    }
+
+    async fn listen(&self, shutdown: &CancellationToken) -> Result<(), sqlx::Error> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CREATED_CHANNEL).await?;
+        loop {
+            let received = tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                received = listener.recv() => received?,
+            };
+            let Ok(event_id) = Uuid::parse_str(received.payload()) else {
+                tracing::warn!(payload = received.payload(), "unexpected payload on notifications channel");
+                continue;
+            };
+            let recipients = self.hub.recipients();
+            if recipients.is_empty() {
+                continue;
+            }
+            let mut conn = self.pool.acquire().await?;
+            let notifications = repo::of_event_for(&mut conn, event_id, &recipients).await?;
+            self.hub.deliver(&notifications);
+        }
+    }
+}

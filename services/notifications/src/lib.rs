@@ -1,0 +1,70 @@
+//! The notifications service: turns events into notifications for the right people, keeps
+//! each person's inbox, and streams new notifications to watchers as soon as they commit.
+
+pub mod app;
+pub mod consumers;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod hub;
+mod repo;
+
+use baton_messaging::{BrokerConfig, Consumer};
+use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
+use baton_proto::Event;
+use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
+use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
+use baton_proto::people::v1::PersonCreated;
+use baton_proto::projects::v1::{ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved};
+
+/// The gRPC service name, for health and reflection.
+pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
+
+/// The consuming service's name: its queue is `notifications.events`.
+pub const CONSUMER: &str = "notifications";
+
+/// The events this service consumes.
+pub const ROUTING_KEYS: [&str; 6] = [
+    PersonCreated::TYPE,
+    ProjectCreated::TYPE,
+    ProjectMemberAdded::TYPE,
+    ProjectMemberRemoved::TYPE,
+    AssetCreated::TYPE,
+    AssetStatusChanged::TYPE,
+];
+
+/// The `NOTIFY` channel on which committed notifications are announced, with the event id.
+pub(crate) const CREATED_CHANNEL: &str = "notifications_created";
+pub(crate) const INBOX_TABLE: &str = "notifications.inbox";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// Builds the notifications service: migrates its schema and wires its gRPC service, its event
+/// consumer, and the dispatcher that feeds watch streams.
+pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
+    let pool = ctx.open_database("notifications", &MIGRATOR).await?;
+    let hub = hub::Hub::new();
+    let app = app::Notifications::new(pool.clone(), hub.clone());
+    let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app));
+    let consumer = Consumer::new(
+        pool.clone(),
+        BrokerConfig::new(&ctx.config.amqp_url, &ctx.config.amqp),
+        CONSUMER,
+        ROUTING_KEYS.to_vec(),
+        INBOX_TABLE,
+        consumers::EventHandler,
+    );
+    let dispatcher = hub::Dispatcher::new(pool.clone(), hub);
+    Ok(ServiceModule {
+        target: "notifications",
+        grpc_service: GRPC_SERVICE,
+        routes: Box::new(move |routes| {
+            routes.add_service(server);
+        }),
+        tasks: vec![
+            BackgroundTask::new("notifications-consumer", consumer.run(ctx.shutdown.clone())),
+            BackgroundTask::new("notifications-dispatcher", dispatcher.run(ctx.shutdown.clone())),
+        ],
+        close: Box::pin(async move { pool.close().await }),
+    })
+}

@@ -1,0 +1,252 @@
+//! SQL of the `notifications` schema.
+
+use sqlx::{AssertSqlSafe, PgConnection};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::{Message, Notification, NotificationKind};
+
+const COLUMNS: &str =
+    "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, read_time";
+
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    seq: i64,
+    id: Uuid,
+    recipient: Uuid,
+    kind: String,
+    title: String,
+    body: String,
+    subject: String,
+    project: String,
+    actor: String,
+    event_id: Uuid,
+    create_time: OffsetDateTime,
+    read_time: Option<OffsetDateTime>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(row: NotificationRow) -> Self {
+        Notification {
+            seq: row.seq,
+            id: row.id,
+            recipient: row.recipient,
+            kind: row.kind,
+            title: row.title,
+            body: row.body,
+            subject: row.subject,
+            project: row.project,
+            actor: row.actor,
+            event_id: row.event_id,
+            create_time: row.create_time,
+            read_time: row.read_time,
+        }
+    }
+}
+
+/// What a notification is about, shared by every recipient of one event.
+#[derive(Debug, Clone)]
+pub struct Draft<'a> {
+    pub event_id: Uuid,
+    pub kind: NotificationKind,
+    pub message: Message,
+    pub subject: &'a str,
+    pub project: &'a str,
+    pub actor: &'a str,
+}
+
+pub async fn upsert_person(
+    conn: &mut PgConnection,
+    id: Uuid,
+    display_name: &str,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications.person (id, display_name, email) VALUES ($1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, email = excluded.email",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(email)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the newest known title of a project.
+pub async fn upsert_project(
+    conn: &mut PgConnection,
+    id: Uuid,
+    display_name: &str,
+    revision: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications.project (id, display_name, revision) VALUES ($1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, revision = excluded.revision \
+         WHERE notifications.project.revision < excluded.revision",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(revision)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Applies a membership change unless a newer one was applied already; returns whether it was.
+pub async fn apply_membership(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    person_id: Uuid,
+    role: &str,
+    active: bool,
+    revision: i64,
+) -> Result<bool, sqlx::Error> {
+    let applied = sqlx::query(
+        "INSERT INTO notifications.project_member (project_id, person_id, role, active, revision) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (project_id, person_id) DO UPDATE \
+         SET role = excluded.role, active = excluded.active, revision = excluded.revision \
+         WHERE notifications.project_member.revision < excluded.revision",
+    )
+    .bind(project_id)
+    .bind(person_id)
+    .bind(role)
+    .bind(active)
+    .bind(revision)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(applied == 1)
+}
+
+pub async fn person_name(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT display_name FROM notifications.person WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn project_name(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT display_name FROM notifications.project WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// One notification per active member of the project except `exclude`, in one statement.
+pub async fn fan_out_to_team(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    exclude: Option<Uuid>,
+    draft: &Draft<'_>,
+) -> Result<u64, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO notifications.notification \
+             (id, recipient, kind, title, body, subject, project, actor, event_id) \
+         SELECT gen_random_uuid(), m.person_id, $3, $4, $5, $6, $7, $8, $9 \
+         FROM notifications.project_member m \
+         WHERE m.project_id = $1 AND m.active AND m.person_id IS DISTINCT FROM $2 \
+         ORDER BY m.person_id \
+         ON CONFLICT (event_id, recipient) DO NOTHING",
+    )
+    .bind(project_id)
+    .bind(exclude)
+    .bind(draft.kind.as_str_name())
+    .bind(&draft.message.title)
+    .bind(&draft.message.body)
+    .bind(draft.subject)
+    .bind(draft.project)
+    .bind(draft.actor)
+    .bind(draft.event_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted)
+}
+
+/// One notification for one person.
+pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Draft<'_>) -> Result<u64, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO notifications.notification \
+             (id, recipient, kind, title, body, subject, project, actor, event_id) \
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (event_id, recipient) DO NOTHING",
+    )
+    .bind(recipient)
+    .bind(draft.kind.as_str_name())
+    .bind(&draft.message.title)
+    .bind(&draft.message.body)
+    .bind(draft.subject)
+    .bind(draft.project)
+    .bind(draft.actor)
+    .bind(draft.event_id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted)
+}
+
+/// Announces, on commit, that notifications of `event_id` exist.
+pub async fn announce(conn: &mut PgConnection, channel: &str, event_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(event_id.to_string()).execute(conn).await?;
+    Ok(())
+}
+
+/// A recipient's notifications, newest first, before `before_seq`; one more than `limit`.
+pub async fn list(
+    conn: &mut PgConnection,
+    recipient: Uuid,
+    unread_only: bool,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Notification>, sqlx::Error> {
+    let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications.notification \
+         WHERE recipient = $1 AND ($2::bigint IS NULL OR seq < $2) AND (NOT $3 OR read_time IS NULL) \
+         ORDER BY seq DESC LIMIT $4"
+    )))
+    .bind(recipient)
+    .bind(before_seq)
+    .bind(unread_only)
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Notification::from).collect())
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notification>, sqlx::Error> {
+    let row: Option<NotificationRow> =
+        sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM notifications.notification WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(Notification::from))
+}
+
+/// Marks a notification read; marking it again keeps the first read time.
+pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notification>, sqlx::Error> {
+    let row: Option<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "UPDATE notifications.notification SET read_time = coalesce(read_time, now()) WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Notification::from))
+}
+
+/// The notifications of one event addressed to any of `recipients`.
+pub async fn of_event_for(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+    recipients: &[Uuid],
+) -> Result<Vec<Notification>, sqlx::Error> {
+    let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications.notification WHERE event_id = $1 AND recipient = ANY($2) ORDER BY seq"
+    )))
+    .bind(event_id)
+    .bind(recipients)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Notification::from).collect())
+}

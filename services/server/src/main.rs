@@ -1,0 +1,126 @@
+//! `baton-server`: runs Baton's services.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+use baton_platform::Config;
+use baton_server::{Server, TARGETS, parse_targets};
+
+/// Baton: the production-coordination backbone of a digital agency.
+#[derive(Debug, Parser)]
+#[command(name = "baton-server", version, about)]
+struct Args {
+    /// The services to run: `all`, or a comma-separated list of people, projects, assets,
+    /// notifications.
+    #[arg(long, env = "BATON_TARGET", default_value = "all")]
+    target: String,
+    /// Print the targets and exit.
+    #[arg(long)]
+    list_targets: bool,
+    /// The address to listen on (overrides `listen` from the configuration).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// A TOML configuration file; environment variables override it.
+    #[arg(long, env = "BATON_CONFIG")]
+    config: Option<PathBuf>,
+    /// Check a running server's health (grpc.health.v1) at this URL and exit 0 when it serves.
+    #[arg(long, value_name = "URL")]
+    probe: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.list_targets {
+        for target in TARGETS {
+            println!("{target}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("baton-server: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(url) = args.probe {
+        return runtime.block_on(probe(url));
+    }
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> ExitCode {
+    let mut config = match Config::load(args.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("baton-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let targets = match parse_targets(&args.target) {
+        Ok(targets) => targets,
+        Err(error) => {
+            eprintln!("baton-server: --target: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let _telemetry = baton_platform::telemetry::init(config.log_format);
+    let listener = match tokio::net::TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(listen = %config.listen, %error, "cannot listen");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shutdown = CancellationToken::new();
+    let server = match Server::start(config, &targets, listener, shutdown.clone()).await {
+        Ok(server) => server,
+        Err(error) => {
+            tracing::error!(%error, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    baton_platform::shutdown::signal().await;
+    server.shutdown();
+    match server.wait().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn probe(url: String) -> ExitCode {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_client::HealthClient;
+    let check = async {
+        let channel = tonic::transport::Endpoint::from_shared(url.clone())?.connect().await?;
+        let response = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?;
+        Ok::<_, Box<dyn std::error::Error>>(response.into_inner().status)
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), check).await {
+        Ok(Ok(status)) if status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 => {
+            println!("serving");
+            ExitCode::SUCCESS
+        }
+        Ok(Ok(status)) => {
+            println!("not serving (status {status})");
+            ExitCode::FAILURE
+        }
+        Ok(Err(error)) => {
+            println!("unhealthy: {error}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            println!("unhealthy: no answer from {url} within 3 s");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! API tests: each service through its real gRPC interface, on a server started on port 0 with
+//! a fresh database and its own broker names.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod assets;
+mod notifications;
+mod people;
+mod projects;
+mod server;

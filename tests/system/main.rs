@@ -1,0 +1,4 @@
+//! System tests: the whole slice across all four services.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod slice;
