@@ -173,6 +173,13 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Clients of a server this test did not start in-process, such as a `baton-server` child
+    /// process listening on `addr`.
+    pub fn remote(addr: SocketAddr) -> Self {
+        let channel = Channel::from_shared(format!("http://{addr}")).expect("url").connect_lazy();
+        Self { server: None, shutdown: CancellationToken::new(), addr, channel }
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
