@@ -22,20 +22,20 @@ use baton_tests::{add_member, asset, person, project};
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Where each service answers: the same server four times, or four servers.
-struct Cluster<'a> {
-    people: &'a TestServer,
-    projects: &'a TestServer,
-    assets: &'a TestServer,
-    notifications: &'a TestServer,
+pub struct Cluster<'a> {
+    pub people: &'a TestServer,
+    pub projects: &'a TestServer,
+    pub assets: &'a TestServer,
+    pub notifications: &'a TestServer,
 }
 
-struct Team {
-    producer: String,
-    designer: String,
-    animator: String,
-    client: String,
-    outsider: String,
-    project: String,
+pub struct Team {
+    pub producer: String,
+    pub designer: String,
+    pub animator: String,
+    pub client: String,
+    pub outsider: String,
+    pub project: String,
 }
 
 /// Notifications of `kind` per recipient.
@@ -62,7 +62,7 @@ async fn count_kind(server: &TestServer, person: &str, kind: NotificationKind) -
     }
 }
 
-async fn wait_for_counts(server: &TestServer, kind: NotificationKind, expected: &HashMap<String, usize>) {
+pub async fn wait_for_counts(server: &TestServer, kind: NotificationKind, expected: &HashMap<String, usize>) {
     eventually("the expected notification counts", PATIENCE, || async {
         for (person, want) in expected {
             if count_kind(server, person, kind).await != *want {
@@ -76,7 +76,7 @@ async fn wait_for_counts(server: &TestServer, kind: NotificationKind, expected: 
 
 /// People and a project whose team (all but the outsider) has been told they joined, so the
 /// notifications service's projection of the team is complete.
-async fn assemble_team(c: &Cluster<'_>) -> Team {
+pub async fn assemble_team(c: &Cluster<'_>) -> Team {
     let producer = person(c.people, "Paula Producer", PersonRole::Producer).await;
     let designer = person(c.people, "Dan Designer", PersonRole::Designer).await;
     let animator = person(c.people, "Ari Animator", PersonRole::Animator).await;
@@ -102,7 +102,7 @@ async fn assemble_team(c: &Cluster<'_>) -> Team {
 
 /// Moves a new asset through review, changes, approval and delivery; returns the number of
 /// changes each person made.
-async fn play_workflow(c: &Cluster<'_>, team: &Team, title: &str) -> HashMap<String, usize> {
+pub async fn play_workflow(c: &Cluster<'_>, team: &Team, title: &str) -> HashMap<String, usize> {
     let hero = asset(c.assets, &team.producer, &team.project, title, &[&team.animator]).await;
     let name = hero.name.clone();
     let mut assets = c.assets.assets();
@@ -139,7 +139,7 @@ async fn play_workflow(c: &Cluster<'_>, team: &Team, title: &str) -> HashMap<Str
 }
 
 /// Every member hears of every change they did not make; the outsider hears of nothing.
-fn expected_counts(team: &Team, acted: &HashMap<String, usize>, changes: usize) -> HashMap<String, usize> {
+pub fn expected_counts(team: &Team, acted: &HashMap<String, usize>, changes: usize) -> HashMap<String, usize> {
     let mut expected: HashMap<String, usize> = [&team.producer, &team.designer, &team.animator, &team.client]
         .into_iter()
         .map(|p| (p.clone(), changes - acted.get(p).copied().unwrap_or(0)))

@@ -1,13 +1,15 @@
 //! Test helpers for Baton: every test gets its own database and its own exchange and queue names
 //! on the real Postgres and RabbitMQ, so tests run in parallel and leave nothing behind.
 //!
-//! ```ignore
+//! ```text
 //! let env = TestEnv::new().await;
 //! let server = env.spawn(&["all"]).await;
 //! let person = server.people().create_person(...).await?;
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod proxy;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -139,14 +141,41 @@ impl TestEnv {
 impl Drop for TestEnv {
     fn drop(&mut self) {
         let database = self.database.clone();
-        let broker = self.broker();
+        // The real broker, not the configured URL: a test may have routed that through a proxy
+        // whose tasks run on the (now blocked) test runtime.
+        let mut broker = self.broker();
+        broker.url = amqp_url();
         // Drop runs inside the test's runtime: clean up on a thread with a runtime of its own.
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(Self::cleanup(database, broker));
+            let cleanup = tokio::time::timeout(Duration::from_secs(15), Self::cleanup(database, broker));
+            if runtime.block_on(cleanup).is_err() {
+                eprintln!("test cleanup timed out");
+            }
         });
         let _ = cleanup.join();
     }
+}
+
+/// The `host:port` part of a URL such as `amqp://user:pass@host:port/vhost`.
+fn authority(url: &str) -> (usize, usize) {
+    let start = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &url[start..];
+    let end = rest.find(['/', '?']).map(|i| start + i).unwrap_or(url.len());
+    let host_start = url[start..end].rfind('@').map(|i| start + i + 1).unwrap_or(start);
+    (host_start, end)
+}
+
+/// The address a URL points at.
+pub async fn url_addr(url: &str) -> SocketAddr {
+    let (start, end) = authority(url);
+    tokio::net::lookup_host(&url[start..end]).await.expect("resolve").next().expect("an address")
+}
+
+/// The URL with its `host:port` replaced by `addr`.
+pub fn url_via(url: &str, addr: SocketAddr) -> String {
+    let (start, end) = authority(url);
+    format!("{}{addr}{}", &url[..start], &url[end..])
 }
 
 fn replace_database(url: &str, database: &str) -> String {
@@ -263,6 +292,16 @@ pub fn reason(status: &tonic::Status) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reroutes_a_url() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        assert_eq!(url_via("amqp://guest:guest@127.0.0.1:5672/%2f", addr), "amqp://guest:guest@127.0.0.1:9/%2f");
+        assert_eq!(
+            url_via("postgres://postgres@localhost:5432/db?x=1", addr),
+            "postgres://postgres@127.0.0.1:9/db?x=1"
+        );
+    }
 
     #[test]
     fn replaces_the_database_of_a_url() {
