@@ -14,6 +14,7 @@
 //! );
 //! ```
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +28,10 @@ use tokio_util::sync::CancellationToken;
 
 use baton_platform::db::{DbFailure, classify};
 use baton_platform::error::ErrorChain;
+use baton_platform::metrics::metrics;
+use baton_platform::telemetry;
+use opentelemetry::KeyValue;
+use tracing::Instrument;
 
 use crate::broker::{Backoff, BrokerConfig, Topology};
 use crate::envelope::Envelope;
@@ -148,25 +153,69 @@ impl<H: Handler> Consumer<H> {
         let envelope = match Envelope::from_delivery(&delivery) {
             Ok(envelope) => envelope,
             Err(reason) => {
+                metrics().events_consumed.add(
+                    1,
+                    &[
+                        KeyValue::new("consumer", self.name),
+                        KeyValue::new("type", delivery.routing_key.as_str().to_string()),
+                        KeyValue::new("outcome", "dead_lettered"),
+                    ],
+                );
                 tracing::warn!(consumer = self.name, reason, "malformed message, dead-lettering it");
                 delivery.acker.reject(BasicRejectOptions { requeue: false }).await?;
                 return Ok(());
             }
         };
+        let consumed = |outcome: &'static str| {
+            metrics().events_consumed.add(
+                1,
+                &[
+                    KeyValue::new("consumer", self.name),
+                    KeyValue::new("type", envelope.event_type.clone()),
+                    KeyValue::new("outcome", outcome),
+                ],
+            );
+        };
+        if delivery.redelivered {
+            metrics().consumer_redeliveries.add(1, &[KeyValue::new("consumer", self.name)]);
+        }
+        // Continue the trace the publisher carried in the message headers.
+        let span = tracing::info_span!(
+            "process",
+            otel.name = %format!("process {}", envelope.event_type),
+            otel.kind = "consumer",
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "process",
+            messaging.consumer.group.name = self.name,
+            messaging.destination.name = %delivery.routing_key.as_str(),
+            messaging.message.id = %envelope.id,
+            trace_id = tracing::field::Empty,
+        );
+        let mut carried = HashMap::new();
+        if let Some(traceparent) = &envelope.traceparent {
+            carried.insert("traceparent".to_string(), traceparent.clone());
+        }
+        if let Some(tracestate) = &envelope.tracestate {
+            carried.insert("tracestate".to_string(), tracestate.clone());
+        }
+        telemetry::adopt(&span, telemetry::extract(&telemetry::MapCarrier(&carried)));
         let mut backoff = Backoff::new(Duration::from_secs(5));
         loop {
-            match self.apply(&envelope).await {
+            match self.apply(&envelope).instrument(span.clone()).await {
                 Ok(Outcome::Applied) => {
+                    consumed("applied");
                     tracing::debug!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, "event applied");
                     delivery.acker.ack(BasicAckOptions::default()).await?;
                     return Ok(());
                 }
                 Ok(Outcome::Duplicate) => {
+                    consumed("duplicate");
                     tracing::debug!(consumer = self.name, event_id = %envelope.id, "duplicate event skipped");
                     delivery.acker.ack(BasicAckOptions::default()).await?;
                     return Ok(());
                 }
                 Err(HandlerError::Poison(reason)) => {
+                    consumed("dead_lettered");
                     tracing::warn!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, reason, "poison event, dead-lettering it");
                     delivery.acker.reject(BasicRejectOptions { requeue: false }).await?;
                     return Ok(());
@@ -178,6 +227,7 @@ impl<H: Handler> Consumer<H> {
                     sleep_or_shutdown(backoff.next_pause(), shutdown).await;
                 }
                 Err(error) => {
+                    consumed("requeued");
                     tracing::warn!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, error = %ErrorChain(&error), "event failed, requeueing it");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     delivery.acker.nack(BasicNackOptions { requeue: true, multiple: false }).await?;

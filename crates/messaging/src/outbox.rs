@@ -18,6 +18,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
@@ -29,7 +30,11 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use baton_platform::error::ErrorChain;
+use baton_platform::metrics::{OutboxGauge, metrics, observe_outbox};
+use baton_platform::telemetry;
 use baton_proto::Event;
+use opentelemetry::KeyValue;
+use tracing::Instrument;
 
 use crate::broker::{Backoff, BrokerConfig, Topology};
 use crate::envelope::Envelope;
@@ -55,7 +60,7 @@ impl Outbox {
         event: &E,
     ) -> Result<Uuid, sqlx::Error> {
         let id = Uuid::now_v7();
-        let trace = current_trace_context();
+        let trace = baton_platform::telemetry::current_context_headers();
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {} (id, event_type, subject, payload, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)",
             self.table
@@ -71,17 +76,6 @@ impl Outbox {
         sqlx::query("SELECT pg_notify($1, '')").bind(self.channel).execute(&mut *conn).await?;
         Ok(id)
     }
-}
-
-/// The W3C trace context of the current span, captured when the event is written so that the
-/// consumer continues the original request's trace.
-fn current_trace_context() -> HashMap<String, String> {
-    use opentelemetry::propagation::TextMapPropagator;
-    use tracing_opentelemetry::OpenTelemetrySpanExt;
-    let context = tracing::Span::current().context();
-    let mut carrier = HashMap::new();
-    opentelemetry_sdk::propagation::TraceContextPropagator::new().inject_context(&context, &mut carrier);
-    carrier
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +111,7 @@ pub struct Relay {
     batch_size: i64,
     poll_interval: Duration,
     lock_key: i64,
+    gauge: Arc<OutboxGauge>,
 }
 
 struct Link {
@@ -133,6 +128,7 @@ impl Relay {
             batch_size: i64::from(batch_size),
             poll_interval,
             lock_key: advisory_key(outbox.table),
+            gauge: observe_outbox(outbox.table),
         }
     }
 
@@ -141,8 +137,13 @@ impl Relay {
         let mut link: Option<Link> = None;
         let mut listener: Option<PgListener> = None;
         let mut backoff = Backoff::new(self.broker.max_backoff);
+        let mut measured = tokio::time::Instant::now() - Duration::from_secs(60);
         tracing::info!(outbox = self.outbox.table, "outbox relay started");
         while !shutdown.is_cancelled() {
+            if measured.elapsed() >= Duration::from_secs(1) {
+                measured = tokio::time::Instant::now();
+                self.measure_backlog().await;
+            }
             let channel_ok = link.as_ref().is_some_and(|l| l.channel.status().connected());
             if !channel_ok {
                 link = None;
@@ -179,6 +180,20 @@ impl Relay {
             let _ = link.connection.close(200, "shutdown".into()).await;
         }
         tracing::info!(outbox = self.outbox.table, "outbox relay stopped");
+    }
+
+    /// Updates the backlog gauge: unpublished events and the age of the oldest.
+    async fn measure_backlog(&self) {
+        let measured: Result<(i64, i64), sqlx::Error> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT count(*), coalesce((extract(epoch FROM now() - min(create_time)) * 1000)::bigint, 0) FROM {}",
+            self.outbox.table
+        )))
+        .fetch_one(&self.pool)
+        .await;
+        match measured {
+            Ok((backlog, oldest_age_ms)) => self.gauge.set(backlog, oldest_age_ms),
+            Err(error) => tracing::debug!(error = %error, "cannot measure the outbox backlog"),
+        }
     }
 
     async fn open_link(&self) -> lapin::Result<Link> {
@@ -239,14 +254,37 @@ impl Relay {
 
         let mut confirms = Vec::with_capacity(rows.len());
         for row in &rows {
+            // The publish continues the trace of the request that wrote the event, and the
+            // message carries the publish span's context on to the consumer.
+            let span = tracing::info_span!(
+                "publish",
+                otel.name = %format!("publish {}", row.event_type),
+                otel.kind = "producer",
+                messaging.system = "rabbitmq",
+                messaging.operation.type = "send",
+                messaging.destination.name = %self.broker.exchange,
+                messaging.rabbitmq.destination.routing_key = %row.event_type,
+                messaging.message.id = %row.id,
+                trace_id = tracing::field::Empty,
+            );
+            let mut stored = HashMap::new();
+            if let Some(traceparent) = &row.traceparent {
+                stored.insert("traceparent".to_string(), traceparent.clone());
+            }
+            if let Some(tracestate) = &row.tracestate {
+                stored.insert("tracestate".to_string(), tracestate.clone());
+            }
+            telemetry::adopt(&span, telemetry::extract(&telemetry::MapCarrier(&stored)));
+            let mut carried = HashMap::new();
+            telemetry::inject(&span, &mut carried);
             let envelope = Envelope {
                 id: row.id,
                 event_type: row.event_type.clone(),
                 source: self.outbox.source.to_string(),
                 subject: row.subject.clone(),
                 time: row.create_time,
-                traceparent: row.traceparent.clone(),
-                tracestate: row.tracestate.clone(),
+                traceparent: carried.remove("traceparent"),
+                tracestate: carried.remove("tracestate"),
                 payload: Vec::new(),
             };
             let confirm = channel
@@ -257,6 +295,7 @@ impl Relay {
                     &row.payload,
                     envelope.properties(),
                 )
+                .instrument(span)
                 .await?;
             confirms.push(confirm);
         }
@@ -275,7 +314,13 @@ impl Relay {
                 Err(error) => return Err(error.into()),
             };
             match failure {
-                None => published.push(row.seq),
+                None => {
+                    published.push(row.seq);
+                    metrics().events_published.add(
+                        1,
+                        &[KeyValue::new("source", self.outbox.source), KeyValue::new("type", row.event_type.clone())],
+                    );
+                }
                 Some(reason) => {
                     failed.push(row.seq);
                     first_failure.get_or_insert(reason);

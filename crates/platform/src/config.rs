@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// The top-level keys, the only `BATON_*` variables the configuration reads.
 const CONFIG_KEYS: &[&str] = &[
     "listen",
+    "metrics_listen",
     "database_url",
     "amqp_url",
     "log_format",
@@ -28,6 +29,9 @@ const CONFIG_KEYS: &[&str] = &[
 pub struct Config {
     /// The address the gRPC listener binds to.
     pub listen: SocketAddr,
+    /// The address of the HTTP listener that serves `/metrics` (Prometheus text format); unset
+    /// turns it off.
+    pub metrics_listen: Option<SocketAddr>,
     /// The Postgres database all services keep their schemas in.
     pub database_url: String,
     /// The RabbitMQ broker events travel through.
@@ -103,6 +107,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9464))),
             database_url: "postgres://postgres@127.0.0.1:5432/postgres".into(),
             amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
             log_format: LogFormat::Text,

@@ -49,13 +49,14 @@ impl ServiceContext {
     /// Opens the service's pool and migrates its schema, waiting up to 30 s for the database.
     pub async fn open_database(
         &self,
-        service: &str,
+        service: &'static str,
         migrator: &sqlx::migrate::Migrator,
     ) -> Result<sqlx::PgPool, BuildError> {
         let pool = crate::db::pool(&self.config, service)?;
         crate::db::migrate(&pool, migrator, service, std::time::Duration::from_secs(30))
             .await
             .map_err(|e| format!("cannot migrate the {service} schema: {e}"))?;
+        crate::metrics::observe_pool(service, pool.clone(), self.config.database.max_connections);
         Ok(pool)
     }
 
@@ -81,12 +82,12 @@ impl ServiceContext {
         }
     }
 
-    /// A lazily connecting gRPC channel to another service.
-    pub fn channel(&self, target: &str) -> Result<tonic::transport::Channel, BuildError> {
+    /// A lazily connecting gRPC channel to another service, carrying the trace context.
+    pub fn channel(&self, target: &str) -> Result<crate::grpc::TracedChannel, BuildError> {
         let endpoint = tonic::transport::Endpoint::from_shared(self.endpoint(target)?)?
             .connect_timeout(std::time::Duration::from_secs(2))
             .timeout(std::time::Duration::from_secs(10))
             .tcp_nodelay(true);
-        Ok(endpoint.connect_lazy())
+        Ok(tonic::service::interceptor::InterceptedService::new(endpoint.connect_lazy(), crate::grpc::TraceInjector))
     }
 }

@@ -83,6 +83,7 @@ impl TestEnv {
             },
             database: DatabaseConfig { max_connections: 5, ..defaults.database.clone() },
             shutdown_timeout_ms: 5_000,
+            metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             ..defaults
         };
         Self { id, database, config }
@@ -207,6 +208,11 @@ impl TestServer {
     pub fn remote(addr: SocketAddr) -> Self {
         let channel = Channel::from_shared(format!("http://{addr}")).expect("url").connect_lazy();
         Self { server: None, shutdown: CancellationToken::new(), addr, channel }
+    }
+
+    /// Where this server's `/metrics` answers.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.server.as_ref().and_then(Server::metrics_addr)
     }
 
     pub fn endpoint(&self) -> String {

@@ -1,7 +1,7 @@
 //! The assets service's use cases.
 
+use baton_platform::grpc::TracedChannel as Channel;
 use sqlx::PgPool;
-use tonic::transport::Channel;
 use uuid::Uuid;
 
 use baton_platform::Actor;

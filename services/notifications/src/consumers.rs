@@ -84,6 +84,7 @@ async fn member_added(
         Some(actor) if actor != person_id => repo::person_name(conn, actor).await?,
         _ => None,
     };
+    let trace = baton_platform::telemetry::current_context_headers();
     let draft = Draft {
         event_id: envelope.id,
         kind: NotificationKind::ProjectMemberAdded,
@@ -91,8 +92,11 @@ async fn member_added(
         subject: &member.name,
         project: &project.name,
         actor: &event.actor,
+        traceparent: trace.get("traceparent").map(String::as_str),
     };
-    if repo::notify_person(conn, person_id, &draft).await? > 0 {
+    let created = repo::notify_person(conn, person_id, &draft).await?;
+    if created > 0 {
+        count_created(created);
         repo::announce(conn, CREATED_CHANNEL, envelope.id).await?;
     }
     Ok(())
@@ -129,6 +133,7 @@ async fn asset_status_changed(
     let from = AssetStatus::try_from(event.previous_status).unwrap_or(AssetStatus::Unspecified);
     let to = AssetStatus::try_from(event.status).unwrap_or(AssetStatus::Unspecified);
     let project = format!("projects/{project_id}");
+    let trace = baton_platform::telemetry::current_context_headers();
     let draft = Draft {
         event_id: envelope.id,
         kind: NotificationKind::AssetStatusChanged,
@@ -143,11 +148,18 @@ async fn asset_status_changed(
         subject: &asset.name,
         project: &project,
         actor: &event.actor,
+        traceparent: trace.get("traceparent").map(String::as_str),
     };
     let created = repo::fan_out_to_team(conn, project_id, actor, &draft).await?;
     tracing::debug!(event_id = %envelope.id, asset = %asset.name, created, "asset status change fanned out");
     if created > 0 {
+        count_created(created);
         repo::announce(conn, CREATED_CHANNEL, envelope.id).await?;
     }
     Ok(())
+}
+
+fn count_created(created: u64) {
+    let channel = opentelemetry::KeyValue::new("channel", "inbox");
+    baton_platform::metrics::metrics().notifications_created.add(created, &[channel]);
 }

@@ -138,7 +138,26 @@ impl Dispatcher {
             }
             let mut conn = self.pool.acquire().await?;
             let notifications = repo::of_event_for(&mut conn, event_id, &recipients).await?;
-            self.hub.deliver(&notifications);
+            if notifications.is_empty() {
+                continue;
+            }
+            // Delivery continues the trace of the request that caused the event.
+            let span = tracing::info_span!(
+                "deliver",
+                otel.name = "deliver notifications",
+                otel.kind = "internal",
+                baton.event_id = %event_id,
+                baton.notifications = notifications.len(),
+                trace_id = tracing::field::Empty,
+            );
+            if let Some(traceparent) = repo::trace_of_event(&mut conn, event_id).await? {
+                let carrier = std::collections::HashMap::from([("traceparent".to_string(), traceparent)]);
+                baton_platform::telemetry::adopt(
+                    &span,
+                    baton_platform::telemetry::extract(&baton_platform::telemetry::MapCarrier(&carrier)),
+                );
+            }
+            span.in_scope(|| self.hub.deliver(&notifications));
         }
     }
 }

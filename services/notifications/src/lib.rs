@@ -44,6 +44,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let pool = ctx.open_database("notifications", &MIGRATOR).await?;
     let hub = hub::Hub::new();
+    let watched = hub.clone();
+    baton_platform::metrics::observe_streams(std::sync::Arc::new(move || watched.open_streams()));
     let app = app::Notifications::new(pool.clone(), hub.clone());
     let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app));
     let consumer = Consumer::new(

@@ -53,6 +53,8 @@ pub struct Draft<'a> {
     pub subject: &'a str,
     pub project: &'a str,
     pub actor: &'a str,
+    /// The W3C trace context of the consumer that created it.
+    pub traceparent: Option<&'a str>,
 }
 
 pub async fn upsert_person(
@@ -143,8 +145,8 @@ pub async fn fan_out_to_team(
 ) -> Result<u64, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO notifications.notification \
-             (id, recipient, kind, title, body, subject, project, actor, event_id) \
-         SELECT gen_random_uuid(), m.person_id, $3, $4, $5, $6, $7, $8, $9 \
+             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
+         SELECT gen_random_uuid(), m.person_id, $3, $4, $5, $6, $7, $8, $9, $10 \
          FROM notifications.project_member m \
          WHERE m.project_id = $1 AND m.active AND m.person_id IS DISTINCT FROM $2 \
          ORDER BY m.person_id \
@@ -159,6 +161,7 @@ pub async fn fan_out_to_team(
     .bind(draft.project)
     .bind(draft.actor)
     .bind(draft.event_id)
+    .bind(draft.traceparent)
     .execute(conn)
     .await?
     .rows_affected();
@@ -169,8 +172,8 @@ pub async fn fan_out_to_team(
 pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Draft<'_>) -> Result<u64, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO notifications.notification \
-             (id, recipient, kind, title, body, subject, project, actor, event_id) \
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8) \
+             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (event_id, recipient) DO NOTHING",
     )
     .bind(recipient)
@@ -181,6 +184,7 @@ pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Dra
     .bind(draft.project)
     .bind(draft.actor)
     .bind(draft.event_id)
+    .bind(draft.traceparent)
     .execute(conn)
     .await?
     .rows_affected();
@@ -233,6 +237,15 @@ pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notif
     .fetch_optional(conn)
     .await?;
     Ok(row.map(Notification::from))
+}
+
+/// The trace context a notification of `event_id` was created in.
+pub async fn trace_of_event(conn: &mut PgConnection, event_id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT traceparent FROM notifications.notification WHERE event_id = $1 LIMIT 1")
+        .bind(event_id)
+        .fetch_optional(conn)
+        .await
+        .map(Option::flatten)
 }
 
 /// The notifications of one event addressed to any of `recipients`.

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::service::{InterceptorLayer, RoutesBuilder};
 use tonic_health::ServingStatus;
 
+use baton_platform::grpc::RpcLayer;
 use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
 use baton_platform::{Config, actor};
 
@@ -41,6 +42,7 @@ pub fn parse_targets(spec: &str) -> Result<Vec<&'static str>, String> {
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     handle: tokio::task::JoinHandle<Result<(), BuildError>>,
 }
@@ -74,13 +76,29 @@ impl Server {
             tracing::info!(target = module.target, "service built");
             modules.push(module);
         }
+        let metrics_addr = match config.metrics_listen {
+            Some(metrics_listen) => {
+                let metrics_listener = TcpListener::bind(metrics_listen)
+                    .await
+                    .map_err(|e| format!("cannot listen for metrics on {metrics_listen}: {e}"))?;
+                let metrics_addr = metrics_listener.local_addr()?;
+                tokio::spawn(serve_metrics(metrics_listener, shutdown.clone()));
+                Some(metrics_addr)
+            }
+            None => None,
+        };
         let handle = tokio::spawn(serve(config, modules, listener, ctx.shutdown.clone(), shutdown.clone()));
-        tracing::info!(%addr, targets = %targets.join(","), "baton server listening");
-        Ok(Self { addr, shutdown, handle })
+        tracing::info!(%addr, metrics = ?metrics_addr, targets = %targets.join(","), "baton server listening");
+        Ok(Self { addr, metrics_addr, shutdown, handle })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` answers, when it is on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// Starts a graceful shutdown.
@@ -162,6 +180,7 @@ async fn serve(
     let server = tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .layer(RpcLayer)
         .layer(InterceptorLayer::new(actor::interceptor))
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
@@ -195,6 +214,23 @@ async fn serve(
     }
     tracing::info!("baton server stopped");
     served
+}
+
+/// Serves `/metrics` in the Prometheus text format until shutdown.
+async fn serve_metrics(listener: TcpListener, shutdown: CancellationToken) {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async {
+            (
+                [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                baton_platform::telemetry::render_metrics(),
+            )
+        }),
+    );
+    let served = axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+    if let Err(error) = served {
+        tracing::error!(%error, "metrics listener failed");
+    }
 }
 
 #[cfg(test)]

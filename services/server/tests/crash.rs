@@ -35,6 +35,7 @@ fn start(env: &TestEnv, addr: SocketAddr) -> Child {
         .env("BATON_AMQP__EXCHANGE", &env.config.amqp.exchange)
         .env("BATON_AMQP__QUEUE_PREFIX", &env.config.amqp.queue_prefix)
         .env("BATON_AMQP__RECONNECT_MAX_BACKOFF_MS", "500")
+        .env("BATON_METRICS_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
