@@ -1,0 +1,97 @@
+//! Two replicas of every service on one database and one broker: the relays publish each event
+//! once, the competing consumers apply each once, and the team projection ends right whatever
+//! order membership events are applied in.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use tokio_stream::StreamExt;
+
+use baton_proto::notifications::v1::NotificationKind;
+use baton_proto::projects::v1::{ProjectMemberRole, RemoveProjectMemberRequest};
+use baton_testkit::{TestEnv, as_actor};
+use baton_tests::add_member;
+
+use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, wait_for_counts};
+
+#[tokio::test]
+async fn two_replicas_publish_and_notify_once() {
+    let env = TestEnv::new().await;
+    let first = env.spawn(&["all"]).await;
+    let second = env.spawn(&["all"]).await;
+
+    // A tap sees every event as the broker routed it, to count publishes per event id.
+    let broker = env.broker();
+    let connection = broker.connect("baton-test-tap").await.expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    let tap = broker.queue("test");
+    channel
+        .queue_declare(
+            tap.as_str().into(),
+            QueueDeclareOptions { durable: true, ..Default::default() },
+            FieldTable::default(),
+        )
+        .await
+        .expect("tap queue");
+    channel
+        .queue_bind(
+            tap.as_str().into(),
+            broker.exchange.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("bind tap");
+
+    // Calls alternate between the replicas.
+    let cluster = Cluster { people: &first, projects: &second, assets: &first, notifications: &second };
+    let team = assemble_team(&cluster).await;
+
+    // The outsider joins and leaves twice, through both replicas; they end outside the team.
+    for (joining, server) in [(true, &first), (false, &second), (true, &second), (false, &first)] {
+        if joining {
+            add_member(server, &team.producer, &team.project, &team.outsider, ProjectMemberRole::Observer).await;
+        } else {
+            let name = format!("{}/members/{}", team.project, team.outsider.trim_start_matches("people/"));
+            server
+                .projects()
+                .remove_project_member(as_actor(
+                    &team.producer,
+                    RemoveProjectMemberRequest { name, request_id: String::new() },
+                ))
+                .await
+                .expect("remove");
+        }
+    }
+
+    let acted = play_workflow(&Cluster { assets: &second, ..cluster }, &team, "Hero animation").await;
+    let expected = expected_counts(&team, &acted, 7);
+    assert_eq!(expected[&team.outsider], 0);
+    wait_for_counts(&first, NotificationKind::AssetStatusChanged, &expected).await;
+    wait_for_counts(&second, NotificationKind::AssetStatusChanged, &expected).await;
+
+    // 5 people + 1 project + 4 members + 4 outsider changes + 1 asset + 7 status changes.
+    let total = 5 + 1 + 4 + 4 + 1 + 7;
+    let mut deliveries = channel
+        .basic_consume(tap.as_str().into(), "tap".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .await
+        .expect("consume tap");
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    while seen.values().sum::<usize>() < total {
+        let delivery = tokio::time::timeout(Duration::from_secs(30), deliveries.next())
+            .await
+            .expect("tapped")
+            .expect("open")
+            .expect("ok");
+        let id = delivery.properties.message_id().as_ref().expect("message id").to_string();
+        *seen.entry(id).or_default() += 1;
+        delivery.acker.ack(BasicAckOptions::default()).await.expect("ack");
+    }
+    assert_eq!(seen.len(), total, "every event was published");
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "published more than once: {twice:?}");
+    let _ = connection.close(200, "done".into()).await;
+}
