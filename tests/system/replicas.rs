@@ -27,6 +27,7 @@ async fn two_replicas_publish_and_notify_once() {
     let connection = broker.connect("baton-test-tap").await.expect("broker");
     let channel = connection.create_channel().await.expect("channel");
     let tap = broker.queue("test");
+    baton_messaging::Topology::declare_exchanges(&channel, &broker).await.expect("exchanges");
     channel
         .queue_declare(
             tap.as_str().into(),

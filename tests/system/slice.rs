@@ -237,6 +237,7 @@ async fn events_delivered_twice_notify_once() {
     let connection = broker.connect("baton-test-tap").await.expect("broker");
     let channel = connection.create_channel().await.expect("channel");
     let tap = broker.queue("test");
+    baton_messaging::Topology::declare_exchanges(&channel, &broker).await.expect("exchanges");
     channel
         .queue_declare(
             tap.as_str().into(),

@@ -149,12 +149,15 @@ impl Drop for TestEnv {
         // Drop runs inside the test's runtime: clean up on a thread with a runtime of its own.
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            let cleanup = tokio::time::timeout(Duration::from_secs(15), Self::cleanup(database, broker));
+            let cleanup =
+                async { tokio::time::timeout(Duration::from_secs(15), Self::cleanup(database, broker)).await };
             if runtime.block_on(cleanup).is_err() {
                 eprintln!("test cleanup timed out");
             }
         });
-        let _ = cleanup.join();
+        if cleanup.join().is_err() {
+            eprintln!("test cleanup of {} failed", self.database);
+        }
     }
 }
 
