@@ -239,6 +239,7 @@ mod tests {
     #[test]
     fn file_then_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
+            jail.clear_env();
             jail.create_file(
                 "baton.toml",
                 "listen = \"127.0.0.1:6000\"\n[amqp]\nprefetch = 8\n[endpoints]\npeople = \"http://people:1\"\n",
@@ -257,8 +258,20 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_lists_the_defaults() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/baton.example.toml");
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(Some(Path::new(example))).expect("the example loads");
+            assert_eq!(config, Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn rejects_nonsense() {
         figment::Jail::expect_with(|jail| {
+            jail.clear_env();
             jail.set_env("BATON_AMQP__PREFETCH", "0");
             let err = Config::load(None).expect_err("prefetch 0 is invalid");
             assert!(err.to_string().contains("amqp.prefetch"), "{err}");
