@@ -183,7 +183,7 @@ async fn serve(
         .layer(RpcLayer)
         .layer(InterceptorLayer::new(actor::interceptor))
         .add_routes(routes.routes())
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+        .serve_with_incoming_shutdown(incoming(listener), signal);
     let served = tokio::select! {
         served = server => served.map_err(BuildError::from),
         () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
@@ -214,6 +214,19 @@ async fn serve(
     }
     tracing::info!("baton server stopped");
     served
+}
+
+/// Accepted connections with Nagle's algorithm off: the server's own `tcp_nodelay` does not
+/// apply to an incoming stream, and small streamed messages would otherwise wait ~40 ms for the
+/// peer's delayed acknowledgement.
+fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    TcpListenerStream::new(listener).map(|accepted| {
+        if let Ok(stream) = &accepted {
+            let _ = stream.set_nodelay(true);
+        }
+        accepted
+    })
 }
 
 /// Serves `/metrics` in the Prometheus text format until shutdown.
