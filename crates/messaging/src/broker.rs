@@ -15,6 +15,8 @@ pub struct BrokerConfig {
     pub exchange: String,
     pub queue_prefix: String,
     pub prefetch: u16,
+    /// Workers applying deliveries; events about one project share a worker.
+    pub consumer_lanes: usize,
     pub delivery_limit: u32,
     pub heartbeat_secs: u16,
     pub max_backoff: Duration,
@@ -27,6 +29,7 @@ impl BrokerConfig {
             exchange: amqp.exchange.clone(),
             queue_prefix: amqp.queue_prefix.clone(),
             prefetch: amqp.prefetch,
+            consumer_lanes: usize::from(amqp.consumer_lanes),
             delivery_limit: amqp.delivery_limit,
             heartbeat_secs: amqp.heartbeat_secs,
             max_backoff: Duration::from_millis(amqp.reconnect_max_backoff_ms),

@@ -73,6 +73,27 @@ pub struct Consumer<H> {
     handler: Arc<H>,
 }
 
+/// The lane of a delivery: by the project (or person) its subject names, so that events about
+/// one project are applied in order.
+fn lane_of(delivery: &Delivery, lanes: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let subject = delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|headers| headers.inner().get("cloudEvents_subject"))
+        .and_then(|value| match value {
+            lapin::types::AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    // `projects/{id}/assets/{id}` and `projects/{id}/members/{id}` share `projects/{id}`.
+    let key: String = subject.split('/').take(2).collect::<Vec<_>>().join("/");
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    (hasher.finish() % lanes.max(1) as u64) as usize
+}
+
 /// Why a consumer's connection ended.
 #[derive(Debug, thiserror::Error)]
 enum SessionEnd {
@@ -87,6 +108,25 @@ enum Outcome {
     Duplicate,
 }
 
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// A delivery with its envelope and the span it is processed in.
+struct Prepared {
+    delivery: Delivery,
+    envelope: Envelope,
+    span: tracing::Span,
+}
+
+/// The most deliveries applied in one transaction.
+const BATCH: usize = 64;
+
 impl<H: Handler> Consumer<H> {
     pub fn new(
         pool: PgPool,
@@ -99,24 +139,46 @@ impl<H: Handler> Consumer<H> {
         Self { pool, broker, name, routing_keys, inbox_table, handler: Arc::new(handler) }
     }
 
+    /// Declares the consumer's queue and bindings now, so that events published before the
+    /// consumer connects are routed rather than returned. Best effort: the consumer declares
+    /// them again whenever it connects.
+    pub async fn declare_now(&self, patience: Duration) {
+        let declare = async {
+            let connection = self.broker.connect(&format!("baton.{}-declare", self.name)).await?;
+            let channel = connection.create_channel().await?;
+            Topology::declare_consumer_queue(&channel, &self.broker, self.name, &self.routing_keys).await?;
+            connection.close(200, "declared".into()).await
+        };
+        match tokio::time::timeout(patience, declare).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(consumer = self.name, %error, "cannot declare the queue yet"),
+            Err(_) => tracing::warn!(consumer = self.name, "the broker did not answer in time to declare the queue"),
+        }
+    }
+
     /// Consumes until `shutdown` is cancelled, reconnecting with backoff whenever the broker
     /// link is lost. Rebuilds connection, channel, topology and consumer each time.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = Backoff::new(self.broker.max_backoff);
+        let this = Arc::new(self);
+        let mut backoff = Backoff::new(this.broker.max_backoff);
         while !shutdown.is_cancelled() {
-            match self.session(&shutdown, &mut backoff).await {
+            match this.session(&shutdown, &mut backoff).await {
                 Ok(()) => break,
                 Err(error) => {
-                    tracing::warn!(consumer = self.name, error = %error, "consumer lost the broker, reconnecting");
+                    tracing::warn!(consumer = this.name, error = %error, "consumer lost the broker, reconnecting");
                     sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
                 }
             }
         }
-        tracing::info!(consumer = self.name, "consumer stopped");
+        tracing::info!(consumer = this.name, "consumer stopped");
     }
 
     /// One connection's life: returns `Ok` on shutdown, `Err` when the link broke.
-    async fn session(&self, shutdown: &CancellationToken, backoff: &mut Backoff) -> Result<(), SessionEnd> {
+    ///
+    /// Deliveries are spread over `lanes` workers by the project (or person) they are about:
+    /// events of one project are applied one at a time, in the order the broker delivers them,
+    /// while different projects are applied concurrently.
+    async fn session(self: &Arc<Self>, shutdown: &CancellationToken, backoff: &mut Backoff) -> Result<(), SessionEnd> {
         let connection = self.broker.connect(&format!("baton.{}-consumer", self.name)).await?;
         let channel = connection.create_channel().await?;
         let queue = Topology::declare_consumer_queue(&channel, &self.broker, self.name, &self.routing_keys).await?;
@@ -129,52 +191,71 @@ impl<H: Handler> Consumer<H> {
                 FieldTable::default(),
             )
             .await?;
-        tracing::info!(consumer = self.name, queue = %queue, "consumer connected");
+        tracing::info!(consumer = self.name, queue = %queue, lanes = self.broker.consumer_lanes, "consumer connected");
         backoff.reset();
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => {
-                    let _ = channel.close(200, "shutdown".into()).await;
-                    let _ = connection.close(200, "shutdown".into()).await;
-                    return Ok(());
+
+        // A lane that cannot settle a delivery (the link broke) ends the session.
+        let broken = CancellationToken::new();
+        let mut lanes = Vec::with_capacity(self.broker.consumer_lanes);
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..self.broker.consumer_lanes.max(1) {
+            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Delivery>(usize::from(self.broker.prefetch));
+            lanes.push(sender);
+            let (this, shutdown, broken) = (self.clone(), shutdown.clone(), broken.clone());
+            workers.spawn(async move {
+                while let Some(first) = receiver.recv().await {
+                    if shutdown.is_cancelled() || broken.is_cancelled() {
+                        // Left unacknowledged: the broker requeues it when the channel closes.
+                        continue;
+                    }
+                    let mut batch = vec![first];
+                    while batch.len() < BATCH {
+                        match receiver.try_recv() {
+                            Ok(delivery) => batch.push(delivery),
+                            Err(_) => break,
+                        }
+                    }
+                    if let Err(error) = this.process(batch, &shutdown).await {
+                        tracing::warn!(consumer = this.name, error = %error, "cannot settle a delivery");
+                        broken.cancel();
+                    }
                 }
+            });
+        }
+        let ended = loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break Ok(()),
+                () = broken.cancelled() => break Err(SessionEnd::StreamClosed),
                 next = deliveries.next() => match next {
-                    Some(Ok(delivery)) => self.process(delivery, shutdown).await?,
-                    Some(Err(error)) => return Err(error.into()),
-                    None => return Err(SessionEnd::StreamClosed),
+                    Some(Ok(delivery)) => {
+                        let lane = lane_of(&delivery, lanes.len());
+                        if lanes[lane].send(delivery).await.is_err() {
+                            break Err(SessionEnd::StreamClosed);
+                        }
+                    }
+                    Some(Err(error)) => break Err(error.into()),
+                    None => break Err(SessionEnd::StreamClosed),
                 },
             }
-        }
+        };
+        // Let the lanes finish what they are applying, then close.
+        drop(lanes);
+        while workers.join_next().await.is_some() {}
+        let _ = connection.close(200, "closing".into()).await;
+        ended
     }
 
-    /// Applies one delivery and settles it: ack after commit, reject poison to the dead-letter
-    /// queue, requeue failures (bounded by the queue's delivery limit).
-    async fn process(&self, delivery: Delivery, shutdown: &CancellationToken) -> lapin::Result<()> {
+    /// Reads a delivery's envelope and opens its span; a malformed message is dead-lettered at
+    /// once and yields `None`.
+    async fn prepare(&self, delivery: Delivery) -> lapin::Result<Option<Prepared>> {
         let envelope = match Envelope::from_delivery(&delivery) {
             Ok(envelope) => envelope,
             Err(reason) => {
-                metrics().events_consumed.add(
-                    1,
-                    &[
-                        KeyValue::new("consumer", self.name),
-                        KeyValue::new("type", delivery.routing_key.as_str().to_string()),
-                        KeyValue::new("outcome", "dead_lettered"),
-                    ],
-                );
+                self.count(delivery.routing_key.as_str(), "dead_lettered");
                 tracing::warn!(consumer = self.name, reason, "malformed message, dead-lettering it");
                 delivery.acker.reject(BasicRejectOptions { requeue: false }).await?;
-                return Ok(());
+                return Ok(None);
             }
-        };
-        let consumed = |outcome: &'static str| {
-            metrics().events_consumed.add(
-                1,
-                &[
-                    KeyValue::new("consumer", self.name),
-                    KeyValue::new("type", envelope.event_type.clone()),
-                    KeyValue::new("outcome", outcome),
-                ],
-            );
         };
         if delivery.redelivered {
             metrics().consumer_redeliveries.add(1, &[KeyValue::new("consumer", self.name)]);
@@ -199,23 +280,84 @@ impl<H: Handler> Consumer<H> {
             carried.insert("tracestate".to_string(), tracestate.clone());
         }
         telemetry::adopt(&span, telemetry::extract(&telemetry::MapCarrier(&carried)));
+        Ok(Some(Prepared { delivery, envelope, span }))
+    }
+
+    fn count(&self, event_type: &str, outcome: &'static str) {
+        metrics().events_consumed.add(
+            1,
+            &[
+                KeyValue::new("consumer", self.name),
+                KeyValue::new("type", event_type.to_string()),
+                KeyValue::new("outcome", outcome),
+            ],
+        );
+    }
+
+    /// Applies deliveries of one lane. Several are applied in one transaction (one commit for
+    /// all, then an ack each); if any of them fails, the transaction is rolled back and each is
+    /// applied and settled on its own.
+    async fn process(&self, deliveries: Vec<Delivery>, shutdown: &CancellationToken) -> lapin::Result<()> {
+        let mut prepared = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            if let Some(p) = self.prepare(delivery).await? {
+                prepared.push(p);
+            }
+        }
+        if prepared.len() > 1
+            && let Some(outcomes) = self.apply_together(&prepared).await
+        {
+            for (p, outcome) in prepared.iter().zip(outcomes) {
+                self.count(&p.envelope.event_type, outcome.label());
+                p.delivery.acker.ack(BasicAckOptions::default()).await?;
+            }
+            return Ok(());
+        }
+        for p in prepared {
+            self.settle(p, shutdown).await?;
+        }
+        Ok(())
+    }
+
+    /// All of `prepared` in one transaction, or `None` when any of them failed.
+    async fn apply_together(&self, prepared: &[Prepared]) -> Option<Vec<Outcome>> {
+        let mut tx = self.pool.begin().await.ok()?;
+        let mut outcomes = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            match self.apply_in(&mut tx, &p.envelope).instrument(p.span.clone()).await {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(error) => {
+                    tracing::debug!(consumer = self.name, event_id = %p.envelope.id, error = %error, "batch failed, applying one by one");
+                    return None;
+                }
+            }
+        }
+        tx.commit().await.ok()?;
+        Some(outcomes)
+    }
+
+    /// Applies one delivery in its own transaction and settles it: ack after commit, reject
+    /// poison to the dead-letter queue, requeue failures (bounded by the queue's delivery
+    /// limit), and retry in place while the database is unavailable.
+    async fn settle(&self, prepared: Prepared, shutdown: &CancellationToken) -> lapin::Result<()> {
+        let Prepared { delivery, envelope, span } = prepared;
         let mut backoff = Backoff::new(Duration::from_secs(5));
         loop {
-            match self.apply(&envelope).instrument(span.clone()).await {
-                Ok(Outcome::Applied) => {
-                    consumed("applied");
-                    tracing::debug!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, "event applied");
-                    delivery.acker.ack(BasicAckOptions::default()).await?;
-                    return Ok(());
-                }
-                Ok(Outcome::Duplicate) => {
-                    consumed("duplicate");
-                    tracing::debug!(consumer = self.name, event_id = %envelope.id, "duplicate event skipped");
+            let applied = async {
+                let mut tx = self.pool.begin().await?;
+                let outcome = self.apply_in(&mut tx, &envelope).await?;
+                tx.commit().await?;
+                Ok::<_, HandlerError>(outcome)
+            };
+            match applied.instrument(span.clone()).await {
+                Ok(outcome) => {
+                    self.count(&envelope.event_type, outcome.label());
+                    tracing::debug!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, outcome = outcome.label(), "event settled");
                     delivery.acker.ack(BasicAckOptions::default()).await?;
                     return Ok(());
                 }
                 Err(HandlerError::Poison(reason)) => {
-                    consumed("dead_lettered");
+                    self.count(&envelope.event_type, "dead_lettered");
                     tracing::warn!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, reason, "poison event, dead-lettering it");
                     delivery.acker.reject(BasicRejectOptions { requeue: false }).await?;
                     return Ok(());
@@ -227,7 +369,7 @@ impl<H: Handler> Consumer<H> {
                     sleep_or_shutdown(backoff.next_pause(), shutdown).await;
                 }
                 Err(error) => {
-                    consumed("requeued");
+                    self.count(&envelope.event_type, "requeued");
                     tracing::warn!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, error = %ErrorChain(&error), "event failed, requeueing it");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     delivery.acker.nack(BasicNackOptions { requeue: true, multiple: false }).await?;
@@ -237,24 +379,23 @@ impl<H: Handler> Consumer<H> {
         }
     }
 
-    async fn apply(&self, envelope: &Envelope) -> Result<Outcome, HandlerError> {
-        let mut tx = self.pool.begin().await?;
+    /// Records the event in the inbox and, the first time, runs the handler, inside `conn`'s
+    /// transaction.
+    async fn apply_in(&self, conn: &mut PgConnection, envelope: &Envelope) -> Result<Outcome, HandlerError> {
         let first_time = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO {} (source, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             self.inbox_table
         )))
         .bind(&envelope.source)
         .bind(envelope.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected()
             == 1;
         if !first_time {
-            tx.commit().await?;
             return Ok(Outcome::Duplicate);
         }
-        self.handler.handle(&mut tx, envelope).await?;
-        tx.commit().await?;
+        self.handler.handle(conn, envelope).await?;
         Ok(Outcome::Applied)
     }
 }

@@ -176,7 +176,6 @@ impl Relay {
             self.wait_for_work(&mut listener, &shutdown).await;
         }
         if let Some(link) = link {
-            let _ = link.channel.close(200, "shutdown".into()).await;
             let _ = link.connection.close(200, "shutdown".into()).await;
         }
         tracing::info!(outbox = self.outbox.table, "outbox relay stopped");

@@ -56,6 +56,7 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         INBOX_TABLE,
         consumers::EventHandler,
     );
+    consumer.declare_now(std::time::Duration::from_secs(5)).await;
     let dispatcher = hub::Dispatcher::new(pool.clone(), hub);
     Ok(ServiceModule {
         target: "notifications",

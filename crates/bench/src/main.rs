@@ -1,0 +1,176 @@
+//! `baton-bench`: load generator and benchmark of Baton, loopback only, bounded in count and
+//! time. Each scenario prints a table (and `--json FILE` writes it): achieved rate, latency
+//! percentiles, errors by gRPC code, the generator's own CPU and each server's peak memory.
+//!
+//! ```text
+//! cargo build --release -p baton-server -p baton-bench
+//! target/release/baton-bench all --json bench.json
+//! ```
+
+mod load;
+mod scenarios;
+mod stats;
+mod target;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+use scenarios::Settings;
+use stats::{Report, Row};
+use target::Target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// GetProject, CreateAsset and ListAssets: maximum rate and latency at a fixed rate.
+    Rpc,
+    /// Status changes through outbox, broker and consumer to the inbox and a watch stream.
+    Pipeline,
+    /// One change to teams of N members.
+    Fanout,
+    /// The raw limits of Postgres and RabbitMQ on this machine.
+    Baseline,
+    /// Every scenario, baseline first, with ratios to the raw limits.
+    All,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "baton-bench", version, about = "Benchmarks of Baton on this machine (loopback only).")]
+struct Args {
+    #[arg(value_enum)]
+    scenario: Scenario,
+    /// Benchmark a running server instead of starting one (needs --database-url of its database).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// The database of the server given by --endpoint.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Process ids of the servers given by --endpoint, as NAME=PID, for their peak memory.
+    #[arg(long = "server-pid", value_name = "NAME=PID")]
+    server_pids: Vec<String>,
+    /// The baton-server binary to start (default: next to this one).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// The Postgres server to create the benchmark database on.
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    admin_database_url: String,
+    #[arg(long, env = "AMQP_URL", default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
+    amqp_url: String,
+    /// Seconds each measured run lasts.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Workers of closed-loop runs (the same for the baseline).
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// HTTP/2 connections the load is spread over.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// The fixed rate of the GetProject latency run.
+    #[arg(long, default_value_t = 2000.0)]
+    get_rate: f64,
+    /// The fixed rate of the pipeline latency run, in status changes per second.
+    #[arg(long, default_value_t = 500.0)]
+    pipeline_rate: f64,
+    /// Team sizes of the fan-out scenario.
+    #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
+    fanout_sizes: Vec<usize>,
+    /// Write the report as JSON to this file too.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let settings = Settings {
+        duration: Duration::from_secs(args.duration.clamp(1, 600)),
+        concurrency: args.concurrency.clamp(1, 1024),
+        fixed_rate_get: args.get_rate,
+        pipeline_rate: args.pipeline_rate,
+        fanout_sizes: args.fanout_sizes.clone(),
+    };
+    let target = match &args.endpoint {
+        Some(endpoint) => {
+            let url = args.database_url.as_deref().ok_or_else(|| anyhow::anyhow!("--endpoint needs --database-url"))?;
+            let pids = args
+                .server_pids
+                .iter()
+                .filter_map(|s| s.split_once('=').and_then(|(n, p)| Some((n.to_string(), p.parse().ok()?))))
+                .collect();
+            Target::attach(endpoint, url, pids, args.connections).await?
+        }
+        None => {
+            let server = match &args.server_bin {
+                Some(path) => path.clone(),
+                None => std::env::current_exe()?.with_file_name("baton-server"),
+            };
+            Target::start(server, &args.admin_database_url, &args.amqp_url, args.connections).await?
+        }
+    };
+    eprintln!("benchmarking {} for {:?} per run", target.endpoint, settings.duration);
+
+    let cpu_start = stats::cpu_seconds();
+    let wall_start = std::time::Instant::now();
+    let result = scenarios(&args, &target, &settings).await;
+    let mut report = Report {
+        rows: Vec::new(),
+        generator_cpu_cores: (stats::cpu_seconds() - cpu_start) / wall_start.elapsed().as_secs_f64(),
+        generator_peak_rss_mib: stats::peak_rss_mib(std::process::id()).unwrap_or(0.0),
+        server_peak_rss_mib: target
+            .pids
+            .iter()
+            .filter_map(|(name, pid)| Some((name.clone(), stats::peak_rss_mib(*pid)?)))
+            .collect(),
+    };
+    target.stop().await?;
+    report.rows = result?;
+    add_ratios(&mut report.rows);
+    report.print();
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+async fn scenarios(args: &Args, target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    let wants = |s: Scenario| args.scenario == s || args.scenario == Scenario::All;
+    if wants(Scenario::Baseline) {
+        rows.extend(scenarios::baseline(target, &args.amqp_url, settings).await?);
+    }
+    if wants(Scenario::Rpc) {
+        rows.extend(scenarios::rpc(target, settings).await?);
+    }
+    if wants(Scenario::Pipeline) {
+        rows.extend(scenarios::pipeline(target, settings).await?);
+    }
+    if wants(Scenario::Fanout) {
+        rows.extend(scenarios::fanout(target, settings).await?);
+    }
+    Ok(rows)
+}
+
+/// Each figure as a share of the raw limit it stands on, when the baseline ran too.
+fn add_ratios(rows: &mut [Row]) {
+    let raw = |rows: &[Row], prefix: &str| rows.iter().find(|r| r.figure.starts_with(prefix)).map(|r| r.achieved_rate);
+    let insert = raw(rows, "Postgres two-row insert");
+    let select = raw(rows, "Postgres single-row indexed select");
+    let broker = raw(rows, "RabbitMQ persistent");
+    for row in rows.iter_mut() {
+        let base = match (row.scenario.as_str(), row.figure.as_str()) {
+            ("rpc", f) if f.starts_with("GetProject") || f.starts_with("ListAssets") => select,
+            ("rpc", f) if f.starts_with("CreateAsset") => insert,
+            ("pipeline", f) if f.contains("maximum") || f.contains("sustained") => broker,
+            // Fan-out notifications are rows: compare with raw rows inserted per second.
+            ("fanout", f) if f.contains("committed") => insert.map(|r| r * 2.0),
+            _ => None,
+        };
+        row.ratio_to_raw = base.filter(|b| *b > 0.0).map(|b| row.achieved_rate / b);
+    }
+}

@@ -1,0 +1,649 @@
+//! The scenarios: `rpc`, `pipeline`, `fanout` and `baseline`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use sqlx::PgPool;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_stream::StreamExt;
+use tonic::Request;
+use tonic::transport::Channel;
+
+use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
+use baton_proto::assets::v1::*;
+use baton_proto::notifications::v1::WatchNotificationsRequest;
+use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
+use baton_proto::people::v1::people_service_client::PeopleServiceClient;
+use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
+use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
+use baton_proto::projects::v1::{
+    AddProjectMemberRequest, CreateProjectRequest, GetProjectRequest, Project, ProjectMember, ProjectMemberRole,
+};
+
+use crate::load::{closed_loop, open_loop};
+use crate::stats::{Row, histogram};
+use crate::target::Target;
+
+/// How hard and how long to push.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub duration: Duration,
+    pub concurrency: usize,
+    pub fixed_rate_get: f64,
+    pub pipeline_rate: f64,
+    pub fanout_sizes: Vec<usize>,
+}
+
+fn as_actor<T>(actor: &str, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    if let Ok(value) = actor.parse() {
+        request.metadata_mut().insert("x-baton-actor", value);
+    }
+    request
+}
+
+async fn person(channel: Channel, name: &str) -> anyhow::Result<String> {
+    let email = format!("{}@bench.example.com", uuid::Uuid::new_v4().simple());
+    let person = Person { display_name: name.into(), email, role: PersonRole::Other as i32, ..Default::default() };
+    let created = PeopleServiceClient::new(channel)
+        .create_person(CreatePersonRequest { person: Some(person), request_id: String::new() })
+        .await?
+        .into_inner();
+    Ok(created.person.map(|p| p.name).unwrap_or_default())
+}
+
+async fn project(channel: Channel, actor: &str) -> anyhow::Result<String> {
+    let project = Project { display_name: "Benchmark".into(), client: "Bench Ltd".into(), ..Default::default() };
+    let created = ProjectsServiceClient::new(channel)
+        .create_project(as_actor(actor, CreateProjectRequest { project: Some(project), request_id: String::new() }))
+        .await?
+        .into_inner();
+    Ok(created.project.map(|p| p.name).unwrap_or_default())
+}
+
+async fn add_member(channel: Channel, actor: &str, project: &str, person: &str) -> Result<(), tonic::Status> {
+    let member =
+        ProjectMember { person: person.into(), role: ProjectMemberRole::Contributor as i32, ..Default::default() };
+    ProjectsServiceClient::new(channel)
+        .add_project_member(as_actor(
+            actor,
+            AddProjectMemberRequest { parent: project.into(), member: Some(member), request_id: String::new() },
+        ))
+        .await
+        .map(drop)
+}
+
+fn new_asset(project: &str, i: usize) -> CreateAssetRequest {
+    CreateAssetRequest {
+        parent: project.into(),
+        asset: Some(Asset {
+            display_name: format!("Banner {i}"),
+            kind: AssetKind::Graphic as i32,
+            weight: 1,
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+async fn asset(channel: Channel, actor: String, project: String, i: usize) -> anyhow::Result<String> {
+    let created =
+        AssetsServiceClient::new(channel).create_asset(as_actor(&actor, new_asset(&project, i))).await?.into_inner();
+    Ok(created.asset.map(|a| a.name).unwrap_or_default())
+}
+
+/// Runs `count` setup calls, `concurrency` at a time.
+async fn many<F, Fut, T>(count: usize, concurrency: usize, make: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut set = JoinSet::new();
+    for i in 0..count {
+        let permit = permits.clone().acquire_owned().await?;
+        let future = make(i);
+        set.spawn(async move {
+            let result = future.await;
+            drop(permit);
+            (i, result)
+        });
+    }
+    let mut results: Vec<(usize, T)> = Vec::with_capacity(count);
+    while let Some(joined) = set.join_next().await {
+        let (i, result) = joined?;
+        results.push((i, result?));
+    }
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, t)| t).collect())
+}
+
+/// `rpc`: GetProject (read), CreateAsset (write through the outbox), ListAssets (a page of 50).
+pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let producer = person(target.channel(0), "Bench Producer").await?;
+    let project = project(target.channel(0), &producer).await?;
+    many(60, 16, |i| asset(target.channel(i as u64), producer.clone(), project.clone(), i)).await?;
+    let mut rows = Vec::new();
+
+    let get = {
+        let channels = target.channels.clone();
+        let project = project.clone();
+        move |i: u64| {
+            let mut client = ProjectsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let name = project.clone();
+            async move { client.get_project(GetProjectRequest { name }).await.map(drop) }
+        }
+    };
+    let outcome = closed_loop(settings.concurrency, settings.duration, get.clone()).await;
+    rows.push(
+        Row::new("rpc", "GetProject, maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+    let rate = settings.fixed_rate_get;
+    let outcome = open_loop(rate, settings.duration, 4096, get).await;
+    rows.push(
+        Row::new(
+            "rpc",
+            &format!("GetProject at {rate:.0}/s"),
+            Some(rate),
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    );
+
+    let create = {
+        let channels = target.channels.clone();
+        let (project, producer) = (project.clone(), producer.clone());
+        move |i: u64| {
+            let mut client = AssetsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let request = as_actor(&producer, new_asset(&project, i as usize));
+            async move { client.create_asset(request).await.map(drop) }
+        }
+    };
+    let outcome = closed_loop(settings.concurrency, settings.duration, create).await;
+    rows.push(
+        Row::new("rpc", "CreateAsset (state + outbox), maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+
+    let list = {
+        let channels = target.channels.clone();
+        let project = project.clone();
+        move |i: u64| {
+            let mut client = AssetsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let parent = project.clone();
+            async move {
+                let page =
+                    client.list_assets(ListAssetsRequest { parent, page_size: 50, page_token: String::new() }).await?;
+                if page.get_ref().assets.len() == 50 { Ok(()) } else { Err(tonic::Status::internal("short page")) }
+            }
+        }
+    };
+    let outcome = closed_loop(settings.concurrency, settings.duration, list).await;
+    rows.push(
+        Row::new("rpc", "ListAssets (page of 50), maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+    Ok(rows)
+}
+
+/// The review cycle an asset goes round forever: start, submit, ask for changes.
+async fn next_step(
+    client: &mut AssetsServiceClient<Channel>,
+    actor: &str,
+    name: &str,
+    step: u64,
+) -> Result<(), tonic::Status> {
+    let name = name.to_string();
+    match step % 3 {
+        0 => client.start_asset(as_actor(actor, StartAssetRequest { name, ..Default::default() })).await.map(drop),
+        1 => client
+            .submit_asset_for_review(as_actor(actor, SubmitAssetForReviewRequest { name, ..Default::default() }))
+            .await
+            .map(drop),
+        _ => client
+            .request_asset_changes(as_actor(
+                actor,
+                RequestAssetChangesRequest { name, comment: "again".into(), ..Default::default() },
+            ))
+            .await
+            .map(drop),
+    }
+}
+
+/// Assets a workload changes, each with its own lock and step counter.
+struct Board {
+    assets: Vec<(String, tokio::sync::Mutex<u64>)>,
+    /// When the latest change of each asset returned.
+    committed: Mutex<HashMap<String, Instant>>,
+}
+
+impl Board {
+    async fn step(&self, channel: Channel, actor: &str, i: u64) -> Result<(), tonic::Status> {
+        let (name, counter) = &self.assets[i as usize % self.assets.len()];
+        let mut steps = counter.lock().await;
+        let mut client = AssetsServiceClient::new(channel);
+        next_step(&mut client, actor, name, *steps).await?;
+        *steps += 1;
+        self.committed.lock().expect("lock").insert(name.clone(), Instant::now());
+        Ok(())
+    }
+}
+
+/// A team of `size` members plus an outsider who acts, and one member watching.
+struct Team {
+    actor: String,
+    watcher: String,
+    project: String,
+}
+
+async fn team(target: &Target, size: usize, concurrency: usize) -> anyhow::Result<Team> {
+    let actor = person(target.channel(0), "Bench Actor").await?;
+    let project = project(target.channel(0), &actor).await?;
+    let members = many(size, concurrency, |i| person(target.channel(i as u64), "Bench Member")).await?;
+    many(size, concurrency, |i| {
+        let (channel, actor, project, member) =
+            (target.channel(i as u64), actor.clone(), project.clone(), members[i].clone());
+        async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
+    })
+    .await?;
+    wait_for_team(&target.db, &project, size).await?;
+    Ok(Team { actor, watcher: members[0].clone(), project })
+}
+
+/// Waits until the notifications service's projection holds the whole team.
+async fn wait_for_team(db: &PgPool, project: &str, size: usize) -> anyhow::Result<()> {
+    let id = uuid::Uuid::parse_str(project.trim_start_matches("projects/"))?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let n: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM notifications.project_member WHERE project_id = $1 AND active")
+                .bind(id)
+                .fetch_one(db)
+                .await?;
+        if n as usize >= size {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the team projection holds {n} of {size} members after 120 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Opens a watch stream for `recipient` and calls `seen` with each notification's subject.
+async fn watch(channel: Channel, recipient: &str, seen: impl Fn(String) + Send + 'static) -> anyhow::Result<()> {
+    let mut stream = NotificationsServiceClient::new(channel)
+        .watch_notifications(as_actor(recipient, WatchNotificationsRequest { recipient: recipient.into() }))
+        .await?
+        .into_inner();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = stream.next().await {
+            seen(message.notification.map(|n| n.subject).unwrap_or_default());
+        }
+    });
+    Ok(())
+}
+
+/// `pipeline`: status changes at a fixed rate; latency from the change's commit to the
+/// notification row and to a watch stream; then the maximum rate the pipeline sustains.
+pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let team = team(target, 5, settings.concurrency).await?;
+    let count = (settings.pipeline_rate as usize).max(64);
+    let names = many(count, settings.concurrency, |i| {
+        asset(target.channel(i as u64), team.actor.clone(), team.project.clone(), i)
+    })
+    .await?;
+    let board = Arc::new(Board {
+        assets: names.into_iter().map(|n| (n, tokio::sync::Mutex::new(0))).collect(),
+        committed: Mutex::new(HashMap::new()),
+    });
+
+    // The watcher's stream: latency from the change's return to the arrival.
+    let stream_latency = Arc::new(Mutex::new(histogram()));
+    let arrived = Arc::new(AtomicU64::new(0));
+    {
+        let (board, stream_latency, arrived) = (board.clone(), stream_latency.clone(), arrived.clone());
+        watch(target.channel(0), &team.watcher, move |subject| {
+            let now = Instant::now();
+            let committed = board.committed.lock().expect("lock").get(&subject).copied();
+            let micros = committed.map_or(1, |at| now.saturating_duration_since(at).as_micros().max(1) as u64);
+            let _ = stream_latency.lock().expect("lock").record(micros.min(60_000_000));
+            arrived.fetch_add(1, Ordering::Relaxed);
+        })
+        .await?;
+    }
+
+    let rate = settings.pipeline_rate;
+    let op = {
+        let (board, channels, actor) = (board.clone(), target.channels.clone(), team.actor.clone());
+        move |i: u64| {
+            let (board, channel, actor) = (board.clone(), channels[i as usize % channels.len()].clone(), actor.clone());
+            async move { board.step(channel, &actor, i).await }
+        }
+    };
+    let outcome = open_loop(rate, settings.duration, 8192, op.clone()).await;
+    let changed = outcome.ok;
+    wait_until(Duration::from_secs(60), || arrived.load(Ordering::Relaxed) >= changed).await;
+    let mut rows = vec![
+        Row::new(
+            "pipeline",
+            &format!("status change at {rate:.0}/s (call)"),
+            Some(rate),
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    ];
+    let row_latency = notification_lag(&target.db, &team.watcher).await?;
+    rows.push(
+        Row::new(
+            "pipeline",
+            "commit → notification row committed",
+            Some(rate),
+            row_latency.len(),
+            outcome.elapsed,
+            &row_latency,
+        )
+        .with_note("from the event's UUIDv7 time to the row's insert"),
+    );
+    let streamed = stream_latency.lock().expect("lock").clone();
+    rows.push(Row::new("pipeline", "commit → watch stream", Some(rate), streamed.len(), outcome.elapsed, &streamed));
+
+    // Maximum: as many changes as the callers can push, then the time until the last one is
+    // notified; the pipeline's rate is what reached the inbox per second of the whole run.
+    let before = arrived.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let outcome = closed_loop(settings.concurrency.max(64), settings.duration, op).await;
+    let pushed = outcome.ok;
+    let drained = wait_until(Duration::from_secs(120), || arrived.load(Ordering::Relaxed) >= before + pushed).await;
+    let total = started.elapsed();
+    rows.push(
+        Row::new("pipeline", "status changes accepted, maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+    let mut through = histogram();
+    let _ = through.record(u64::try_from(total.as_micros()).unwrap_or(u64::MAX).min(60_000_000));
+    rows.push(Row::new("pipeline", "events through to the inbox, sustained", None, pushed, total, &through).with_note(
+        if drained {
+            format!("drained {:.1} s after the load stopped", (total - outcome.elapsed).as_secs_f64())
+        } else {
+            "did not drain within 120 s".to_string()
+        },
+    ));
+    Ok(rows)
+}
+
+/// The lag of each of `recipient`'s notifications behind its event, from the event id's
+/// UUIDv7 milliseconds to the row's `create_time`.
+async fn notification_lag(db: &PgPool, recipient: &str) -> anyhow::Result<hdrhistogram::Histogram<u64>> {
+    let id = uuid::Uuid::parse_str(recipient.trim_start_matches("people/"))?;
+    let lags: Vec<i64> = sqlx::query_scalar(
+        "SELECT (extract(epoch FROM create_time) * 1000000)::bigint \
+              - (('x' || substr(replace(event_id::text, '-', ''), 1, 12))::bit(48)::bigint * 1000) \
+         FROM notifications.notification WHERE recipient = $1 AND kind = 'NOTIFICATION_KIND_ASSET_STATUS_CHANGED'",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    let mut latency = histogram();
+    for lag in lags {
+        let _ = latency.record(u64::try_from(lag).unwrap_or(1).clamp(1, 60_000_000));
+    }
+    Ok(latency)
+}
+
+async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    true
+}
+
+/// `fanout`: one status change on a project whose team has N members: time until all N
+/// notifications are committed, and until they reached N open watch streams.
+pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for &size in &settings.fanout_sizes {
+        let actor = person(target.channel(0), "Bench Actor").await?;
+        let project = project(target.channel(0), &actor).await?;
+        let members = many(size, settings.concurrency, |i| person(target.channel(i as u64), "Bench Member")).await?;
+        many(size, settings.concurrency, |i| {
+            let (channel, actor, project, member) =
+                (target.channel(i as u64), actor.clone(), project.clone(), members[i].clone());
+            async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
+        })
+        .await?;
+        wait_for_team(&target.db, &project, size).await?;
+
+        // N watch streams, 100 to a connection.
+        let arrived = Arc::new(AtomicU64::new(0));
+        let connections: Vec<Channel> = (0..size.div_ceil(100))
+            .map(|_| Channel::from_shared(target.endpoint.clone()).map(|e| e.tcp_nodelay(true).connect_lazy()))
+            .collect::<Result<_, _>>()?;
+        let subject = asset(target.channel(0), actor.clone(), project.clone(), 0).await?;
+        many(size, settings.concurrency, |i| {
+            let (channel, member, arrived, subject) =
+                (connections[i / 100].clone(), members[i].clone(), arrived.clone(), subject.clone());
+            async move {
+                watch(channel, &member, move |seen| {
+                    if seen == subject {
+                        arrived.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+                .await
+            }
+        })
+        .await?;
+
+        let started = Instant::now();
+        let mut assets = AssetsServiceClient::new(target.channel(0));
+        assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject.clone(), ..Default::default() })).await?;
+        let called = started.elapsed();
+        let committed = committed_count(&target.db, &subject, size, Duration::from_secs(60)).await?;
+        let all_streams = wait_until(Duration::from_secs(60), || arrived.load(Ordering::Relaxed) >= size as u64).await;
+        let streamed = started.elapsed();
+        let single = |d: Duration| {
+            let mut h = histogram();
+            let _ = h.record(u64::try_from(d.as_micros()).unwrap_or(u64::MAX).clamp(1, 60_000_000));
+            h
+        };
+        rows.push(
+            Row::new(
+                "fanout",
+                &format!("N={size}: all notifications committed"),
+                None,
+                size as u64,
+                committed,
+                &single(committed),
+            )
+            .with_note(format!(
+                "1 inbound event, {size} outbound notifications; call returned in {:.1} ms",
+                called.as_secs_f64() * 1000.0
+            )),
+        );
+        rows.push(
+            Row::new(
+                "fanout",
+                &format!("N={size}: reached all {size} watch streams"),
+                None,
+                size as u64,
+                streamed,
+                &single(streamed),
+            )
+            .with_note(if all_streams {
+                String::new()
+            } else {
+                format!("only {} streams got it", arrived.load(Ordering::Relaxed))
+            }),
+        );
+    }
+    Ok(rows)
+}
+
+/// Waits until `size` notifications about `subject` are committed; returns when.
+async fn committed_count(db: &PgPool, subject: &str, size: usize, limit: Duration) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications.notification WHERE subject = $1")
+            .bind(subject)
+            .fetch_one(db)
+            .await?;
+        if n as usize >= size {
+            return Ok(started.elapsed());
+        }
+        anyhow::ensure!(started.elapsed() < limit, "{n} of {size} notifications after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// `baseline`: the raw limits of this machine at the same concurrency: a two-row insert
+/// transaction and a single-row indexed select through sqlx, and a persistent, confirmed
+/// publish and consume through lapin on a quorum queue.
+pub async fn baseline(target: &Target, amqp_url: &str, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(u32::try_from(settings.concurrency).unwrap_or(32).min(64))
+        .connect_with((*target.db.connect_options()).clone())
+        .await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS public.bench_raw (id bigserial PRIMARY KEY, a text NOT NULL, b text NOT NULL)",
+    )
+    .execute(&pool)
+    .await?;
+    let db = |e: sqlx::Error| tonic::Status::internal(e.to_string());
+    let insert = {
+        let pool = pool.clone();
+        move |_: u64| {
+            let pool = pool.clone();
+            async move {
+                let mut tx = pool.begin().await.map_err(db)?;
+                for payload in ["state", "outbox"] {
+                    sqlx::query("INSERT INTO public.bench_raw (a, b) VALUES ($1, $2)")
+                        .bind(payload)
+                        .bind("0123456789abcdef0123456789abcdef")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                }
+                tx.commit().await.map_err(db)
+            }
+        }
+    };
+    let mut rows = Vec::new();
+    let outcome = closed_loop(settings.concurrency, settings.duration, insert).await;
+    rows.push(
+        Row::new(
+            "baseline",
+            "Postgres two-row insert transaction",
+            None,
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    );
+    let select = {
+        let pool = pool.clone();
+        move |i: u64| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query("SELECT a, b FROM public.bench_raw WHERE id = $1")
+                    .bind((i % 1000) as i64 + 1)
+                    .fetch_optional(&pool)
+                    .await
+                    .map(drop)
+                    .map_err(db)
+            }
+        }
+    };
+    let outcome = closed_loop(settings.concurrency, settings.duration, select).await;
+    rows.push(
+        Row::new("baseline", "Postgres single-row indexed select", None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+    sqlx::query("DROP TABLE public.bench_raw").execute(&pool).await?;
+    pool.close().await;
+    rows.push(amqp_baseline(amqp_url, settings).await?);
+    Ok(rows)
+}
+
+async fn amqp_baseline(amqp_url: &str, settings: &Settings) -> anyhow::Result<Row> {
+    let connection = lapin::Connection::connect(amqp_url, lapin::ConnectionProperties::default()).await?;
+    let publisher = connection.create_channel().await?;
+    let consumer_channel = connection.create_channel().await?;
+    publisher.confirm_select(ConfirmSelectOptions::default()).await?;
+    let queue = format!("bench.raw.{}", uuid::Uuid::new_v4().simple());
+    let mut args = FieldTable::default();
+    args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    publisher
+        .queue_declare(queue.as_str().into(), QueueDeclareOptions { durable: true, ..Default::default() }, args)
+        .await?;
+    consumer_channel.basic_qos(256, lapin::options::BasicQosOptions::default()).await?;
+    let mut deliveries = consumer_channel
+        .basic_consume(queue.as_str().into(), "bench".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .await?;
+    let consumed = Arc::new(AtomicU64::new(0));
+    let consuming = {
+        let consumed = consumed.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(delivery)) = deliveries.next().await {
+                let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+                consumed.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    let publish = {
+        let (publisher, queue) = (publisher.clone(), queue.clone());
+        move |_: u64| {
+            let (publisher, queue) = (publisher.clone(), queue.clone());
+            async move {
+                let status = |e: lapin::Error| tonic::Status::unavailable(e.to_string());
+                let confirm = publisher
+                    .basic_publish(
+                        "".into(),
+                        queue.as_str().into(),
+                        BasicPublishOptions { mandatory: true, immediate: false },
+                        b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                        lapin::BasicProperties::default().with_delivery_mode(2),
+                    )
+                    .await
+                    .map_err(status)?
+                    .await
+                    .map_err(status)?;
+                if confirm.is_ack() { Ok(()) } else { Err(tonic::Status::unavailable("nacked")) }
+            }
+        }
+    };
+    let outcome = closed_loop(settings.concurrency, settings.duration, publish).await;
+    let published = outcome.ok;
+    let drained = wait_until(Duration::from_secs(60), || consumed.load(Ordering::Relaxed) >= published).await;
+    let row = Row::new(
+        "baseline",
+        "RabbitMQ persistent confirmed publish+consume",
+        None,
+        outcome.ok,
+        outcome.elapsed,
+        &outcome.latency,
+    )
+    .with_errors(outcome.errors)
+    .with_note(if drained { "quorum queue; latency is publish → confirm" } else { "consumer did not keep up" });
+    consuming.abort();
+    let _ = publisher.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
+    let _ = connection.close(200, "done".into()).await;
+    Ok(row)
+}

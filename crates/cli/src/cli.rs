@@ -1,0 +1,392 @@
+//! The command line: global options, one subcommand per resource and action.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use baton_proto::assets::v1::{AssetKind, AssetStatus};
+use baton_proto::people::v1::PersonRole;
+use baton_proto::projects::v1::ProjectMemberRole;
+
+use crate::error::EXIT_CODES_HELP;
+
+/// The local server that `scripts/run` starts.
+pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:50051";
+
+const REFERENCES_HELP: &str = "\
+Naming things:
+  PERSON   people/{id}, the bare id, an email address or an exact display name
+  PROJECT  projects/{id}, the bare id, or an exact project title
+  ASSET    projects/{p}/assets/{a}; or the bare id or exact title together with --project";
+
+/// Baton's command-line tool: people, projects, their components and the review workflow,
+/// notifications, and the producer's status view. Talks to a Baton server over gRPC.
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton",
+    version,
+    about,
+    after_help = format!("{REFERENCES_HELP}\n\n{EXIT_CODES_HELP}"),
+    propagate_version = true
+)]
+pub struct Cli {
+    /// The Baton server's gRPC endpoint.
+    #[arg(long, env = "BATON_ENDPOINT", default_value = DEFAULT_ENDPOINT, global = true, value_name = "URL")]
+    pub endpoint: String,
+    /// How to print results: tables for people, JSON for scripts (one object per line for lists
+    /// and streams).
+    #[arg(long, short, value_enum, default_value_t = Format::Table, global = true)]
+    pub output: Format,
+    /// The person you act as; sent as `x-baton-actor: people/{id}` on every call.
+    #[arg(long = "as", env = "BATON_AS", global = true, value_name = "PERSON")]
+    pub actor: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// People: staff and client contacts.
+    #[command(subcommand)]
+    People(PeopleCommand),
+    /// Client projects and their teams.
+    #[command(subcommand)]
+    Projects(ProjectsCommand),
+    /// A project's components (assets) and their review workflow.
+    #[command(subcommand)]
+    Assets(AssetsCommand),
+    /// A person's notifications: list them, mark them read, follow them live.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
+    /// The producer's view of a project: every component, the weighted share done, what waits
+    /// for review, and who holds what.
+    Status {
+        /// The project.
+        project: String,
+    },
+    /// Seed a realistic agency production on the server and play it out (repeatable).
+    Demo,
+    /// Print a shell completion script, for example `baton completions bash > ~/.local/share/bash-completion/completions/baton`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Add a person.
+    Add {
+        /// The name other people see, for example "Ana López".
+        #[arg(long)]
+        name: String,
+        /// The email address, unique across Baton.
+        #[arg(long)]
+        email: String,
+        /// What the person does.
+        #[arg(long, value_enum)]
+        role: PersonRoleArg,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List people.
+    List {
+        /// Only people with this role.
+        #[arg(long, value_enum)]
+        role: Option<PersonRoleArg>,
+    },
+    /// Show one person.
+    Show {
+        /// The person.
+        person: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectsCommand {
+    /// Create a project.
+    Create {
+        /// The title, for example "Website relaunch".
+        #[arg(long)]
+        name: String,
+        /// The client, for example "Northwind Coffee".
+        #[arg(long)]
+        client: String,
+        /// What the client asked for and why.
+        #[arg(long)]
+        brief: Option<String>,
+        /// The due date, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List projects.
+    List,
+    /// Show one project.
+    Show {
+        /// The project.
+        project: String,
+    },
+    /// A project's team.
+    #[command(subcommand)]
+    Members(MembersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Add a person to a project's team.
+    Add {
+        /// The project.
+        project: String,
+        /// The person.
+        person: String,
+        /// The part they play on this project.
+        #[arg(long, value_enum)]
+        role: MemberRoleArg,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// Remove a person from a project's team.
+    Remove {
+        /// The project.
+        project: String,
+        /// The person.
+        person: String,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List a project's team.
+    List {
+        /// The project.
+        project: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// Add a component to a project.
+    Add {
+        /// The project.
+        #[arg(long, short, env = "BATON_PROJECT")]
+        project: String,
+        /// The title, for example "Hero animation".
+        #[arg(long)]
+        name: String,
+        /// What kind of component it is.
+        #[arg(long, value_enum)]
+        kind: AssetKindArg,
+        /// What it is, what it must achieve, its acceptance criteria.
+        #[arg(long)]
+        description: Option<String>,
+        /// A person who makes it; repeat for several.
+        #[arg(long = "assignee", value_name = "PERSON")]
+        assignees: Vec<String>,
+        /// Its share of the project, relative to the others: 1 to 1000 (default 1).
+        #[arg(long)]
+        weight: Option<u32>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List a project's components.
+    List {
+        /// The project.
+        #[arg(long, short, env = "BATON_PROJECT")]
+        project: String,
+    },
+    /// Show one component.
+    Show {
+        #[command(flatten)]
+        asset: AssetRef,
+    },
+    /// Start work: planned or changes requested → in progress.
+    Start {
+        #[command(flatten)]
+        asset: AssetRef,
+        #[command(flatten)]
+        step: StepOptions,
+    },
+    /// Submit for review: in progress → in review.
+    Submit {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// A note for the reviewers.
+        #[arg(long)]
+        comment: Option<String>,
+        #[command(flatten)]
+        step: StepOptions,
+    },
+    /// Ask for changes after a review: in review → changes requested.
+    RequestChanges {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// What should change.
+        #[arg(long)]
+        comment: String,
+        #[command(flatten)]
+        step: StepOptions,
+    },
+    /// Approve after a review: in review → approved.
+    Approve {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// An optional note.
+        #[arg(long)]
+        comment: Option<String>,
+        #[command(flatten)]
+        step: StepOptions,
+    },
+    /// Mark an approved component delivered to the client: approved → delivered.
+    Deliver {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// An optional note.
+        #[arg(long)]
+        comment: Option<String>,
+        #[command(flatten)]
+        step: StepOptions,
+    },
+}
+
+/// Names one asset.
+#[derive(Debug, Args)]
+pub struct AssetRef {
+    /// The component: projects/{p}/assets/{a}, or its id or exact title with --project.
+    pub asset: String,
+    /// The project, when ASSET is not a full resource name.
+    #[arg(long, short, env = "BATON_PROJECT")]
+    pub project: Option<String>,
+}
+
+/// The options of every workflow step.
+#[derive(Debug, Args)]
+pub struct StepOptions {
+    /// Only change the component if its etag is still this (as printed by `assets show`).
+    #[arg(long)]
+    pub etag: Option<String>,
+    #[command(flatten)]
+    pub idempotency: RequestId,
+}
+
+/// The optional idempotency key of a mutation.
+#[derive(Debug, Args)]
+pub struct RequestId {
+    /// A UUID that makes the call safe to repeat: a repeat returns the first answer.
+    #[arg(long, value_name = "UUID")]
+    pub request_id: Option<String>,
+}
+
+impl RequestId {
+    pub fn value(&self) -> String {
+        self.request_id.clone().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// List a person's notifications, newest first.
+    List {
+        /// Whose notifications (default: the person given with --as).
+        #[arg(long)]
+        person: Option<String>,
+        /// Only those not read yet.
+        #[arg(long)]
+        unread: bool,
+    },
+    /// Mark notifications read.
+    Read {
+        /// notifications/{id} or the bare id; several may be given.
+        #[arg(required = true)]
+        notifications: Vec<String>,
+    },
+    /// Follow a person's notifications live until Ctrl-C; reconnects when the server restarts.
+    Watch {
+        /// Whose notifications (default: the person given with --as).
+        #[arg(long)]
+        person: Option<String>,
+    },
+}
+
+/// Declares a command-line mirror of a protobuf enum, so that the names people type and the
+/// names printed are the same kebab-case words (`audio-engineer`, `changes-requested`).
+macro_rules! proto_enum {
+    ($(#[$meta:meta])* $arg:ident => $proto:ident { $($variant:ident),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $arg { $($variant),* }
+
+        impl $arg {
+            #[allow(dead_code, reason = "not every enum is typed on the command line")]
+            pub fn to_proto(self) -> $proto {
+                match self { $(Self::$variant => $proto::$variant),* }
+            }
+
+            pub fn from_proto(value: i32) -> Option<Self> {
+                match $proto::try_from(value).ok()? {
+                    $($proto::$variant => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// The word for a wire value: `audio-engineer`; `unspecified` for unknown values.
+            pub fn word(value: i32) -> String {
+                Self::from_proto(value)
+                    .and_then(|v| v.to_possible_value())
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_else(|| "unspecified".into())
+            }
+
+            /// The words for people: `audio engineer`.
+            pub fn text(value: i32) -> String {
+                Self::word(value).replace('-', " ")
+            }
+        }
+    };
+}
+
+proto_enum! {
+    /// What a person does.
+    PersonRoleArg => PersonRole {
+        Producer, Designer, Animator, AudioEngineer, VideoEngineer, WebDeveloper, DatabaseDeveloper,
+        Engineer, Copywriter, ClientContact, Other,
+    }
+}
+
+proto_enum! {
+    /// The part a person plays on a project.
+    MemberRoleArg => ProjectMemberRole { Producer, Lead, Contributor, Reviewer, Client, Observer }
+}
+
+proto_enum! {
+    /// What kind of component an asset is.
+    AssetKindArg => AssetKind { Graphic, Animation, Audio, Video, WebPage, DatabaseFeature, Copy, Other }
+}
+
+proto_enum! {
+    /// Where an asset is in its workflow.
+    AssetStatusWord => AssetStatus { Planned, InProgress, InReview, ChangesRequested, Approved, Delivered }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn words_match_what_people_type() {
+        assert_eq!(PersonRoleArg::word(PersonRole::AudioEngineer as i32), "audio-engineer");
+        assert_eq!(AssetStatusWord::text(AssetStatus::ChangesRequested as i32), "changes requested");
+        assert_eq!(AssetKindArg::word(0), "unspecified");
+        assert_eq!(AssetKindArg::WebPage.to_proto(), AssetKind::WebPage);
+    }
+}

@@ -1,0 +1,6 @@
+//! The resource commands: one module per service.
+
+pub mod assets;
+pub mod notifications;
+pub mod people;
+pub mod projects;

@@ -1,0 +1,300 @@
+//! `baton notifications list|read|watch`.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
+
+use tonic::{Code, Status, Streaming};
+use tonic_types::StatusExt;
+
+use baton_proto::notifications::v1::{
+    ListNotificationsRequest, MarkNotificationReadRequest, Notification, WatchNotificationsRequest,
+    WatchNotificationsResponse,
+};
+
+use crate::cli::NotificationsCommand;
+use crate::client::{Baton, direct_name};
+use crate::error::{CliError, root_cause};
+use crate::json;
+use crate::output::{Cell, Out, Table, note, short_id, short_time};
+
+/// The first pause before reconnecting, doubled after every failed attempt up to the ceiling.
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+const MAX_PAUSE: Duration = Duration::from_secs(10);
+/// How many pages of missed notifications a reconnect prints at most.
+const CATCH_UP_PAGES: usize = 10;
+
+pub async fn run(baton: &Baton, out: &Out, command: NotificationsCommand) -> Result<(), CliError> {
+    match command {
+        NotificationsCommand::List { person, unread } => {
+            let recipient = recipient(baton, person).await?;
+            let notifications = list(baton, &recipient, unread).await?;
+            if out.json() {
+                for notification in &notifications {
+                    out.json_line(&json::notification(notification))?;
+                }
+                return Ok(());
+            }
+            let mut table = Table::new(&["ID", "TIME", "", "TITLE", "DETAIL"]);
+            for n in &notifications {
+                let unread = if n.read_time.is_none() { Cell::styled("•", "1") } else { Cell::from("") };
+                table.row(vec![
+                    Cell::from(short_id(&n.name)),
+                    short_time(n.create_time.as_ref()).into(),
+                    unread,
+                    Cell::styled(n.title.as_str(), if n.read_time.is_none() { "1" } else { "" }),
+                    n.body.as_str().into(),
+                ]);
+            }
+            out.text(&table.render(out.color, 0))
+        }
+        NotificationsCommand::Read { notifications } => {
+            for reference in notifications {
+                let name = direct_name(reference.trim(), "notifications").unwrap_or(reference);
+                let request = MarkNotificationReadRequest { name };
+                let response = baton.notifications().mark_notification_read(baton.request(request)).await?;
+                let notification = response.into_inner().notification.unwrap_or_default();
+                if out.json() {
+                    out.json_line(&json::notification(&notification))?;
+                } else {
+                    out.line(format!("read {}: {}", short_id(&notification.name), notification.title))?;
+                }
+            }
+            Ok(())
+        }
+        NotificationsCommand::Watch { person } => {
+            let recipient = recipient(baton, person).await?;
+            watch(baton, out, &recipient).await
+        }
+    }
+}
+
+/// The person whose notifications to show: `--person`, or else the `--as` person.
+async fn recipient(baton: &Baton, person: Option<String>) -> Result<String, CliError> {
+    match person {
+        Some(person) => baton.resolve_person(&person).await,
+        None => baton.actor().map(str::to_string).ok_or_else(|| {
+            CliError::Usage("whose notifications? add --person PERSON (or act as them with --as PERSON)".into())
+        }),
+    }
+}
+
+async fn list(baton: &Baton, recipient: &str, unread_only: bool) -> Result<Vec<Notification>, Status> {
+    let mut notifications = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let request =
+            ListNotificationsRequest { recipient: recipient.to_string(), page_size: 1000, page_token, unread_only };
+        let page = baton.notifications().list_notifications(baton.request(request)).await?.into_inner();
+        notifications.extend(page.notifications);
+        if page.next_page_token.is_empty() {
+            return Ok(notifications);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// One notification as a line for a terminal.
+pub fn line(out: &Out, notification: &Notification) -> String {
+    let mut text = format!(
+        "{}  {}",
+        out.paint(&short_time(notification.create_time.as_ref()), "2"),
+        out.paint(&notification.title, "1")
+    );
+    if !notification.body.is_empty() {
+        text.push_str(" — ");
+        text.push_str(&notification.body);
+    }
+    text
+}
+
+/// Follows `recipient`'s notifications until Ctrl-C.
+async fn watch(baton: &Baton, out: &Out, recipient: &str) -> Result<(), CliError> {
+    let who = baton.display_names([&recipient.to_string()]).await?.remove(recipient).unwrap_or_default();
+    tokio::select! {
+        result = follow(baton, out, recipient, &who) => result,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+/// The names of notifications already printed, the newest few thousand of them.
+#[derive(Debug, Default)]
+struct Seen {
+    names: HashSet<String>,
+    order: VecDeque<String>,
+    /// The create time of the newest notification printed or skipped, as (seconds, nanos).
+    newest: Option<(i64, i32)>,
+}
+
+impl Seen {
+    const CAPACITY: usize = 5000;
+
+    /// Records a notification; false when it was seen before.
+    fn insert(&mut self, notification: &Notification) -> bool {
+        if let Some(time) = notification.create_time.as_ref().map(|t| (t.seconds, t.nanos)) {
+            self.newest = self.newest.max(Some(time));
+        }
+        if !self.names.insert(notification.name.clone()) {
+            return false;
+        }
+        self.order.push_back(notification.name.clone());
+        if self.order.len() > Self::CAPACITY
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.names.remove(&oldest);
+        }
+        true
+    }
+}
+
+/// Whether a failed call or stream is worth retrying: the transport broke (no Baton error
+/// details), or the server said it is unavailable or cut a slow stream.
+fn is_transient(status: &Status) -> bool {
+    let from_baton = status.get_error_details().error_info().is_some();
+    match status.code() {
+        Code::Unavailable | Code::Cancelled | Code::DeadlineExceeded | Code::ResourceExhausted | Code::Aborted => true,
+        Code::Unknown | Code::Internal => !from_baton,
+        _ => false,
+    }
+}
+
+/// Why a stream or call failed, in a few words.
+fn why(status: &Status) -> String {
+    match std::error::Error::source(status) {
+        Some(source) => root_cause(source),
+        None if !status.message().is_empty() => status.message().to_string(),
+        None => format!("{:?}", status.code()),
+    }
+}
+
+async fn open(baton: &Baton, recipient: &str) -> Result<Streaming<WatchNotificationsResponse>, Status> {
+    let request = WatchNotificationsRequest { recipient: recipient.to_string() };
+    Ok(baton.notifications().watch_notifications(baton.request(request)).await?.into_inner())
+}
+
+fn print(out: &Out, seen: &mut Seen, notification: &Notification) -> Result<(), CliError> {
+    if !seen.insert(notification) {
+        return Ok(());
+    }
+    if out.json() { out.json_line(&json::notification(notification)) } else { out.line(line(out, notification)) }
+}
+
+async fn follow(baton: &Baton, out: &Out, recipient: &str, who: &str) -> Result<(), CliError> {
+    let endpoint = &baton.endpoint;
+    let mut seen = Seen::default();
+    let mut stream = open(baton, recipient).await?;
+    // What exists already is history, not news: only a catch-up after a reconnect prints what
+    // came while the stream was down.
+    let newest = ListNotificationsRequest { recipient: recipient.to_string(), page_size: 1, ..Default::default() };
+    let newest = baton.notifications().list_notifications(baton.request(newest)).await?.into_inner();
+    for notification in &newest.notifications {
+        seen.insert(notification);
+    }
+    let who = if who.is_empty() { recipient.to_string() } else { format!("{who} ({recipient})") };
+    note(format!("watching the notifications of {who} on {endpoint}; press Ctrl-C to stop"));
+    loop {
+        let lost = loop {
+            match stream.message().await {
+                Ok(Some(response)) => {
+                    if let Some(notification) = response.notification {
+                        print(out, &mut seen, &notification)?;
+                    }
+                }
+                Ok(None) => break "the server closed the stream".to_string(),
+                Err(status) if is_transient(&status) => break why(&status),
+                Err(status) => return Err(status.into()),
+            }
+        };
+        note(format!("lost the stream from {endpoint} ({lost}); reconnecting"));
+        let mut pause = FIRST_PAUSE;
+        stream = loop {
+            tokio::time::sleep(pause).await;
+            match open(baton, recipient).await {
+                Ok(stream) => break stream,
+                Err(status) if is_transient(&status) => {
+                    pause = (pause * 2).min(MAX_PAUSE);
+                    note(format!(
+                        "cannot reach {endpoint} yet ({}); retrying in {:.1}s",
+                        why(&status),
+                        pause.as_secs_f32()
+                    ));
+                }
+                Err(status) => return Err(status.into()),
+            }
+        };
+        match catch_up(baton, recipient, &seen).await {
+            Ok(missed) => {
+                note(match missed.len() {
+                    0 => format!("reconnected to {endpoint}; nothing was missed"),
+                    1 => format!("reconnected to {endpoint}; 1 notification came meanwhile"),
+                    n => format!("reconnected to {endpoint}; {n} notifications came meanwhile"),
+                });
+                for notification in &missed {
+                    print(out, &mut seen, notification)?;
+                }
+            }
+            Err(status) => note(format!("reconnected to {endpoint}; cannot catch up ({})", why(&status))),
+        }
+    }
+}
+
+/// The notifications that came while the stream was down, oldest first.
+async fn catch_up(baton: &Baton, recipient: &str, seen: &Seen) -> Result<Vec<Notification>, Status> {
+    let mut missed = Vec::new();
+    let mut page_token = String::new();
+    for _ in 0..CATCH_UP_PAGES {
+        let request = ListNotificationsRequest {
+            recipient: recipient.to_string(),
+            page_size: 100,
+            page_token,
+            unread_only: false,
+        };
+        let page = baton.notifications().list_notifications(baton.request(request)).await?.into_inner();
+        let mut reached_history = false;
+        for notification in page.notifications {
+            let time = notification.create_time.as_ref().map(|t| (t.seconds, t.nanos));
+            if seen.newest.is_some_and(|newest| time.is_some_and(|time| time < newest)) {
+                reached_history = true;
+                break;
+            }
+            if !seen.names.contains(&notification.name) {
+                missed.push(notification);
+            }
+        }
+        if reached_history || page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    missed.reverse();
+    Ok(missed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notification(name: &str, seconds: i64) -> Notification {
+        Notification {
+            name: name.into(),
+            create_time: Some(prost_types::Timestamp { seconds, nanos: 0 }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn seen_notifications_are_printed_once_and_move_the_watermark() {
+        let mut seen = Seen::default();
+        assert!(seen.insert(&notification("notifications/a", 10)));
+        assert!(!seen.insert(&notification("notifications/a", 10)));
+        assert!(seen.insert(&notification("notifications/b", 5)));
+        assert_eq!(seen.newest, Some((10, 0)));
+    }
+
+    #[test]
+    fn transport_failures_are_retried_and_refusals_are_not() {
+        assert!(is_transient(&Status::unavailable("connection refused")));
+        assert!(is_transient(&Status::unknown("h2 protocol error")));
+        assert!(!is_transient(&Status::not_found("no such person")));
+        assert!(!is_transient(&Status::invalid_argument("recipient")));
+    }
+}

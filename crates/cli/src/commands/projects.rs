@@ -1,0 +1,139 @@
+//! `baton projects create|list|show` and `baton projects members add|remove|list`.
+
+use baton_proto::projects::v1::{
+    AddProjectMemberRequest, CreateProjectRequest, GetProjectRequest, Project, ProjectMember,
+    RemoveProjectMemberRequest,
+};
+
+use crate::cli::{MemberRoleArg, MembersCommand, ProjectsCommand};
+use crate::client::Baton;
+use crate::error::CliError;
+use crate::json;
+use crate::output::{Cell, Out, Table, listing, short_id, short_time, time};
+
+pub async fn run(baton: &Baton, out: &Out, command: ProjectsCommand) -> Result<(), CliError> {
+    match command {
+        ProjectsCommand::Create { name, client, brief, due, idempotency } => {
+            let request = CreateProjectRequest {
+                project: Some(Project {
+                    display_name: name,
+                    client,
+                    brief: brief.unwrap_or_default(),
+                    due_date: due.unwrap_or_default(),
+                    ..Default::default()
+                }),
+                request_id: idempotency.value(),
+            };
+            let project = baton.projects().create_project(baton.request(request)).await?.into_inner().project;
+            show(out, &project.unwrap_or_default())
+        }
+        ProjectsCommand::List => {
+            let projects = baton.all_projects().await?;
+            if out.json() {
+                for project in &projects {
+                    out.json_line(&json::project(project))?;
+                }
+                return Ok(());
+            }
+            let mut table = Table::new(&["ID", "TITLE", "CLIENT", "DUE", "STATE"]);
+            for project in &projects {
+                table.row(vec![
+                    Cell::from(short_id(&project.name)),
+                    project.display_name.as_str().into(),
+                    project.client.as_str().into(),
+                    project.due_date.as_str().into(),
+                    json::project_state(project.state).into(),
+                ]);
+            }
+            out.text(&table.render(out.color, 0))
+        }
+        ProjectsCommand::Show { project } => {
+            let name = baton.resolve_project(&project).await?;
+            let project = baton.projects().get_project(baton.request(GetProjectRequest { name })).await?.into_inner();
+            show(out, &project.project.unwrap_or_default())
+        }
+        ProjectsCommand::Members(command) => members(baton, out, command).await,
+    }
+}
+
+async fn members(baton: &Baton, out: &Out, command: MembersCommand) -> Result<(), CliError> {
+    match command {
+        MembersCommand::Add { project, person, role, idempotency } => {
+            let parent = baton.resolve_project(&project).await?;
+            let person = baton.resolve_person(&person).await?;
+            let request = AddProjectMemberRequest {
+                parent,
+                member: Some(ProjectMember { person, role: role.to_proto() as i32, ..Default::default() }),
+                request_id: idempotency.value(),
+            };
+            let member = baton.projects().add_project_member(baton.request(request)).await?.into_inner().member;
+            show_member(baton, out, &member.unwrap_or_default()).await
+        }
+        MembersCommand::Remove { project, person, idempotency } => {
+            let project = baton.resolve_project(&project).await?;
+            let person = baton.resolve_person(&person).await?;
+            let request = RemoveProjectMemberRequest {
+                name: format!("{project}/members/{}", short_id(&person)),
+                request_id: idempotency.value(),
+            };
+            let member = baton.projects().remove_project_member(baton.request(request)).await?.into_inner().member;
+            show_member(baton, out, &member.unwrap_or_default()).await
+        }
+        MembersCommand::List { project } => {
+            let project = baton.resolve_project(&project).await?;
+            let members = baton.all_members(&project).await?;
+            if out.json() {
+                for member in &members {
+                    out.json_line(&json::member(member))?;
+                }
+                return Ok(());
+            }
+            let names = baton.display_names(members.iter().map(|m| &m.person)).await?;
+            let mut table = Table::new(&["PERSON", "NAME", "ROLE", "JOINED"]);
+            for member in &members {
+                table.row(vec![
+                    Cell::from(short_id(&member.person)),
+                    names.get(&member.person).cloned().unwrap_or_default().into(),
+                    MemberRoleArg::text(member.role).into(),
+                    short_time(member.create_time.as_ref()).into(),
+                ]);
+            }
+            out.text(&table.render(out.color, 0))
+        }
+    }
+}
+
+fn show(out: &Out, project: &Project) -> Result<(), CliError> {
+    if out.json() {
+        return out.json_line(&json::project(project));
+    }
+    out.text(&listing(
+        out.color,
+        &[
+            ("name", project.name.clone()),
+            ("title", project.display_name.clone()),
+            ("client", project.client.clone()),
+            ("brief", project.brief.clone()),
+            ("due", project.due_date.clone()),
+            ("state", json::project_state(project.state).to_string()),
+            ("created", time(project.create_time.as_ref())),
+            ("etag", project.etag.clone()),
+        ],
+    ))
+}
+
+async fn show_member(baton: &Baton, out: &Out, member: &ProjectMember) -> Result<(), CliError> {
+    if out.json() {
+        return out.json_line(&json::member(member));
+    }
+    let names = baton.display_names([&member.person]).await?;
+    out.text(&listing(
+        out.color,
+        &[
+            ("name", member.name.clone()),
+            ("person", format!("{} ({})", names.get(&member.person).cloned().unwrap_or_default(), member.person)),
+            ("role", MemberRoleArg::text(member.role)),
+            ("joined", time(member.create_time.as_ref())),
+        ],
+    ))
+}

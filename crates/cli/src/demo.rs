@@ -1,0 +1,698 @@
+//! `baton demo`: seeds a realistic agency production on a running server and plays it out, with
+//! every notification printed as the team's live feeds receive it, then prints the status view.
+//!
+//! Repeatable: every create and every workflow step carries a `request_id` derived (UUIDv5) from
+//! a fixed namespace and the step's name, and people have fixed emails, so a second run finds
+//! or replays everything instead of duplicating it. A replayed step returns its first answer, and
+//! the demo tells it apart from a new one by the asset's `update_time`: a new step moves it past
+//! the newest time the demo has seen for that asset.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tonic::{Code, Status};
+use uuid::Uuid;
+
+use baton_proto::assets::v1::{
+    ApproveAssetRequest, Asset, AssetKind, CreateAssetRequest, DeliverAssetRequest, RequestAssetChangesRequest,
+    StartAssetRequest, SubmitAssetForReviewRequest,
+};
+use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
+use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
+use baton_proto::projects::v1::{
+    AddProjectMemberRequest, CreateProjectRequest, Project, ProjectMember, ProjectMemberRole,
+};
+
+use crate::cli::{AssetKindArg, MemberRoleArg, PersonRoleArg};
+use crate::client::{Baton, request_as};
+use crate::error::CliError;
+use crate::json;
+use crate::output::{Out, note};
+use crate::status::{self, Report};
+
+/// The namespace of the demo's request ids. Never change it: a server seeded with it would get a
+/// second production.
+const NAMESPACE: Uuid = Uuid::from_u128(0x7c1e_55a0_93d4_4b8e_a2f6_0d4e_b9c3_1a57);
+
+/// How long one step waits for its notifications before moving on.
+const PATIENCE: Duration = Duration::from_secs(10);
+/// After this many steps whose notifications did not all come, the demo stops waiting for them.
+const MAX_MISSES: u32 = 3;
+
+/// The request id of a named step, the same on every run.
+pub fn request_id(step: &str) -> String {
+    Uuid::new_v5(&NAMESPACE, format!("baton-demo/v1/{step}").as_bytes()).to_string()
+}
+
+struct Member {
+    key: &'static str,
+    name: &'static str,
+    email: &'static str,
+    role: PersonRole,
+    team_role: ProjectMemberRole,
+}
+
+const TEAM: [Member; 9] = [
+    member("paula", "Paula Reyes", "paula.reyes@studio.example", PersonRole::Producer, ProjectMemberRole::Producer),
+    member("ana", "Ana López", "ana.lopez@studio.example", PersonRole::Designer, ProjectMemberRole::Lead),
+    member(
+        "kenji",
+        "Kenji Watanabe",
+        "kenji.watanabe@studio.example",
+        PersonRole::Designer,
+        ProjectMemberRole::Contributor,
+    ),
+    member("marco", "Marco Rossi", "marco.rossi@studio.example", PersonRole::Animator, ProjectMemberRole::Contributor),
+    member("sam", "Sam Okafor", "sam.okafor@studio.example", PersonRole::AudioEngineer, ProjectMemberRole::Contributor),
+    member(
+        "vera",
+        "Vera Novak",
+        "vera.novak@studio.example",
+        PersonRole::VideoEngineer,
+        ProjectMemberRole::Contributor,
+    ),
+    member("wen", "Wen Li", "wen.li@studio.example", PersonRole::WebDeveloper, ProjectMemberRole::Lead),
+    member(
+        "dario",
+        "Dario Costa",
+        "dario.costa@studio.example",
+        PersonRole::DatabaseDeveloper,
+        ProjectMemberRole::Contributor,
+    ),
+    member(
+        "chloe",
+        "Chloé Martin",
+        "chloe.martin@northwind.example",
+        PersonRole::ClientContact,
+        ProjectMemberRole::Client,
+    ),
+];
+
+const fn member(
+    key: &'static str,
+    name: &'static str,
+    email: &'static str,
+    role: PersonRole,
+    team_role: ProjectMemberRole,
+) -> Member {
+    Member { key, name, email, role, team_role }
+}
+
+/// The producer, who creates the project, builds the team and plans the components.
+const PRODUCER: &str = "paula";
+
+pub const PROJECT_TITLE: &str = "Website relaunch";
+const CLIENT: &str = "Northwind Coffee";
+const BRIEF: &str = "Relaunch northwindcoffee.example before the spring roast: a warmer visual identity, a hero \
+                     animation, a streaming product video, a podcast trailer, new web pages and a product database \
+                     behind the shop.";
+const DUE: &str = "2027-03-31";
+
+struct Component {
+    key: &'static str,
+    name: &'static str,
+    kind: AssetKind,
+    weight: u32,
+    assignees: &'static [&'static str],
+    description: &'static str,
+}
+
+const COMPONENTS: [Component; 7] = [
+    Component {
+        key: "visual-identity",
+        name: "Visual identity",
+        kind: AssetKind::Graphic,
+        weight: 120,
+        assignees: &["ana", "kenji"],
+        description: "Logo, palette and type for the relaunch; must work on packaging, the site and social.",
+    },
+    Component {
+        key: "hero-animation",
+        name: "Hero animation",
+        kind: AssetKind::Animation,
+        weight: 100,
+        assignees: &["marco", "ana"],
+        description: "A six-second loop for the home page hero, from bean to cup; under 2 MB at 24 fps.",
+    },
+    Component {
+        key: "product-video",
+        name: "Streaming product video",
+        kind: AssetKind::Video,
+        weight: 200,
+        assignees: &["vera", "sam"],
+        description: "A two-minute product film streamed over HLS from 360p to 1080p, captioned in English and Spanish.",
+    },
+    Component {
+        key: "podcast-trailer",
+        name: "Podcast trailer",
+        kind: AssetKind::Audio,
+        weight: 60,
+        assignees: &["sam"],
+        description: "A 30-second trailer for the “Roasted” podcast, mixed to -16 LUFS for streaming.",
+    },
+    Component {
+        key: "web-pages",
+        name: "Web pages",
+        kind: AssetKind::WebPage,
+        weight: 250,
+        assignees: &["wen", "kenji"],
+        description: "Home, shop, story and café pages: responsive, WCAG 2.2 AA, fast on a phone.",
+    },
+    Component {
+        key: "product-database",
+        name: "Product database",
+        kind: AssetKind::DatabaseFeature,
+        weight: 150,
+        assignees: &["dario", "wen"],
+        description: "Products, roasts and stock for the shop, searchable by origin and flavour.",
+    },
+    Component {
+        key: "store-locator",
+        name: "Store locator",
+        kind: AssetKind::WebPage,
+        weight: 80,
+        assignees: &["wen", "dario"],
+        description: "A map of cafés and stockists, fed by the product database.",
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Move {
+    Start,
+    Resume,
+    Submit,
+    RequestChanges,
+    Approve,
+    Deliver,
+}
+
+impl Move {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Resume => "resume",
+            Self::Submit => "submit",
+            Self::RequestChanges => "request-changes",
+            Self::Approve => "approve",
+            Self::Deliver => "deliver",
+        }
+    }
+
+    /// What the actor does, in a sentence: "submits Visual identity for review".
+    fn sentence(self, asset: &str) -> String {
+        match self {
+            Self::Start => format!("starts work on {asset}"),
+            Self::Resume => format!("picks up the feedback on {asset}"),
+            Self::Submit => format!("submits {asset} for review"),
+            Self::RequestChanges => format!("asks for changes to {asset}"),
+            Self::Approve => format!("approves {asset}"),
+            Self::Deliver => format!("delivers {asset} to {CLIENT}"),
+        }
+    }
+}
+
+struct Step {
+    actor: &'static str,
+    asset: &'static str,
+    action: Move,
+    comment: &'static str,
+}
+
+const fn step(actor: &'static str, asset: &'static str, action: Move, comment: &'static str) -> Step {
+    Step { actor, asset, action, comment }
+}
+
+/// A few weeks of production, in order.
+const PLAY: [Step; 20] = [
+    step("ana", "visual-identity", Move::Start, ""),
+    step("dario", "product-database", Move::Start, ""),
+    step("marco", "hero-animation", Move::Start, ""),
+    step("ana", "visual-identity", Move::Submit, "First direction: three logo variants and a palette."),
+    step("chloe", "visual-identity", Move::RequestChanges, "Warmer palette, please: closer to our packaging."),
+    step("sam", "podcast-trailer", Move::Start, ""),
+    step("ana", "visual-identity", Move::Resume, ""),
+    step("dario", "product-database", Move::Submit, "Schema, import and search by origin are in place."),
+    step("wen", "product-database", Move::Approve, "Indexes look right."),
+    step("marco", "hero-animation", Move::Submit, "Six-second loop, 24 fps, 1.8 MB."),
+    step("vera", "product-video", Move::Start, ""),
+    step("ana", "visual-identity", Move::Submit, "Warmer palette applied across the kit."),
+    step("chloe", "visual-identity", Move::Approve, "Love it: this is us."),
+    step("paula", "visual-identity", Move::Deliver, "Brand kit sent to Northwind."),
+    step("paula", "hero-animation", Move::Approve, ""),
+    step("sam", "podcast-trailer", Move::Submit, "First mix of the trailer."),
+    step("paula", "podcast-trailer", Move::RequestChanges, "Trim it to 30 seconds; the intro runs long."),
+    step("paula", "product-database", Move::Deliver, "Live on staging for the shop team."),
+    step("wen", "web-pages", Move::Start, ""),
+    step("vera", "product-video", Move::Submit, "HLS ladder from 360p to 1080p, captions in English and Spanish."),
+];
+
+/// Narration: stdout for people, stderr when stdout carries JSON.
+struct Narrator {
+    out: Out,
+}
+
+impl Narrator {
+    fn say(&self, text: impl AsRef<str>) -> Result<(), CliError> {
+        if self.out.json() {
+            note(text);
+            Ok(())
+        } else {
+            self.out.line(text)
+        }
+    }
+
+    fn dim(&self, text: &str) -> String {
+        if self.out.json() { text.to_string() } else { self.out.paint(text, "2") }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        if self.out.json() { text.to_string() } else { self.out.paint(text, "1") }
+    }
+}
+
+/// The team's live notification feeds, merged into one channel.
+struct Feeds {
+    receiver: mpsc::UnboundedReceiver<Notification>,
+    tasks: Vec<JoinHandle<()>>,
+    /// Steps whose notifications did not all come in time.
+    misses: u32,
+}
+
+impl Feeds {
+    /// Opens a WatchNotifications stream for each person, acting as that person.
+    async fn open(baton: &Baton, people: &[&Person]) -> Result<Self, CliError> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let mut tasks = Vec::new();
+        for person in people {
+            let request = request_as(&person.name, WatchNotificationsRequest { recipient: person.name.clone() });
+            let mut stream = baton.notifications().watch_notifications(request).await?.into_inner();
+            let sender = sender.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Ok(Some(message)) = stream.message().await {
+                    if let Some(notification) = message.notification
+                        && sender.send(notification).is_err()
+                    {
+                        return;
+                    }
+                }
+            }));
+        }
+        Ok(Self { receiver, tasks, misses: 0 })
+    }
+
+    /// Waits for `expected` notifications (less patiently after repeated misses) and returns
+    /// what came, including stragglers of earlier steps.
+    async fn collect(&mut self, expected: usize) -> Vec<Notification> {
+        let patience = if self.misses >= MAX_MISSES { Duration::ZERO } else { PATIENCE };
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut received = Vec::new();
+        while received.len() < expected {
+            match tokio::time::timeout_at(deadline, self.receiver.recv()).await {
+                Ok(Some(notification)) => received.push(notification),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        if received.len() < expected {
+            self.misses += 1;
+        } else {
+            self.misses = 0;
+        }
+        while let Ok(notification) = self.receiver.try_recv() {
+            received.push(notification);
+        }
+        received
+    }
+
+    fn close(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// The demo's view of the production while it plays.
+struct Production {
+    /// People by the demo's key.
+    people: HashMap<&'static str, Person>,
+    /// Team order by person resource name, for stable output.
+    order: HashMap<String, usize>,
+    project: Project,
+    /// Asset resource names by the demo's key.
+    assets: HashMap<&'static str, String>,
+    /// The newest update time seen per asset key, as (seconds, nanos).
+    newest: HashMap<&'static str, (i64, i32)>,
+}
+
+impl Production {
+    fn person(&self, key: &str) -> Result<&Person, CliError> {
+        self.people.get(key).ok_or_else(|| CliError::Usage(format!("the demo has no person {key}")))
+    }
+
+    fn first_name(&self, person: &str) -> String {
+        let display = self.people.values().find(|p| p.name == person).map(|p| p.display_name.as_str());
+        display.and_then(|d| d.split_whitespace().next()).unwrap_or(person).to_string()
+    }
+}
+
+fn time_of(asset: &Asset) -> (i64, i32) {
+    asset.update_time.as_ref().map(|t| (t.seconds, t.nanos)).unwrap_or_default()
+}
+
+pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
+    let narrator = Narrator { out: *out };
+    narrator.say(narrator.bold(&format!(
+        "Baton demo: {CLIENT}'s {} on {}",
+        PROJECT_TITLE.to_lowercase(),
+        baton.endpoint
+    )))?;
+
+    let people = seed_people(baton, &narrator).await?;
+    let team: Vec<&Person> = TEAM.iter().filter_map(|m| people.get(m.key)).collect();
+    let mut feeds = Feeds::open(baton, &team).await?;
+    narrator.say(narrator.dim(&format!("Opened live notification feeds for the {} team members.", team.len())))?;
+    let order = team.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+
+    let result = async {
+        let project = seed_project(baton, &narrator, &people).await?;
+        let mut production = Production { people, order, project, assets: HashMap::new(), newest: HashMap::new() };
+        seed_team(baton, &narrator, &mut feeds, &production).await?;
+        seed_components(baton, &narrator, &mut production).await?;
+        play(baton, &narrator, &mut feeds, &mut production).await?;
+        Ok::<_, CliError>(production)
+    }
+    .await;
+    feeds.close();
+    let production = result?;
+
+    narrator.say("")?;
+    let report = Report::load(baton, &production.project.name).await?;
+    status::print(out, &report)?;
+    if !out.json() {
+        let producer = production.person(PRODUCER)?.email.clone();
+        let client = production.person("chloe")?.email.clone();
+        narrator.say("")?;
+        narrator.say(narrator.bold("Try it"))?;
+        narrator.say(format!("  baton notifications watch --person {producer}       # in a second terminal"))?;
+        narrator.say(format!(
+            "  baton assets approve \"Streaming product video\" --project \"{PROJECT_TITLE}\" --as {client}"
+        ))?;
+        narrator.say(format!("  baton status \"{PROJECT_TITLE}\""))?;
+    }
+    Ok(())
+}
+
+/// Finds each team member by email, or creates them.
+async fn seed_people(baton: &Baton, narrator: &Narrator) -> Result<HashMap<&'static str, Person>, CliError> {
+    narrator.say(narrator.bold("People"))?;
+    let existing = baton.all_people(0).await?;
+    let mut people = HashMap::new();
+    for (index, member) in TEAM.iter().enumerate() {
+        let found = existing.iter().find(|p| p.email.eq_ignore_ascii_case(member.email)).cloned();
+        let (person, what) = match found {
+            Some(person) => (person, "already here"),
+            None => {
+                let request = CreatePersonRequest {
+                    person: Some(Person {
+                        display_name: member.name.into(),
+                        email: member.email.into(),
+                        role: member.role as i32,
+                        ..Default::default()
+                    }),
+                    request_id: request_id(&format!("person/{}", member.key)),
+                };
+                let person = baton.people().create_person(request).await?.into_inner().person.unwrap_or_default();
+                (person, "added")
+            }
+        };
+        narrator.say(format!(
+            "  [{}/{}] {:<15} {:<18} {:<31} {}",
+            index + 1,
+            TEAM.len(),
+            person.display_name,
+            PersonRoleArg::text(person.role),
+            person.email,
+            narrator.dim(what)
+        ))?;
+        people.insert(member.key, person);
+    }
+    Ok(people)
+}
+
+async fn seed_project(
+    baton: &Baton,
+    narrator: &Narrator,
+    people: &HashMap<&'static str, Person>,
+) -> Result<Project, CliError> {
+    let producer = people.get(PRODUCER).map(|p| p.name.clone()).unwrap_or_default();
+    let before = baton.all_projects().await?;
+    let request = CreateProjectRequest {
+        project: Some(Project {
+            display_name: PROJECT_TITLE.into(),
+            client: CLIENT.into(),
+            brief: BRIEF.into(),
+            due_date: DUE.into(),
+            ..Default::default()
+        }),
+        request_id: request_id("project"),
+    };
+    let response = baton.projects().create_project(request_as(&producer, request)).await?;
+    let project = response.into_inner().project.unwrap_or_default();
+    let what = if before.iter().any(|p| p.name == project.name) { "already here" } else { "created" };
+    narrator.say(format!(
+        "{} “{}” for {}, due {}: {} {}",
+        narrator.bold("Project"),
+        project.display_name,
+        project.client,
+        project.due_date,
+        narrator.dim(what),
+        narrator.dim(&format!("({})", project.name))
+    ))?;
+    Ok(project)
+}
+
+async fn seed_team(
+    baton: &Baton,
+    narrator: &Narrator,
+    feeds: &mut Feeds,
+    production: &Production,
+) -> Result<(), CliError> {
+    narrator.say(narrator.bold("Team"))?;
+    let producer = production.person(PRODUCER)?.name.clone();
+    let project = &production.project.name;
+    let members = baton.all_members(project).await?;
+    for (index, member) in TEAM.iter().enumerate() {
+        let person = production.person(member.key)?;
+        let position = format!("[{}/{}]", index + 1, TEAM.len());
+        let role = MemberRoleArg::text(member.team_role as i32);
+        if let Some(existing) = members.iter().find(|m| m.person == person.name) {
+            let role = MemberRoleArg::text(existing.role);
+            let line = format!("  {position} {} is already on the team as {role}", person.display_name);
+            narrator.say(line)?;
+            continue;
+        }
+        let request = AddProjectMemberRequest {
+            parent: project.clone(),
+            member: Some(ProjectMember {
+                person: person.name.clone(),
+                role: member.team_role as i32,
+                ..Default::default()
+            }),
+            request_id: request_id(&format!("member/{}", member.key)),
+        };
+        match baton.projects().add_project_member(request_as(&producer, request)).await {
+            Ok(_) => {}
+            // Someone added them meanwhile: they are on the team, which is what the demo wants.
+            Err(status) if status.code() == Code::AlreadyExists => {}
+            Err(status) => return Err(status.into()),
+        }
+        let producer_name = &production.person(PRODUCER)?.display_name;
+        narrator.say(if member.key == PRODUCER {
+            format!("  {position} {producer_name} joins the team as {role}")
+        } else {
+            format!("  {position} {producer_name} adds {} to the team as {role}", person.display_name)
+        })?;
+        let received = feeds.collect(1).await;
+        announce(narrator, production, &received)?;
+    }
+    Ok(())
+}
+
+async fn seed_components(baton: &Baton, narrator: &Narrator, production: &mut Production) -> Result<(), CliError> {
+    narrator.say(narrator.bold("Components"))?;
+    let producer = production.person(PRODUCER)?.name.clone();
+    let project = production.project.name.clone();
+    let before = baton.all_assets(&project).await?;
+    for (index, component) in COMPONENTS.iter().enumerate() {
+        let mut assignees = Vec::new();
+        for key in component.assignees {
+            assignees.push(production.person(key)?.name.clone());
+        }
+        let request = CreateAssetRequest {
+            parent: project.clone(),
+            asset: Some(Asset {
+                display_name: component.name.into(),
+                description: component.description.into(),
+                kind: component.kind as i32,
+                assignees: assignees.clone(),
+                weight: component.weight,
+                ..Default::default()
+            }),
+            request_id: request_id(&format!("asset/{}", component.key)),
+        };
+        let created = baton.assets().create_asset(request_as(&producer, request)).await?.into_inner().asset;
+        let created = created.unwrap_or_default();
+        // A replayed create answers with the asset as it was first created; the list has it now.
+        let (current, what) = match before.iter().find(|a| a.name == created.name) {
+            Some(current) => (current.clone(), "already here"),
+            None => (created, "planned"),
+        };
+        let names: Vec<String> = assignees
+            .iter()
+            .map(|p| {
+                production.people.values().find(|x| &x.name == p).map(|x| x.display_name.clone()).unwrap_or_default()
+            })
+            .collect();
+        narrator.say(format!(
+            "  [{}/{}] {:<24} {:<17} weight {:>3}  {:<28} {}",
+            index + 1,
+            COMPONENTS.len(),
+            component.name,
+            AssetKindArg::text(component.kind as i32),
+            component.weight,
+            names.join(", "),
+            narrator.dim(what)
+        ))?;
+        production.newest.insert(component.key, time_of(&current));
+        production.assets.insert(component.key, current.name);
+    }
+    Ok(())
+}
+
+async fn play(
+    baton: &Baton,
+    narrator: &Narrator,
+    feeds: &mut Feeds,
+    production: &mut Production,
+) -> Result<(), CliError> {
+    narrator.say(format!(
+        "{} {}",
+        narrator.bold("Production"),
+        narrator.dim("(→ who is notified, as their live feeds receive it)")
+    ))?;
+    let team_size = production.order.len();
+    let mut new_steps = 0;
+    for (index, step) in PLAY.iter().enumerate() {
+        let actor = production.person(step.actor)?.clone();
+        let asset = production.assets.get(step.asset).cloned().unwrap_or_default();
+        let title = COMPONENTS.iter().find(|c| c.key == step.asset).map(|c| c.name).unwrap_or(step.asset);
+        let id = request_id(&format!("step/{index:02}/{}/{}", step.asset, step.action.key()));
+        let mut line =
+            format!("  [{:>2}/{}] {} {}", index + 1, PLAY.len(), actor.display_name, step.action.sentence(title));
+        if !step.comment.is_empty() {
+            line.push_str(&format!(": “{}”", step.comment));
+        }
+        match transition(baton, &actor.name, &asset, step, id).await {
+            Ok(after) => {
+                let newest = production.newest.entry(step.asset).or_default();
+                if time_of(&after) > *newest {
+                    *newest = time_of(&after);
+                    new_steps += 1;
+                    narrator.say(line)?;
+                    let expected = team_size - usize::from(production.order.contains_key(&actor.name));
+                    let received = feeds.collect(expected).await;
+                    announce(narrator, production, &received)?;
+                } else {
+                    narrator.say(format!("{line} {}", narrator.dim("(done before)")))?;
+                }
+            }
+            // Someone moved the asset by hand since an earlier run: leave it where it is.
+            Err(status) if status.code() == Code::FailedPrecondition => {
+                narrator.say(format!("{line} {}", narrator.dim(&format!("(skipped: {})", status.message()))))?;
+            }
+            Err(status) => return Err(status.into()),
+        }
+    }
+    if new_steps == 0 {
+        narrator.say(narrator.dim("  Nothing new: this production was already played out on this server."))?;
+    }
+    Ok(())
+}
+
+async fn transition(baton: &Baton, actor: &str, name: &str, step: &Step, request_id: String) -> Result<Asset, Status> {
+    let mut assets = baton.assets();
+    let name = name.to_string();
+    let comment = step.comment.to_string();
+    let asset = match step.action {
+        Move::Start | Move::Resume => {
+            let request = StartAssetRequest { name, etag: String::new(), request_id };
+            assets.start_asset(request_as(actor, request)).await?.into_inner().asset
+        }
+        Move::Submit => {
+            let request = SubmitAssetForReviewRequest { name, etag: String::new(), comment, request_id };
+            assets.submit_asset_for_review(request_as(actor, request)).await?.into_inner().asset
+        }
+        Move::RequestChanges => {
+            let request = RequestAssetChangesRequest { name, etag: String::new(), comment, request_id };
+            assets.request_asset_changes(request_as(actor, request)).await?.into_inner().asset
+        }
+        Move::Approve => {
+            let request = ApproveAssetRequest { name, etag: String::new(), comment, request_id };
+            assets.approve_asset(request_as(actor, request)).await?.into_inner().asset
+        }
+        Move::Deliver => {
+            let request = DeliverAssetRequest { name, etag: String::new(), comment, request_id };
+            assets.deliver_asset(request_as(actor, request)).await?.into_inner().asset
+        }
+    };
+    Ok(asset.unwrap_or_default())
+}
+
+/// Prints the notifications the team received: JSON, one per line; or for people, one line per
+/// message with everyone who got it.
+fn announce(narrator: &Narrator, production: &Production, received: &[Notification]) -> Result<(), CliError> {
+    if narrator.out.json() {
+        for notification in received {
+            narrator.out.json_line(&json::notification(notification))?;
+        }
+        return Ok(());
+    }
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for notification in received {
+        match groups.iter_mut().find(|(title, _)| *title == notification.title) {
+            Some((_, recipients)) => recipients.push(&notification.recipient),
+            None => groups.push((&notification.title, vec![&notification.recipient])),
+        }
+    }
+    for (title, mut recipients) in groups {
+        recipients.sort_by_key(|r| production.order.get(*r).copied().unwrap_or(usize::MAX));
+        let names: Vec<String> = recipients.iter().map(|r| production.first_name(r)).collect();
+        narrator.say(format!("          {} “{title}”", narrator.dim(&format!("→ {}:", names.join(", ")))))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_stable_and_distinct() {
+        assert_eq!(request_id("project"), request_id("project"));
+        assert_ne!(request_id("project"), request_id("asset/hero-animation"));
+        assert_eq!(Uuid::parse_str(&request_id("project")).map(|u| u.get_version_num()), Ok(5));
+    }
+
+    #[test]
+    fn the_play_refers_to_known_people_and_components() {
+        for step in &PLAY {
+            assert!(TEAM.iter().any(|m| m.key == step.actor), "{}", step.actor);
+            assert!(COMPONENTS.iter().any(|c| c.key == step.asset), "{}", step.asset);
+        }
+        for component in &COMPONENTS {
+            assert!(component.assignees.iter().all(|a| TEAM.iter().any(|m| m.key == *a)));
+            assert!((1..=1000).contains(&component.weight));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Resources as JSON for scripts: the proto field names, enum values as the same kebab-case words
+//! the command line takes (`audio-engineer`, `in-review`), timestamps in RFC 3339.
+
+use serde_json::{Value, json};
+
+use baton_proto::assets::v1::Asset;
+use baton_proto::notifications::v1::{Notification, NotificationKind};
+use baton_proto::people::v1::Person;
+use baton_proto::projects::v1::{Project, ProjectMember, ProjectState};
+
+use crate::cli::{AssetKindArg, AssetStatusWord, MemberRoleArg, PersonRoleArg};
+use crate::output::time;
+
+fn optional_time(timestamp: Option<&prost_types::Timestamp>) -> Value {
+    match timestamp {
+        Some(timestamp) => Value::String(time(Some(timestamp))),
+        None => Value::Null,
+    }
+}
+
+pub fn person(person: &Person) -> Value {
+    json!({
+        "name": person.name,
+        "display_name": person.display_name,
+        "email": person.email,
+        "role": PersonRoleArg::word(person.role),
+        "create_time": optional_time(person.create_time.as_ref()),
+        "update_time": optional_time(person.update_time.as_ref()),
+        "etag": person.etag,
+    })
+}
+
+pub fn project_state(state: i32) -> &'static str {
+    match ProjectState::try_from(state) {
+        Ok(ProjectState::Active) => "active",
+        Ok(ProjectState::Archived) => "archived",
+        _ => "unspecified",
+    }
+}
+
+pub fn project(project: &Project) -> Value {
+    json!({
+        "name": project.name,
+        "display_name": project.display_name,
+        "client": project.client,
+        "brief": project.brief,
+        "due_date": project.due_date,
+        "state": project_state(project.state),
+        "create_time": optional_time(project.create_time.as_ref()),
+        "update_time": optional_time(project.update_time.as_ref()),
+        "etag": project.etag,
+    })
+}
+
+pub fn member(member: &ProjectMember) -> Value {
+    json!({
+        "name": member.name,
+        "person": member.person,
+        "role": MemberRoleArg::word(member.role),
+        "create_time": optional_time(member.create_time.as_ref()),
+    })
+}
+
+pub fn asset(asset: &Asset) -> Value {
+    json!({
+        "name": asset.name,
+        "display_name": asset.display_name,
+        "description": asset.description,
+        "kind": AssetKindArg::word(asset.kind),
+        "status": AssetStatusWord::word(asset.status),
+        "assignees": asset.assignees,
+        "weight": asset.weight,
+        "create_time": optional_time(asset.create_time.as_ref()),
+        "update_time": optional_time(asset.update_time.as_ref()),
+        "etag": asset.etag,
+    })
+}
+
+pub fn notification_kind(kind: i32) -> &'static str {
+    match NotificationKind::try_from(kind) {
+        Ok(NotificationKind::AssetStatusChanged) => "asset-status-changed",
+        Ok(NotificationKind::ProjectMemberAdded) => "project-member-added",
+        _ => "unspecified",
+    }
+}
+
+pub fn notification(notification: &Notification) -> Value {
+    json!({
+        "name": notification.name,
+        "recipient": notification.recipient,
+        "kind": notification_kind(notification.kind),
+        "title": notification.title,
+        "body": notification.body,
+        "subject": notification.subject,
+        "project": notification.project,
+        "actor": notification.actor,
+        "create_time": optional_time(notification.create_time.as_ref()),
+        "read_time": optional_time(notification.read_time.as_ref()),
+    })
+}

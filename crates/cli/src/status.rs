@@ -1,0 +1,340 @@
+//! `baton status PROJECT`: the producer's view of a project at a glance.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use baton_proto::assets::v1::{Asset, AssetStatus};
+use baton_proto::projects::v1::{GetProjectRequest, Project, ProjectMember};
+
+use crate::cli::{AssetKindArg, AssetStatusWord, MemberRoleArg};
+use crate::client::Baton;
+use crate::error::CliError;
+use crate::json;
+use crate::output::{Cell, Out, Table, paint};
+
+/// The ANSI style of a workflow status.
+pub fn status_style(status: i32) -> &'static str {
+    match AssetStatus::try_from(status) {
+        Ok(AssetStatus::Planned) => "2",
+        Ok(AssetStatus::InProgress) => "34",
+        Ok(AssetStatus::InReview) => "33",
+        Ok(AssetStatus::ChangesRequested) => "31",
+        Ok(AssetStatus::Approved) => "36",
+        Ok(AssetStatus::Delivered) => "32",
+        _ => "",
+    }
+}
+
+/// Whether an asset counts as done: approved or delivered.
+fn is_done(asset: &Asset) -> bool {
+    matches!(AssetStatus::try_from(asset.status), Ok(AssetStatus::Approved | AssetStatus::Delivered))
+}
+
+/// Whether the next move on an asset is its assignees': planned, in progress, or changes
+/// requested.
+fn is_held(asset: &Asset) -> bool {
+    matches!(
+        AssetStatus::try_from(asset.status),
+        Ok(AssetStatus::Planned | AssetStatus::InProgress | AssetStatus::ChangesRequested)
+    )
+}
+
+fn is_in_review(asset: &Asset) -> bool {
+    AssetStatus::try_from(asset.status) == Ok(AssetStatus::InReview)
+}
+
+/// Everything the status view shows, read from the server.
+#[derive(Debug)]
+pub struct Report {
+    pub project: Project,
+    pub team: Vec<ProjectMember>,
+    pub assets: Vec<Asset>,
+    /// Display names by person resource name, from PeopleService.GetPerson.
+    pub names: HashMap<String, String>,
+}
+
+impl Report {
+    pub async fn load(baton: &Baton, project: &str) -> Result<Self, CliError> {
+        let request = GetProjectRequest { name: project.to_string() };
+        let project = baton.projects().get_project(baton.request(request)).await?.into_inner().project;
+        let project = project.unwrap_or_default();
+        let assets = baton.all_assets(&project.name).await?;
+        let team = baton.all_members(&project.name).await?;
+        let people = team.iter().map(|m| &m.person).chain(assets.iter().flat_map(|a| &a.assignees));
+        let names = baton.display_names(people).await?;
+        Ok(Self { project, team, assets, names })
+    }
+
+    fn name_of<'a>(&'a self, person: &'a str) -> &'a str {
+        self.names.get(person).map(String::as_str).unwrap_or(person)
+    }
+
+    /// The weight of approved or delivered assets, and of all.
+    pub fn weights(&self) -> (u64, u64) {
+        let total = self.assets.iter().map(|a| u64::from(a.weight)).sum();
+        let done = self.assets.iter().filter(|a| is_done(a)).map(|a| u64::from(a.weight)).sum();
+        (done, total)
+    }
+
+    /// Whole percent done, rounded down so that 100 means everything.
+    pub fn percent(&self) -> u64 {
+        let (done, total) = self.weights();
+        (done * 100).checked_div(total).unwrap_or(0)
+    }
+
+    /// The open work of each assignee, in the order people first appear among the assets.
+    fn holders(&self) -> Vec<(&str, Vec<&Asset>)> {
+        let mut holders: Vec<(&str, Vec<&Asset>)> = Vec::new();
+        for asset in self.assets.iter().filter(|a| is_held(a)) {
+            for person in &asset.assignees {
+                match holders.iter_mut().find(|(p, _)| p == person) {
+                    Some((_, assets)) => assets.push(asset),
+                    None => holders.push((person, vec![asset])),
+                }
+            }
+        }
+        holders
+    }
+
+    fn person_json(&self, person: &str) -> Value {
+        json!({ "name": person, "display_name": self.name_of(person) })
+    }
+
+    pub fn to_json(&self) -> Value {
+        let (done, total) = self.weights();
+        let share = if total == 0 { 0.0 } else { done as f64 / total as f64 };
+        let assets: Vec<Value> = self
+            .assets
+            .iter()
+            .map(|asset| {
+                let mut value = json::asset(asset);
+                value["assignees"] = asset.assignees.iter().map(|p| self.person_json(p)).collect();
+                value
+            })
+            .collect();
+        let waiting: Vec<Value> = self
+            .assets
+            .iter()
+            .filter(|a| is_in_review(a))
+            .map(|a| json!({ "name": a.name, "display_name": a.display_name }))
+            .collect();
+        let holders: Vec<Value> = self
+            .holders()
+            .into_iter()
+            .map(|(person, assets)| {
+                let assets: Vec<Value> = assets
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "name": a.name,
+                            "display_name": a.display_name,
+                            "status": AssetStatusWord::word(a.status),
+                        })
+                    })
+                    .collect();
+                json!({ "person": person, "display_name": self.name_of(person), "assets": assets })
+            })
+            .collect();
+        let team: Vec<Value> = self
+            .team
+            .iter()
+            .map(|m| {
+                json!({
+                    "person": m.person,
+                    "display_name": self.name_of(&m.person),
+                    "role": MemberRoleArg::word(m.role),
+                })
+            })
+            .collect();
+        json!({
+            "project": json::project(&self.project),
+            "team": team,
+            "assets": assets,
+            "total_weight": total,
+            "done_weight": done,
+            "done_share": share,
+            "waiting_for_review": waiting,
+            "holders": holders,
+        })
+    }
+
+    /// The view for a terminal; `color` adds ANSI colours.
+    pub fn render(&self, color: bool) -> String {
+        let project = &self.project;
+        let mut text = String::new();
+        let mut title = format!("{} — {}", project.display_name, project.client);
+        if !project.due_date.is_empty() {
+            title.push_str(&format!(", due {}", project.due_date));
+        }
+        text.push_str(&paint(color, &title, "1"));
+        text.push('\n');
+        let components = match self.assets.len() {
+            1 => "1 component".to_string(),
+            n => format!("{n} components"),
+        };
+        text.push_str(&paint(
+            color,
+            &format!("{}  ·  team of {}  ·  {components}", project.name, self.team.len()),
+            "2",
+        ));
+        text.push_str("\n\n");
+
+        if self.assets.is_empty() {
+            text.push_str(&format!(
+                "No components yet: add one with `baton assets add --project {} --name ... --kind ...`.\n",
+                project.name
+            ));
+            return text;
+        }
+
+        let mut table = Table::new(&["COMPONENT", "KIND", "STATUS", "WEIGHT", "ASSIGNEES"]).align_right(3);
+        for asset in &self.assets {
+            let assignees: Vec<&str> = asset.assignees.iter().map(|p| self.name_of(p)).collect();
+            table.row(vec![
+                Cell::from(asset.display_name.as_str()),
+                AssetKindArg::text(asset.kind).into(),
+                Cell::styled(AssetStatusWord::text(asset.status), status_style(asset.status)),
+                asset.weight.to_string().into(),
+                if assignees.is_empty() { "—".into() } else { assignees.join(", ").into() },
+            ]);
+        }
+        text.push_str(&table.render(color, 0));
+        text.push('\n');
+
+        let (done, total) = self.weights();
+        let percent = self.percent();
+        let filled = usize::try_from((done * 20).checked_div(total).unwrap_or(0)).unwrap_or(0).min(20);
+        let bar = format!("{}{}", paint(color, &"█".repeat(filled), "32"), paint(color, &"░".repeat(20 - filled), "2"));
+        let label = |s: &str| paint(color, &format!("{s:<20}"), "1");
+        text.push_str(&format!(
+            "{}{bar}  {percent}% approved or delivered ({done} of {total} by weight)\n",
+            label("Progress")
+        ));
+        let mut counts: Vec<String> = Vec::new();
+        for status in [
+            AssetStatus::Delivered,
+            AssetStatus::Approved,
+            AssetStatus::InReview,
+            AssetStatus::ChangesRequested,
+            AssetStatus::InProgress,
+            AssetStatus::Planned,
+        ] {
+            let n = self.assets.iter().filter(|a| a.status == status as i32).count();
+            if n > 0 {
+                let word = AssetStatusWord::text(status as i32);
+                counts.push(paint(color, &format!("{n} {word}"), status_style(status as i32)));
+            }
+        }
+        text.push_str(&format!("{:20}{}\n", "", counts.join(", ")));
+
+        let waiting: Vec<String> = self
+            .assets
+            .iter()
+            .filter(|a| is_in_review(a))
+            .map(|a| {
+                let by: Vec<&str> = a.assignees.iter().map(|p| self.name_of(p)).collect();
+                if by.is_empty() {
+                    a.display_name.clone()
+                } else {
+                    format!("{} (from {})", a.display_name, by.join(", "))
+                }
+            })
+            .collect();
+        let waiting = if waiting.is_empty() { "nothing".to_string() } else { waiting.join("; ") };
+        text.push_str(&format!("{}{waiting}\n", label("Waiting for review")));
+
+        let holders = self.holders();
+        if holders.is_empty() {
+            text.push_str(&format!("{}nobody: everything is in review or done\n", label("Who holds what")));
+            return text;
+        }
+        text.push_str(&paint(color, "Who holds what", "1"));
+        text.push('\n');
+        let width = holders.iter().map(|(p, _)| self.name_of(p).chars().count()).max().unwrap_or(0);
+        for (person, assets) in holders {
+            let work: Vec<String> = assets
+                .iter()
+                .map(|a| {
+                    let status = paint(color, &AssetStatusWord::text(a.status), status_style(a.status));
+                    format!("{} ({status})", a.display_name)
+                })
+                .collect();
+            let name = self.name_of(person);
+            let fill = " ".repeat(width - name.chars().count());
+            text.push_str(&format!("  {name}{fill}  {}\n", work.join(", ")));
+        }
+        text
+    }
+}
+
+/// `baton status PROJECT`.
+pub async fn run(baton: &Baton, out: &Out, project: &str) -> Result<(), CliError> {
+    let project = baton.resolve_project(project).await?;
+    let report = Report::load(baton, &project).await?;
+    print(out, &report)
+}
+
+pub fn print(out: &Out, report: &Report) -> Result<(), CliError> {
+    if out.json() {
+        return out.json_line(&report.to_json());
+    }
+    out.text(&report.render(out.color))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(name: &str, status: AssetStatus, weight: u32, assignees: &[&str]) -> Asset {
+        Asset {
+            name: format!("projects/p/assets/{name}"),
+            display_name: name.into(),
+            status: status as i32,
+            weight,
+            assignees: assignees.iter().map(|a| a.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn report() -> Report {
+        Report {
+            project: Project {
+                name: "projects/p".into(),
+                display_name: "Relaunch".into(),
+                client: "Northwind".into(),
+                ..Default::default()
+            },
+            team: Vec::new(),
+            assets: vec![
+                asset("Logo", AssetStatus::Delivered, 30, &["people/a"]),
+                asset("Video", AssetStatus::InReview, 50, &["people/b"]),
+                asset("Pages", AssetStatus::InProgress, 15, &["people/a", "people/b"]),
+                asset("Trailer", AssetStatus::Approved, 5, &[]),
+            ],
+            names: HashMap::from([("people/a".into(), "Ana".into()), ("people/b".into(), "Bo".into())]),
+        }
+    }
+
+    #[test]
+    fn weights_count_approved_and_delivered() {
+        let report = report();
+        assert_eq!(report.weights(), (35, 100));
+        assert_eq!(report.percent(), 35);
+        let value = report.to_json();
+        assert_eq!(value["done_weight"], 35);
+        assert_eq!(value["waiting_for_review"][0]["display_name"], "Video");
+        assert_eq!(value["holders"][0]["display_name"], "Ana");
+        assert_eq!(value["holders"][1]["assets"][0]["status"], "in-progress");
+    }
+
+    #[test]
+    fn plain_rendering_has_no_escape_codes() {
+        let text = report().render(false);
+        assert!(!text.contains('\x1b'));
+        assert!(text.contains("35% approved or delivered (35 of 100 by weight)"), "{text}");
+        assert!(text.contains("Waiting for review"), "{text}");
+        assert!(text.contains("Video (from Bo)"), "{text}");
+        assert!(report().render(true).contains('\x1b'));
+    }
+}

@@ -1,0 +1,165 @@
+//! `baton demo` seeds and plays a production, repeatably; `baton status` reports on it.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use baton_testkit::{TestEnv, eventually};
+use serde_json::Value;
+
+use crate::common::{add_person, baton, create_project, text};
+
+/// Runs `baton args` until its JSON lines satisfy `done`, and returns them.
+pub async fn eventually_lines(endpoint: &str, args: &[&str], done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    eventually(&format!("baton {}", args.join(" ")), Duration::from_secs(30), || async {
+        let lines = baton(endpoint, args).await.json_lines();
+        done(&lines).then_some(lines)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn demo_runs_twice_without_errors_or_duplicates() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&["all"]).await;
+    let endpoint = &server.endpoint();
+
+    // First run, for scripts: every notification the team's feeds received, then the status.
+    let first = baton(endpoint, &["-o", "json", "demo"]).await;
+    let lines = first.json_lines();
+    assert!(first.stderr.contains("[9/9]") && first.stderr.contains("[20/20]"), "progress: {}", first.stderr);
+    let (status, notifications) = lines.split_last().expect("output");
+    let joined = notifications.iter().filter(|n| n["kind"] == "project-member-added").count();
+    let changed = notifications.iter().filter(|n| n["kind"] == "asset-status-changed").count();
+    // Nine people joined; twenty steps, each heard by the eight team members who did not act.
+    assert_eq!((joined, changed), (9, 160), "notifications received live");
+    let names: HashSet<&str> = notifications.iter().map(|n| text(n, "name")).collect();
+    assert_eq!(names.len(), notifications.len(), "each notification once");
+    assert_demo_status(status);
+
+    let people = baton(endpoint, &["-o", "json", "people", "list"]).await.json_lines();
+    let producer = people.iter().find(|p| p["role"] == "producer").map(|p| text(p, "name").to_string()).unwrap();
+    let inbox = ["-o", "json", "notifications", "list", "--person", &producer];
+    let before = baton(endpoint, &inbox).await.json_lines();
+
+    // Second run, for people: nothing new, no errors, the same status.
+    let second = baton(endpoint, &["demo"]).await;
+    let stdout = second.ok();
+    assert!(second.stderr.is_empty(), "{}", second.stderr);
+    assert!(stdout.contains("Nothing new: this production was already played out"), "{stdout}");
+    assert!(!stdout.contains(" added\n") && !stdout.contains("created"), "{stdout}");
+    assert!(!stdout.lines().any(|l| l.trim_start().starts_with('→')), "no notifications on a replay: {stdout}");
+    assert!(stdout.contains("38% approved or delivered (370 of 960 by weight)"), "{stdout}");
+
+    let people = baton(endpoint, &["-o", "json", "people", "list"]).await.json_lines();
+    let emails: HashSet<&str> = people.iter().map(|p| text(p, "email")).collect();
+    assert_eq!((people.len(), emails.len()), (9, 9), "no duplicate people");
+    let projects = baton(endpoint, &["-o", "json", "projects", "list"]).await.json_lines();
+    assert_eq!(projects.len(), 1, "no duplicate project");
+    let project = text(&projects[0], "name");
+    let assets = baton(endpoint, &["-o", "json", "assets", "list", "-p", project]).await.json_lines();
+    let titles: HashSet<&str> = assets.iter().map(|a| text(a, "display_name")).collect();
+    assert_eq!((assets.len(), titles.len()), (7, 7), "no duplicate assets");
+    let members = baton(endpoint, &["-o", "json", "projects", "members", "list", project]).await.json_lines();
+    assert_eq!(members.len(), 9);
+    let after = baton(endpoint, &inbox).await.json_lines();
+    assert_eq!(after, before, "a replay notifies nobody");
+
+    let status = baton(endpoint, &["-o", "json", "status", "Website relaunch"]).await.json();
+    assert_demo_status(&status);
+}
+
+fn assert_demo_status(status: &Value) {
+    assert_eq!(text(&status["project"], "display_name"), "Website relaunch");
+    assert_eq!(text(&status["project"], "client"), "Northwind Coffee");
+    assert_eq!((&status["done_weight"], &status["total_weight"]), (&Value::from(370), &Value::from(960)));
+    let statuses: Vec<(&str, &str)> =
+        status["assets"].as_array().unwrap().iter().map(|a| (text(a, "display_name"), text(a, "status"))).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("Visual identity", "delivered"),
+            ("Hero animation", "approved"),
+            ("Streaming product video", "in-review"),
+            ("Podcast trailer", "changes-requested"),
+            ("Web pages", "in-progress"),
+            ("Product database", "delivered"),
+            ("Store locator", "planned"),
+        ]
+    );
+    assert_eq!(status["assets"][2]["assignees"][0]["display_name"], "Vera Novak");
+    assert_eq!(status["waiting_for_review"][0]["display_name"], "Streaming product video");
+    let holders: Vec<&str> = status["holders"].as_array().unwrap().iter().map(|h| text(h, "display_name")).collect();
+    assert_eq!(holders, ["Sam Okafor", "Wen Li", "Kenji Watanabe", "Dario Costa"]);
+    assert_eq!(status["team"].as_array().unwrap().len(), 9);
+}
+
+#[tokio::test]
+async fn status_shows_weights_reviews_and_who_holds_what() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&["all"]).await;
+    let endpoint = &server.endpoint();
+    let paula = add_person(endpoint, "Paula Reyes", "paula@example.com", "producer").await;
+    let ana = add_person(endpoint, "Ana López", "ana@example.com", "designer").await;
+    let wen = add_person(endpoint, "Wen Li", "wen@example.com", "web-developer").await;
+    let project = create_project(endpoint, &paula, "Campaign").await;
+
+    let empty = baton(endpoint, &["status", &project]).await;
+    assert!(empty.ok().contains("No components yet"), "{}", empty.stdout);
+
+    let add = |name: &'static str, kind: &'static str, weight: &'static str, who: &'static str| {
+        let project = project.clone();
+        async move {
+            baton(
+                endpoint,
+                &[
+                    "assets",
+                    "add",
+                    "-p",
+                    &project,
+                    "--name",
+                    name,
+                    "--kind",
+                    kind,
+                    "--weight",
+                    weight,
+                    "--assignee",
+                    who,
+                ],
+            )
+            .await
+            .ok();
+        }
+    };
+    add("Poster", "graphic", "300", "ana@example.com").await;
+    add("Landing page", "web-page", "100", "wen@example.com").await;
+    add("Banner", "graphic", "100", "Ana López").await;
+    for step in ["start", "submit", "approve"] {
+        baton(endpoint, &["--as", &paula, "assets", step, "Poster", "-p", &project]).await.ok();
+    }
+    for step in ["start", "submit"] {
+        baton(endpoint, &["--as", &wen, "assets", step, "Landing page", "-p", &project]).await.ok();
+    }
+    baton(endpoint, &["--as", &ana, "assets", "start", "Banner", "-p", &project]).await.ok();
+
+    let status = baton(endpoint, &["-o", "json", "status", "Campaign"]).await.json();
+    assert_eq!((&status["done_weight"], &status["total_weight"]), (&Value::from(300), &Value::from(500)));
+    assert_eq!(status["done_share"], 0.6);
+    assert_eq!(status["waiting_for_review"][0]["display_name"], "Landing page");
+    assert_eq!(status["holders"].as_array().unwrap().len(), 1);
+    assert_eq!(status["holders"][0]["display_name"], "Ana López");
+    assert_eq!(status["holders"][0]["assets"][0]["display_name"], "Banner");
+    assert_eq!(status["holders"][0]["assets"][0]["status"], "in-progress");
+    assert_eq!(status["assets"][0]["assignees"][0]["name"], Value::from(ana));
+
+    let table = baton(endpoint, &["status", "Campaign"]).await;
+    let text = table.ok();
+    assert!(!text.contains('\x1b'), "plain when stdout is not a terminal: {text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("Campaign — Northwind Coffee"), "{text}");
+    let poster = lines.iter().find(|l| l.starts_with("Poster")).expect("a row per component");
+    let words: Vec<&str> = poster.split_whitespace().collect();
+    assert_eq!(words, ["Poster", "graphic", "approved", "300", "Ana", "López"]);
+    assert!(text.contains("60% approved or delivered (300 of 500 by weight)"), "{text}");
+    assert!(text.contains("Waiting for review  Landing page (from Wen Li)"), "{text}");
+    assert!(text.lines().any(|l| l.trim() == "Ana López  Banner (in progress)"), "{text}");
+}

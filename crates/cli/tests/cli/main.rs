@@ -1,0 +1,10 @@
+//! Tests of the `baton` binary: the real executable against a real server started in-process
+//! by each test (its own database and broker names), asserting on output and exit codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod commands;
+mod common;
+mod demo;
+mod errors;
+mod watch;
