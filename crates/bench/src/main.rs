@@ -72,6 +72,9 @@ struct Args {
     /// The fixed rate of the pipeline latency run, in status changes per second.
     #[arg(long, default_value_t = 500.0)]
     pipeline_rate: f64,
+    /// Projects the pipeline's changes spread over (the same team on each).
+    #[arg(long, default_value_t = 16)]
+    pipeline_projects: usize,
     /// Team sizes of the fan-out scenario.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
     fanout_sizes: Vec<usize>,
@@ -92,6 +95,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         concurrency: args.concurrency.clamp(1, 1024),
         fixed_rate_get: args.get_rate,
         pipeline_rate: args.pipeline_rate,
+        pipeline_projects: args.pipeline_projects,
         fanout_sizes: args.fanout_sizes.clone(),
     };
     let target = match &args.endpoint {

@@ -40,6 +40,7 @@ pub struct Settings {
     pub concurrency: usize,
     pub fixed_rate_get: f64,
     pub pipeline_rate: f64,
+    pub pipeline_projects: usize,
     pub fanout_sizes: Vec<usize>,
 }
 
@@ -246,6 +247,7 @@ impl Board {
 struct Team {
     actor: String,
     watcher: String,
+    members: Vec<String>,
     project: String,
 }
 
@@ -260,7 +262,17 @@ async fn team(target: &Target, size: usize, concurrency: usize) -> anyhow::Resul
     })
     .await?;
     wait_for_team(&target.db, &project, size).await?;
-    Ok(Team { actor, watcher: members[0].clone(), project })
+    Ok(Team { actor, watcher: members[0].clone(), members, project })
+}
+
+/// Another project with the same team.
+async fn same_team(target: &Target, team: &Team) -> anyhow::Result<String> {
+    let project = project(target.channel(0), &team.actor).await?;
+    for member in &team.members {
+        add_member(target.channel(0), &team.actor, &project, member).await?;
+    }
+    wait_for_team(&target.db, &project, team.members.len()).await?;
+    Ok(project)
 }
 
 /// Waits until the notifications service's projection holds the whole team.
@@ -298,10 +310,16 @@ async fn watch(channel: Channel, recipient: &str, seen: impl Fn(String) + Send +
 /// `pipeline`: status changes at a fixed rate; latency from the change's commit to the
 /// notification row and to a watch stream; then the maximum rate the pipeline sustains.
 pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    // An agency runs many projects at once: the changes spread over several projects whose
+    // teams are the same five people, so the watcher hears of every change.
     let team = team(target, 5, settings.concurrency).await?;
+    let mut projects = vec![team.project.clone()];
+    while projects.len() < settings.pipeline_projects.max(1) {
+        projects.push(same_team(target, &team).await?);
+    }
     let count = (settings.pipeline_rate as usize).max(64);
     let names = many(count, settings.concurrency, |i| {
-        asset(target.channel(i as u64), team.actor.clone(), team.project.clone(), i)
+        asset(target.channel(i as u64), team.actor.clone(), projects[i % projects.len()].clone(), i)
     })
     .await?;
     let board = Arc::new(Board {

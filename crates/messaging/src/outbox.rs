@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{Channel, Confirmation, Connection};
-use sqlx::postgres::PgListener;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
@@ -44,15 +43,13 @@ use crate::envelope::Envelope;
 pub struct Outbox {
     /// The schema-qualified table, for example `assets.outbox`.
     pub table: &'static str,
-    /// The `NOTIFY` channel that wakes the relay, for example `assets_outbox`.
-    pub channel: &'static str,
     /// The CloudEvents source, for example `baton.assets`.
     pub source: &'static str,
 }
 
 impl Outbox {
-    /// Adds `event` about `subject` to the outbox inside the caller's transaction, and wakes the
-    /// relay when that transaction commits. Returns the event id.
+    /// Adds `event` about `subject` to the outbox inside the caller's transaction. Commit it with
+    /// [`Outbox::commit`], which wakes the relay. Returns the event id.
     pub async fn enqueue<E: Event>(
         &self,
         conn: &mut PgConnection,
@@ -73,9 +70,34 @@ impl Outbox {
         .bind(trace.get("tracestate"))
         .execute(&mut *conn)
         .await?;
-        sqlx::query("SELECT pg_notify($1, '')").bind(self.channel).execute(&mut *conn).await?;
         Ok(id)
     }
+}
+
+impl Outbox {
+    /// Commits a transaction that wrote events, then wakes this process's relay.
+    ///
+    /// The relay is woken in-process rather than with Postgres `NOTIFY`: a notifying commit
+    /// takes a database-wide lock that serializes every such commit, fsync included, which
+    /// halved the write rate. A relay of another replica finds the events on its next round.
+    pub async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// Wakes this process's relay of this outbox.
+    pub fn wake(&self) {
+        waker(self.table).notify_one();
+    }
+}
+
+/// The in-process wake-up of each outbox's relay.
+fn waker(table: &'static str) -> Arc<tokio::sync::Notify> {
+    static WAKERS: std::sync::OnceLock<std::sync::Mutex<HashMap<&'static str, Arc<tokio::sync::Notify>>>> =
+        std::sync::OnceLock::new();
+    let mut wakers = WAKERS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    wakers.entry(table).or_default().clone()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +106,8 @@ enum RelayError {
     Database(#[from] sqlx::Error),
     #[error("broker: {0}")]
     Broker(#[from] lapin::Error),
+    #[error("another replica holds the outbox")]
+    Busy,
     #[error("{count} event(s) not accepted by the broker, first: {first}")]
     Rejected { count: usize, first: String },
 }
@@ -100,7 +124,8 @@ struct OutboxRow {
     create_time: OffsetDateTime,
 }
 
-/// Publishes a service's outbox to RabbitMQ: wakes on `NOTIFY` (and polls as a fallback), takes
+/// Publishes a service's outbox to RabbitMQ: wakes when its process commits events (and polls as
+/// a fallback, for events other replicas wrote), takes
 /// a batch in order, publishes it on a confirm-mode channel, and deletes only the events the
 /// broker confirmed and routed. One relay per schema publishes at a time (an advisory lock), so
 /// replicas keep the order of events.
@@ -135,7 +160,7 @@ impl Relay {
     /// Runs until `shutdown` is cancelled, then closes its broker connection.
     pub async fn run(self, shutdown: CancellationToken) {
         let mut link: Option<Link> = None;
-        let mut listener: Option<PgListener> = None;
+        let wake = waker(self.outbox.table);
         let mut backoff = Backoff::new(self.broker.max_backoff);
         let mut measured = tokio::time::Instant::now() - Duration::from_secs(60);
         tracing::info!(outbox = self.outbox.table, "outbox relay started");
@@ -164,6 +189,10 @@ impl Relay {
                         continue;
                     }
                 }
+                Err(RelayError::Busy) => {
+                    sleep_or_shutdown(Duration::from_millis(20), &shutdown).await;
+                    continue;
+                }
                 Err(error) => {
                     tracing::warn!(outbox = self.outbox.table, error = %ErrorChain(&error), "outbox publish failed, will retry");
                     if matches!(error, RelayError::Broker(_)) {
@@ -173,7 +202,11 @@ impl Relay {
                     continue;
                 }
             }
-            self.wait_for_work(&mut listener, &shutdown).await;
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = wake.notified() => {}
+                () = tokio::time::sleep(self.poll_interval) => {}
+            }
         }
         if let Some(link) = link {
             let _ = link.connection.close(200, "shutdown".into()).await;
@@ -204,40 +237,14 @@ impl Relay {
         Ok(Link { connection, channel })
     }
 
-    /// Sleeps until a `NOTIFY`, the poll interval, or shutdown.
-    async fn wait_for_work(&self, listener: &mut Option<PgListener>, shutdown: &CancellationToken) {
-        if listener.is_none() {
-            match PgListener::connect_with(&self.pool).await {
-                Ok(mut new_listener) => match new_listener.listen(self.outbox.channel).await {
-                    Ok(()) => *listener = Some(new_listener),
-                    Err(error) => tracing::debug!(error = %error, "cannot listen for outbox notifications"),
-                },
-                Err(error) => tracing::debug!(error = %error, "cannot listen for outbox notifications"),
-            }
-        }
-        match listener.as_mut() {
-            Some(active) => {
-                tokio::select! {
-                    () = shutdown.cancelled() => {}
-                    () = tokio::time::sleep(self.poll_interval) => {}
-                    received = active.recv() => {
-                        if received.is_err() {
-                            *listener = None;
-                        }
-                    }
-                }
-            }
-            None => sleep_or_shutdown(self.poll_interval, shutdown).await,
-        }
-    }
-
     /// Publishes one batch; returns how many events were taken.
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut tx = self.pool.begin().await?;
         let locked: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(self.lock_key).fetch_one(&mut *tx).await?;
         if !locked {
-            return Ok(0);
+            // Another replica is publishing; look again soon for what this one was woken for.
+            return Err(RelayError::Busy);
         }
         let rows: Vec<OutboxRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT seq, id, event_type, subject, payload, traceparent, tracestate, create_time \

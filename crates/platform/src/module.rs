@@ -47,13 +47,18 @@ pub struct ServiceContext {
 
 impl ServiceContext {
     /// Opens the service's pool and migrates its schema, waiting up to 30 s for the database.
+    ///
+    /// Migrations the binary does not know (a newer version applied them) are tolerated, so that
+    /// an older replica keeps running during a rolling update or after a rollback; migrations
+    /// are written expand-then-contract to make that safe.
     pub async fn open_database(
         &self,
         service: &'static str,
-        migrator: &sqlx::migrate::Migrator,
+        mut migrator: sqlx::migrate::Migrator,
     ) -> Result<sqlx::PgPool, BuildError> {
+        migrator.set_ignore_missing(true);
         let pool = crate::db::pool(&self.config, service)?;
-        crate::db::migrate(&pool, migrator, service, std::time::Duration::from_secs(30))
+        crate::db::migrate(&pool, &migrator, service, std::time::Duration::from_secs(30))
             .await
             .map_err(|e| format!("cannot migrate the {service} schema: {e}"))?;
         crate::metrics::observe_pool(service, pool.clone(), self.config.database.max_connections);

@@ -64,7 +64,9 @@ pub fn init_metrics(service: &str) -> Result<SdkMeterProvider, Box<dyn std::erro
     let registry = REGISTRY.get_or_init(prometheus::Registry::new).clone();
     let prometheus = opentelemetry_prometheus::exporter().with_registry(registry).without_target_info().build()?;
     let mut builder = SdkMeterProvider::builder().with_resource(resource(service)).with_reader(prometheus);
-    if otlp_enabled() {
+    // Prometheus scrapes /metrics; OTEL_METRICS_EXPORTER=none keeps metrics off OTLP.
+    let push_metrics = std::env::var("OTEL_METRICS_EXPORTER").map_or(true, |v| v.trim() != "none");
+    if otlp_enabled() && push_metrics {
         let exporter = opentelemetry_otlp::MetricExporter::builder().with_tonic().build()?;
         builder = builder.with_periodic_exporter(exporter);
     }
@@ -83,11 +85,14 @@ pub fn tracer_provider(service: &str) -> Result<SdkTracerProvider, Box<dyn std::
     Ok(builder.build())
 }
 
-/// Installs the global subscriber, propagator, tracer and meter providers. `RUST_LOG` filters
-/// (default `info`). Must run inside a Tokio runtime.
-pub fn init(format: LogFormat) -> Result<Telemetry, Box<dyn std::error::Error + Send + Sync>> {
-    let tracer = tracer_provider("baton-server")?;
-    let meter = init_metrics("baton-server")?;
+/// Installs the global subscriber, propagator, tracer and meter providers, naming the process
+/// `service` (`OTEL_SERVICE_NAME` wins when set). `RUST_LOG` filters (default `info`). Must run
+/// inside a Tokio runtime.
+pub fn init(format: LogFormat, service: &str) -> Result<Telemetry, Box<dyn std::error::Error + Send + Sync>> {
+    let service =
+        std::env::var("OTEL_SERVICE_NAME").ok().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| service.to_string());
+    let tracer = tracer_provider(&service)?;
+    let meter = init_metrics(&service)?;
     install_subscriber(format, tracer.clone());
     Ok(Telemetry { tracer, meter })
 }

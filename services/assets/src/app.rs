@@ -43,7 +43,7 @@ impl Assets {
         let event = pb::AssetCreated { asset: Some((&asset).into()), actor: actor.resource_name() };
         OUTBOX.enqueue(&mut tx, &asset.name(), &event).await?;
         idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &asset).await?;
-        tx.commit().await?;
+        OUTBOX.commit(tx).await?;
         tracing::info!(asset = %asset.name(), "asset created");
         Ok(asset)
     }
@@ -98,7 +98,7 @@ impl Assets {
         };
         OUTBOX.enqueue(&mut tx, &asset.name(), &event).await?;
         idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &asset).await?;
-        tx.commit().await?;
+        OUTBOX.commit(tx).await?;
         tracing::info!(asset = %asset.name(), from = from.as_str_name(), to = to.as_str_name(), "asset status changed");
         Ok(asset)
     }

@@ -16,17 +16,15 @@ use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.assets.v1.AssetsService";
 
-pub(crate) const OUTBOX: Outbox = Outbox { table: "assets.outbox", channel: "assets_outbox", source: "baton.assets" };
+pub(crate) const OUTBOX: Outbox = Outbox { table: "assets.outbox", source: "baton.assets" };
 pub(crate) const IDEMPOTENCY_TABLE: &str = "assets.idempotency";
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// Builds the assets service: migrates its schema and wires its gRPC service, its clients of the
 /// projects and people services, and its outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let projects = ProjectsServiceClient::new(ctx.channel("projects")?);
     let people = PeopleServiceClient::new(ctx.channel("people")?);
-    let pool = ctx.open_database("assets", &MIGRATOR).await?;
+    let pool = ctx.open_database("assets", sqlx::migrate!()).await?;
     let app = app::Assets::new(pool.clone(), projects, people);
     let server = AssetsServiceServer::new(grpc::AssetsApi::new(app));
     Ok(ServiceModule {

@@ -73,7 +73,8 @@ impl NotificationsService for NotificationsApi {
         Ok(Response::new(pb::MarkNotificationReadResponse { notification: Some((&notification).into()) }))
     }
 
-    type WatchNotificationsStream = ReceiverStream<StreamItem>;
+    type WatchNotificationsStream =
+        std::pin::Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::WatchNotificationsResponse, Status>> + Send>>;
 
     async fn watch_notifications(
         &self,
@@ -84,6 +85,9 @@ impl NotificationsService for NotificationsApi {
         let recipient = v.check("recipient", validate::resource_id(&request.get_ref().recipient, "people"));
         let recipient = v.finish_with(recipient)?;
         let receiver = self.app.watch(actor, recipient)?;
-        Ok(Response::new(ReceiverStream::new(receiver)))
+        let stream = tokio_stream::StreamExt::map(ReceiverStream::new(receiver), |notification: StreamItem| {
+            Ok(pb::WatchNotificationsResponse { notification: Some((*notification).clone()) })
+        });
+        Ok(Response::new(Box::pin(stream)))
     }
 }

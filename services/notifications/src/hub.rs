@@ -13,7 +13,6 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tonic::Status;
 use uuid::Uuid;
 
 use baton_proto::notifications::v1 as pb;
@@ -22,8 +21,9 @@ use crate::CREATED_CHANNEL;
 use crate::domain::Notification;
 use crate::repo;
 
-/// What a watch stream yields.
-pub type StreamItem = Result<pb::WatchNotificationsResponse, Status>;
+/// What the hub hands a watch stream: shared, so that a slot in a stream's buffer is one
+/// pointer (ten thousand idle streams cost little).
+pub type StreamItem = Arc<pb::Notification>;
 
 /// How many notifications may wait for one slow watcher before it is cut off.
 const STREAM_BUFFER: usize = 1024;
@@ -66,14 +66,14 @@ impl Hub {
         self.lock().values().map(|senders| senders.iter().filter(|s| !s.is_closed()).count()).sum()
     }
 
-    /// Hands notifications to their recipients' streams. A stream that cannot keep up is ended
-    /// with RESOURCE_EXHAUSTED; its caller reconnects and catches up with ListNotifications.
+    /// Hands notifications to their recipients' streams. A stream that cannot keep up is ended;
+    /// its caller reconnects and catches up with ListNotifications.
     pub fn deliver(&self, notifications: &[Notification]) {
         let mut watchers = self.lock();
         for notification in notifications {
             let Some(senders) = watchers.get_mut(&notification.recipient) else { continue };
-            let message = pb::WatchNotificationsResponse { notification: Some(notification.into()) };
-            senders.retain(|sender| match sender.try_send(Ok(message.clone())) {
+            let message: StreamItem = Arc::new(notification.into());
+            senders.retain(|sender| match sender.try_send(message.clone()) {
                 Ok(()) => true,
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
                 Err(mpsc::error::TrySendError::Full(_)) => {

@@ -37,12 +37,10 @@ pub const ROUTING_KEYS: [&str; 6] = [
 pub(crate) const CREATED_CHANNEL: &str = "notifications_created";
 pub(crate) const INBOX_TABLE: &str = "notifications.inbox";
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
-
 /// Builds the notifications service: migrates its schema and wires its gRPC service, its event
 /// consumer, and the dispatcher that feeds watch streams.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
-    let pool = ctx.open_database("notifications", &MIGRATOR).await?;
+    let pool = ctx.open_database("notifications", sqlx::migrate!()).await?;
     let hub = hub::Hub::new();
     let watched = hub.clone();
     baton_platform::metrics::observe_streams(std::sync::Arc::new(move || watched.open_streams()));

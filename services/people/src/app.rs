@@ -39,7 +39,7 @@ impl People {
         let event = pb::PersonCreated { person: Some(pb::Person::from(&person)), actor: actor.resource_name() };
         OUTBOX.enqueue(&mut tx, &person.name(), &event).await?;
         idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &person).await?;
-        tx.commit().await?;
+        OUTBOX.commit(tx).await?;
         tracing::info!(person = %person.name(), "person created");
         Ok(person)
     }

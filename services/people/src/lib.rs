@@ -12,14 +12,12 @@ use baton_platform::module::{ServiceContext, ServiceModule};
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.people.v1.PeopleService";
 
-pub(crate) const OUTBOX: Outbox = Outbox { table: "people.outbox", channel: "people_outbox", source: "baton.people" };
+pub(crate) const OUTBOX: Outbox = Outbox { table: "people.outbox", source: "baton.people" };
 pub(crate) const IDEMPOTENCY_TABLE: &str = "people.idempotency";
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// Builds the people service: migrates its schema and wires its gRPC service and outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, baton_platform::module::BuildError> {
-    let pool = ctx.open_database("people", &MIGRATOR).await?;
+    let pool = ctx.open_database("people", sqlx::migrate!()).await?;
     let app = app::People::new(pool.clone());
     let server = baton_proto::people::v1::people_service_server::PeopleServiceServer::new(grpc::PeopleApi::new(app));
     Ok(ServiceModule {

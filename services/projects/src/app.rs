@@ -43,7 +43,7 @@ impl Projects {
         let event = pb::ProjectCreated { project: Some((&project).into()), actor: actor.resource_name() };
         OUTBOX.enqueue(&mut tx, &project.name(), &event).await?;
         idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &project).await?;
-        tx.commit().await?;
+        OUTBOX.commit(tx).await?;
         tracing::info!(project = %project.name(), "project created");
         Ok(project)
     }
@@ -93,7 +93,7 @@ impl Projects {
         };
         OUTBOX.enqueue(&mut tx, &member.name(), &event).await?;
         idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &member).await?;
-        tx.commit().await?;
+        OUTBOX.commit(tx).await?;
         tracing::info!(member = %member.name(), "project member added");
         Ok(member)
     }
@@ -126,7 +126,7 @@ impl Projects {
         };
         OUTBOX.enqueue(&mut tx, &member.name(), &event).await?;
         idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &member).await?;
-        tx.commit().await?;
+        OUTBOX.commit(tx).await?;
         tracing::info!(member = %member.name(), "project member removed");
         Ok(member)
     }

@@ -14,17 +14,14 @@ use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.projects.v1.ProjectsService";
 
-pub(crate) const OUTBOX: Outbox =
-    Outbox { table: "projects.outbox", channel: "projects_outbox", source: "baton.projects" };
+pub(crate) const OUTBOX: Outbox = Outbox { table: "projects.outbox", source: "baton.projects" };
 pub(crate) const IDEMPOTENCY_TABLE: &str = "projects.idempotency";
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// Builds the projects service: migrates its schema and wires its gRPC service, its client of
 /// the people service, and its outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let people = PeopleServiceClient::new(ctx.channel("people")?);
-    let pool = ctx.open_database("projects", &MIGRATOR).await?;
+    let pool = ctx.open_database("projects", sqlx::migrate!()).await?;
     let app = app::Projects::new(pool.clone(), people);
     let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app));
     Ok(ServiceModule {

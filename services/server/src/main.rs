@@ -70,7 +70,13 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _telemetry = match baton_platform::telemetry::init(config.log_format) {
+    // One process per target shows in traces as `baton-<target>`; a process with several as
+    // `baton-server`.
+    let service = match targets.as_slice() {
+        [single] => format!("baton-{single}"),
+        _ => "baton-server".to_string(),
+    };
+    let _telemetry = match baton_platform::telemetry::init(config.log_format, &service) {
         Ok(telemetry) => telemetry,
         Err(error) => {
             eprintln!("baton-server: cannot set up telemetry: {error}");
