@@ -54,11 +54,28 @@ pub enum HandlerError {
 
 /// Applies events to a service's state inside the consumer's transaction.
 pub trait Handler: Send + Sync + 'static {
+    /// Applies one event.
     fn handle(
         &self,
         conn: &mut PgConnection,
         event: &Envelope,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+
+    /// Applies several events, in order, in the caller's transaction; any error rolls all of
+    /// them back (the consumer then applies them one by one). The default calls
+    /// [`handle`](Self::handle) for each; a handler can do better with set-based statements.
+    fn handle_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[&Envelope],
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send {
+        async move {
+            for event in events {
+                self.handle(conn, event).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// A consuming service's queue reader. See the module documentation.
@@ -321,19 +338,43 @@ impl<H: Handler> Consumer<H> {
 
     /// All of `prepared` in one transaction, or `None` when any of them failed.
     async fn apply_together(&self, prepared: &[Prepared]) -> Option<Vec<Outcome>> {
-        let mut tx = self.pool.begin().await.ok()?;
-        let mut outcomes = Vec::with_capacity(prepared.len());
-        for p in prepared {
-            match self.apply_in(&mut tx, &p.envelope).instrument(p.span.clone()).await {
-                Ok(outcome) => outcomes.push(outcome),
-                Err(error) => {
-                    tracing::debug!(consumer = self.name, event_id = %p.envelope.id, error = %error, "batch failed, applying one by one");
-                    return None;
+        let result = async {
+            let mut tx = self.pool.begin().await?;
+            // One inbox statement for the whole batch: the events it has not seen before.
+            let sources: Vec<&str> = prepared.iter().map(|p| p.envelope.source.as_str()).collect();
+            let ids: Vec<uuid::Uuid> = prepared.iter().map(|p| p.envelope.id).collect();
+            let fresh: Vec<(String, uuid::Uuid)> = sqlx::query_as(AssertSqlSafe(format!(
+                "INSERT INTO {} (source, event_id) SELECT * FROM unnest($1::text[], $2::uuid[]) \
+                 ON CONFLICT DO NOTHING RETURNING source, event_id",
+                self.inbox_table
+            )))
+            .bind(&sources)
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut fresh: std::collections::HashSet<(String, uuid::Uuid)> = fresh.into_iter().collect();
+            let mut outcomes = Vec::with_capacity(prepared.len());
+            let mut events = Vec::with_capacity(prepared.len());
+            for p in prepared {
+                // `remove`: a second copy of an event within the batch is a duplicate too.
+                if fresh.remove(&(p.envelope.source.clone(), p.envelope.id)) {
+                    outcomes.push(Outcome::Applied);
+                    events.push(&p.envelope);
+                } else {
+                    outcomes.push(Outcome::Duplicate);
                 }
             }
+            self.handler.handle_batch(&mut tx, &events).await?;
+            tx.commit().await?;
+            Ok::<_, HandlerError>(outcomes)
+        };
+        match result.await {
+            Ok(outcomes) => Some(outcomes),
+            Err(error) => {
+                tracing::debug!(consumer = self.name, events = prepared.len(), error = %error, "batch failed, applying one by one");
+                None
+            }
         }
-        tx.commit().await.ok()?;
-        Some(outcomes)
     }
 
     /// Applies one delivery in its own transaction and settles it: ack after commit, reject

@@ -2,6 +2,7 @@
 //! it creates. Runs inside the consumer's transaction, next to the inbox row.
 
 use sqlx::PgConnection;
+
 use uuid::Uuid;
 
 use baton_messaging::{Envelope, Handler, HandlerError};
@@ -13,13 +14,30 @@ use baton_proto::projects::v1::{ProjectCreated, ProjectMemberAdded, ProjectMembe
 
 use crate::CREATED_CHANNEL;
 use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole};
-use crate::repo::{self, Draft};
+use crate::repo::{self, Draft, TeamDraft};
 
 /// Applies every event the notifications service consumes.
 #[derive(Debug, Clone, Copy)]
 pub struct EventHandler;
 
 impl Handler for EventHandler {
+    /// Applies a batch in order; runs of status changes fan out in one statement each.
+    async fn handle_batch(&self, conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
+        let mut start = 0;
+        while start < events.len() {
+            let is_change = |e: &&Envelope| e.event_type == AssetStatusChanged::TYPE;
+            let run = events[start..].iter().take_while(|e| is_change(e)).count();
+            if run > 0 {
+                asset_status_changes(conn, &events[start..start + run]).await?;
+                start += run;
+            } else {
+                self.handle(conn, events[start]).await?;
+                start += 1;
+            }
+        }
+        Ok(())
+    }
+
     async fn handle(&self, conn: &mut PgConnection, event: &Envelope) -> Result<(), HandlerError> {
         match event.event_type.as_str() {
             PersonCreated::TYPE => person_created(conn, decode(event)?).await,
@@ -28,7 +46,7 @@ impl Handler for EventHandler {
             ProjectMemberRemoved::TYPE => member_removed(conn, decode(event)?).await,
             // Bound so that AssetCreated is routable; no rule notifies on it yet.
             AssetCreated::TYPE => decode::<AssetCreated>(event).map(drop),
-            AssetStatusChanged::TYPE => asset_status_changed(conn, event, decode(event)?).await,
+            AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }
     }
@@ -92,12 +110,13 @@ async fn member_added(
         subject: &member.name,
         project: &project.name,
         actor: &event.actor,
-        traceparent: trace.get("traceparent").map(String::as_str),
+        // The consumer's span when it runs in one; in a batch, the publisher's span.
+        traceparent: trace.get("traceparent").or(envelope.traceparent.as_ref()).map(String::as_str),
     };
     let created = repo::notify_person(conn, person_id, &draft).await?;
     if created > 0 {
         count_created(created);
-        repo::announce(conn, CREATED_CHANNEL, envelope.id).await?;
+        repo::announce(conn, CREATED_CHANNEL, &[envelope.id]).await?;
     }
     Ok(())
 }
@@ -113,48 +132,61 @@ async fn member_removed(conn: &mut PgConnection, event: ProjectMemberRemoved) ->
     Ok(())
 }
 
-/// Rule (a): every member of the asset's project but the person who acted hears of the change,
-/// in one batched insert.
-async fn asset_status_changed(
-    conn: &mut PgConnection,
-    envelope: &Envelope,
-    event: AssetStatusChanged,
-) -> Result<(), HandlerError> {
-    let asset = event.asset.ok_or_else(|| HandlerError::Poison("AssetStatusChanged without asset".into()))?;
-    let ids = resource_name(&asset.name, &["projects", "assets"])
-        .map_err(|e| HandlerError::Poison(format!("asset.name {e}")))?;
-    let project_id = ids[0];
-    let actor = actor_of(&event.actor);
-    let actor_name = match actor {
-        Some(actor) => repo::person_name(conn, actor).await?,
-        None => None,
-    };
-    let project_name = repo::project_name(conn, project_id).await?;
-    let from = AssetStatus::try_from(event.previous_status).unwrap_or(AssetStatus::Unspecified);
-    let to = AssetStatus::try_from(event.status).unwrap_or(AssetStatus::Unspecified);
-    let project = format!("projects/{project_id}");
-    let trace = baton_platform::telemetry::current_context_headers();
-    let draft = Draft {
-        event_id: envelope.id,
-        kind: NotificationKind::AssetStatusChanged,
-        message: domain::asset_status_message(
-            &asset.display_name,
-            from,
-            to,
-            actor_name.as_deref(),
-            project_name.as_deref(),
-            &event.comment,
-        ),
-        subject: &asset.name,
-        project: &project,
-        actor: &event.actor,
-        traceparent: trace.get("traceparent").map(String::as_str),
-    };
-    let created = repo::fan_out_to_team(conn, project_id, actor, &draft).await?;
-    tracing::debug!(event_id = %envelope.id, asset = %asset.name, created, "asset status change fanned out");
+/// Rule (a): every member of the asset's project but the person who acted hears of the change.
+/// Any number of changes fan out in one batched insert.
+async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
+    let mut changes = Vec::with_capacity(events.len());
+    for envelope in events {
+        let event: AssetStatusChanged = decode(envelope)?;
+        let asset =
+            event.asset.clone().ok_or_else(|| HandlerError::Poison("AssetStatusChanged without asset".into()))?;
+        let ids = resource_name(&asset.name, &["projects", "assets"])
+            .map_err(|e| HandlerError::Poison(format!("asset.name {e}")))?;
+        changes.push((envelope, event, asset, ids[0]));
+    }
+    let mut actors: Vec<Uuid> = changes.iter().filter_map(|(_, event, _, _)| actor_of(&event.actor)).collect();
+    actors.sort();
+    actors.dedup();
+    let mut projects: Vec<Uuid> = changes.iter().map(|(_, _, _, project)| *project).collect();
+    projects.sort();
+    projects.dedup();
+    let people = repo::person_names(conn, &actors).await?;
+    let titles = repo::project_names(conn, &projects).await?;
+    // Inside a consumer span (one event) the notifications continue that span; in a batch
+    // they continue the publisher's span the event carried.
+    let current = baton_platform::telemetry::current_context_headers().remove("traceparent");
+    let drafts: Vec<TeamDraft> = changes
+        .into_iter()
+        .map(|(envelope, event, asset, project_id)| {
+            let actor = actor_of(&event.actor);
+            let from = AssetStatus::try_from(event.previous_status).unwrap_or(AssetStatus::Unspecified);
+            let to = AssetStatus::try_from(event.status).unwrap_or(AssetStatus::Unspecified);
+            let message = domain::asset_status_message(
+                &asset.display_name,
+                from,
+                to,
+                actor.and_then(|a| people.get(&a)).map(String::as_str),
+                titles.get(&project_id).map(String::as_str),
+                &event.comment,
+            );
+            TeamDraft {
+                event_id: envelope.id,
+                project_id,
+                exclude: actor,
+                title: message.title,
+                body: message.body,
+                subject: asset.name,
+                project: format!("projects/{project_id}"),
+                actor: event.actor,
+                traceparent: current.clone().or_else(|| envelope.traceparent.clone()),
+            }
+        })
+        .collect();
+    let (created, announced) = repo::fan_out_many(conn, NotificationKind::AssetStatusChanged, &drafts).await?;
+    tracing::debug!(events = drafts.len(), created, "asset status changes fanned out");
     if created > 0 {
         count_created(created);
-        repo::announce(conn, CREATED_CHANNEL, envelope.id).await?;
+        repo::announce(conn, CREATED_CHANNEL, &announced).await?;
     }
     Ok(())
 }

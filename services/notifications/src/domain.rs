@@ -23,6 +23,8 @@ pub struct Notification {
     pub event_id: Uuid,
     pub create_time: OffsetDateTime,
     pub read_time: Option<OffsetDateTime>,
+    /// The W3C trace context it was created in, for its delivery's span.
+    pub traceparent: Option<String>,
 }
 
 impl Notification {

@@ -128,36 +128,39 @@ impl Dispatcher {
                 () = shutdown.cancelled() => return Ok(()),
                 received = listener.recv() => received?,
             };
-            let Ok(event_id) = Uuid::parse_str(received.payload()) else {
+            let event_ids: Vec<Uuid> =
+                received.payload().split(',').filter_map(|id| Uuid::parse_str(id).ok()).collect();
+            if event_ids.is_empty() {
                 tracing::warn!(payload = received.payload(), "unexpected payload on notifications channel");
                 continue;
-            };
+            }
             let recipients = self.hub.recipients();
             if recipients.is_empty() {
                 continue;
             }
             let mut conn = self.pool.acquire().await?;
-            let notifications = repo::of_event_for(&mut conn, event_id, &recipients).await?;
-            if notifications.is_empty() {
-                continue;
-            }
-            // Delivery continues the trace of the request that caused the event.
-            let span = tracing::info_span!(
-                "deliver",
-                otel.name = "deliver notifications",
-                otel.kind = "internal",
-                baton.event_id = %event_id,
-                baton.notifications = notifications.len(),
-                trace_id = tracing::field::Empty,
-            );
-            if let Some(traceparent) = repo::trace_of_event(&mut conn, event_id).await? {
-                let carrier = std::collections::HashMap::from([("traceparent".to_string(), traceparent)]);
-                baton_platform::telemetry::adopt(
-                    &span,
-                    baton_platform::telemetry::extract(&baton_platform::telemetry::MapCarrier(&carrier)),
+            let notifications = repo::of_events_for(&mut conn, &event_ids, &recipients).await?;
+            drop(conn);
+            // Each event's delivery continues the trace of the request that caused it.
+            for event_id in event_ids {
+                let of_event: Vec<Notification> =
+                    notifications.iter().filter(|n| n.event_id == event_id).cloned().collect();
+                let Some(first) = of_event.first() else { continue };
+                let span = tracing::info_span!(
+                    "deliver",
+                    otel.name = "deliver notifications",
+                    otel.kind = "internal",
+                    baton.event_id = %event_id,
+                    baton.notifications = of_event.len(),
+                    trace_id = tracing::field::Empty,
                 );
+                if let Some(traceparent) = &first.traceparent {
+                    let carrier = std::collections::HashMap::from([("traceparent".to_string(), traceparent.clone())]);
+                    let parent = baton_platform::telemetry::extract(&baton_platform::telemetry::MapCarrier(&carrier));
+                    baton_platform::telemetry::adopt(&span, parent);
+                }
+                span.in_scope(|| self.hub.deliver(&of_event));
             }
-            span.in_scope(|| self.hub.deliver(&notifications));
         }
     }
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::domain::{Message, Notification, NotificationKind};
 
 const COLUMNS: &str =
-    "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, read_time";
+    "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, read_time, traceparent";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -23,6 +23,7 @@ struct NotificationRow {
     event_id: Uuid,
     create_time: OffsetDateTime,
     read_time: Option<OffsetDateTime>,
+    traceparent: Option<String>,
 }
 
 impl From<NotificationRow> for Notification {
@@ -40,6 +41,7 @@ impl From<NotificationRow> for Notification {
             event_id: row.event_id,
             create_time: row.create_time,
             read_time: row.read_time,
+            traceparent: row.traceparent,
         }
     }
 }
@@ -129,45 +131,6 @@ pub async fn person_name(conn: &mut PgConnection, id: Uuid) -> Result<Option<Str
         .await
 }
 
-pub async fn project_name(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT display_name FROM notifications.project WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// One notification per active member of the project except `exclude`, in one statement.
-pub async fn fan_out_to_team(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    exclude: Option<Uuid>,
-    draft: &Draft<'_>,
-) -> Result<u64, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO notifications.notification \
-             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
-         SELECT gen_random_uuid(), m.person_id, $3, $4, $5, $6, $7, $8, $9, $10 \
-         FROM notifications.project_member m \
-         WHERE m.project_id = $1 AND m.active AND m.person_id IS DISTINCT FROM $2 \
-         ORDER BY m.person_id \
-         ON CONFLICT (event_id, recipient) DO NOTHING",
-    )
-    .bind(project_id)
-    .bind(exclude)
-    .bind(draft.kind.as_str_name())
-    .bind(&draft.message.title)
-    .bind(&draft.message.body)
-    .bind(draft.subject)
-    .bind(draft.project)
-    .bind(draft.actor)
-    .bind(draft.event_id)
-    .bind(draft.traceparent)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted)
-}
-
 /// One notification for one person.
 pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Draft<'_>) -> Result<u64, sqlx::Error> {
     let inserted = sqlx::query(
@@ -191,9 +154,14 @@ pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Dra
     Ok(inserted)
 }
 
-/// Announces, on commit, that notifications of `event_id` exist.
-pub async fn announce(conn: &mut PgConnection, channel: &str, event_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(event_id.to_string()).execute(conn).await?;
+/// Announces, on commit, that notifications of `event_ids` exist (a comma-separated payload;
+/// one `NOTIFY` per transaction keeps its commit lock short).
+pub async fn announce(conn: &mut PgConnection, channel: &str, event_ids: &[Uuid]) -> Result<(), sqlx::Error> {
+    if event_ids.is_empty() {
+        return Ok(());
+    }
+    let payload = event_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",");
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(conn).await?;
     Ok(())
 }
 
@@ -239,27 +207,99 @@ pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notif
     Ok(row.map(Notification::from))
 }
 
-/// The trace context a notification of `event_id` was created in.
-pub async fn trace_of_event(conn: &mut PgConnection, event_id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT traceparent FROM notifications.notification WHERE event_id = $1 LIMIT 1")
-        .bind(event_id)
-        .fetch_optional(conn)
-        .await
-        .map(Option::flatten)
-}
-
-/// The notifications of one event addressed to any of `recipients`.
-pub async fn of_event_for(
+/// The notifications of `event_ids` addressed to any of `recipients`, in creation order.
+pub async fn of_events_for(
     conn: &mut PgConnection,
-    event_id: Uuid,
+    event_ids: &[Uuid],
     recipients: &[Uuid],
 ) -> Result<Vec<Notification>, sqlx::Error> {
     let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications.notification WHERE event_id = $1 AND recipient = ANY($2) ORDER BY seq"
+        "SELECT {COLUMNS} FROM notifications.notification \
+         WHERE event_id = ANY($1) AND recipient = ANY($2) ORDER BY seq"
     )))
-    .bind(event_id)
+    .bind(event_ids)
     .bind(recipients)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(Notification::from).collect())
+}
+
+/// One asset status change to fan out, already worded.
+#[derive(Debug, Clone)]
+pub struct TeamDraft {
+    pub event_id: Uuid,
+    pub project_id: Uuid,
+    /// The person who acted, who is not notified.
+    pub exclude: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub subject: String,
+    pub project: String,
+    pub actor: String,
+    pub traceparent: Option<String>,
+}
+
+/// Fans out many status changes at once: one notification per active member of each change's
+/// project but the person who acted, in one statement. Returns the events that created any.
+pub async fn fan_out_many(
+    conn: &mut PgConnection,
+    kind: NotificationKind,
+    drafts: &[TeamDraft],
+) -> Result<(u64, Vec<Uuid>), sqlx::Error> {
+    let column = |f: fn(&TeamDraft) -> String| drafts.iter().map(f).collect::<Vec<String>>();
+    let created: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO notifications.notification \
+             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
+         SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent \
+         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) \
+              WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, ord) \
+         JOIN notifications.project_member m ON m.project_id = e.project_id AND m.active \
+              AND m.person_id IS DISTINCT FROM e.exclude \
+         ORDER BY e.ord, m.person_id \
+         ON CONFLICT (event_id, recipient) DO NOTHING \
+         RETURNING event_id",
+    )
+    .bind(kind.as_str_name())
+    .bind(drafts.iter().map(|d| d.event_id).collect::<Vec<_>>())
+    .bind(drafts.iter().map(|d| d.project_id).collect::<Vec<_>>())
+    .bind(drafts.iter().map(|d| d.exclude).collect::<Vec<_>>())
+    .bind(column(|d| d.title.clone()))
+    .bind(column(|d| d.body.clone()))
+    .bind(column(|d| d.subject.clone()))
+    .bind(column(|d| d.project.clone()))
+    .bind(column(|d| d.actor.clone()))
+    .bind(drafts.iter().map(|d| d.traceparent.clone()).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await?;
+    let count = created.len() as u64;
+    let mut events = created;
+    events.sort();
+    events.dedup();
+    Ok((count, events))
+}
+
+/// Display names of people.
+pub async fn person_names(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, display_name FROM notifications.person WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Titles of projects.
+pub async fn project_names(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, display_name FROM notifications.project WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
 }
