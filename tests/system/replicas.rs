@@ -11,7 +11,7 @@ use tokio_stream::StreamExt;
 
 use baton_proto::notifications::v1::NotificationKind;
 use baton_proto::projects::v1::{ProjectMemberRole, RemoveProjectMemberRequest};
-use baton_testkit::{TestEnv, as_actor};
+use baton_testkit::{TestEnv, as_actor, eventually};
 use baton_tests::add_member;
 
 use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, wait_for_counts};
@@ -67,6 +67,30 @@ async fn two_replicas_publish_and_notify_once() {
                 .expect("remove");
         }
     }
+
+    // Events of different services are not ordered with each other: let the team projection
+    // take in the last removal before the asset changes, as a producer would see the team page.
+    let project_id = uuid::Uuid::parse_str(team.project.trim_start_matches("projects/")).expect("uuid");
+    let outsider_id = uuid::Uuid::parse_str(team.outsider.trim_start_matches("people/")).expect("uuid");
+    eventually("the projection to see the outsider leave", Duration::from_secs(30), || async {
+        use sqlx::Connection;
+        let mut db = sqlx::PgConnection::connect(&env.config.database_url).await.ok()?;
+        let latest: i64 = sqlx::query_scalar("SELECT revision FROM projects.project WHERE id = $1")
+            .bind(project_id)
+            .fetch_one(&mut db)
+            .await
+            .ok()?;
+        let (active, revision): (bool, i64) = sqlx::query_as(
+            "SELECT active, revision FROM notifications.project_member WHERE project_id = $1 AND person_id = $2",
+        )
+        .bind(project_id)
+        .bind(outsider_id)
+        .fetch_one(&mut db)
+        .await
+        .ok()?;
+        (!active && revision == latest).then_some(())
+    })
+    .await;
 
     let acted = play_workflow(&Cluster { assets: &second, ..cluster }, &team, "Hero animation").await;
     let expected = expected_counts(&team, &acted, 7);

@@ -16,7 +16,7 @@ use baton_proto::assets::v1::*;
 use baton_proto::notifications::v1::*;
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::ProjectMemberRole;
-use baton_testkit::{TestEnv, TestServer, as_actor, eventually};
+use baton_testkit::{TestEnv, TestServer, as_actor};
 use baton_tests::{add_member, asset, person, project};
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -63,15 +63,21 @@ async fn count_kind(server: &TestServer, person: &str, kind: NotificationKind) -
 }
 
 pub async fn wait_for_counts(server: &TestServer, kind: NotificationKind, expected: &HashMap<String, usize>) {
-    eventually("the expected notification counts", PATIENCE, || async {
-        for (person, want) in expected {
-            if count_kind(server, person, kind).await != *want {
-                return None;
-            }
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let mut actual = HashMap::new();
+        for person in expected.keys() {
+            actual.insert(person.clone(), count_kind(server, person, kind).await);
         }
-        Some(())
-    })
-    .await;
+        if &actual == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{kind:?} counts after {PATIENCE:?}: {actual:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// People and a project whose team (all but the outsider) has been told they joined, so the

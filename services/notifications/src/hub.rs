@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use sqlx::{ConnectOptions, PgConnection, PgPool};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -120,9 +120,37 @@ impl Dispatcher {
         tracing::info!("notification dispatcher stopped");
     }
 
+    /// Reads the notifications of `event_ids` for `recipients` on the dispatcher's own
+    /// connection, reconnecting it once if it broke.
+    async fn read(
+        &self,
+        reader: &mut Option<PgConnection>,
+        event_ids: &[Uuid],
+        recipients: &[Uuid],
+    ) -> Result<Vec<Notification>, sqlx::Error> {
+        for attempt in 0..2 {
+            if reader.is_none() {
+                *reader = Some(self.pool.connect_options().connect().await?);
+            }
+            let Some(conn) = reader.as_mut() else { continue };
+            match repo::of_events_for(conn, event_ids, recipients).await {
+                Ok(notifications) => return Ok(notifications),
+                Err(error) if attempt == 0 => {
+                    tracing::debug!(%error, "dispatcher connection lost, reconnecting");
+                    *reader = None;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(Vec::new())
+    }
+
     async fn listen(&self, shutdown: &CancellationToken) -> Result<(), sqlx::Error> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(CREATED_CHANNEL).await?;
+        // A connection of its own for the reads, so that a pool busy with consumers never
+        // holds deliveries back (or makes the listener miss notifications while it reconnects).
+        let mut reader: Option<PgConnection> = None;
         loop {
             let received = tokio::select! {
                 () = shutdown.cancelled() => return Ok(()),
@@ -138,9 +166,13 @@ impl Dispatcher {
             if recipients.is_empty() {
                 continue;
             }
-            let mut conn = self.pool.acquire().await?;
-            let notifications = repo::of_events_for(&mut conn, &event_ids, &recipients).await?;
-            drop(conn);
+            let notifications = match self.read(&mut reader, &event_ids, &recipients).await {
+                Ok(notifications) => notifications,
+                Err(error) => {
+                    tracing::warn!(%error, events = event_ids.len(), "cannot read notifications to deliver; watchers catch up by listing");
+                    continue;
+                }
+            };
             // Each event's delivery continues the trace of the request that caused it.
             for event_id in event_ids {
                 let of_event: Vec<Notification> =

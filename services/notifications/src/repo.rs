@@ -207,21 +207,26 @@ pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notif
     Ok(row.map(Notification::from))
 }
 
-/// The notifications of `event_ids` addressed to any of `recipients`, in creation order.
+/// The notifications of `event_ids` addressed to any of `recipients`, event by event, in
+/// creation order. One query per event keeps the plan on the (event_id, recipient) key; a
+/// single query over all events let the planner walk the recipients' whole histories instead.
 pub async fn of_events_for(
     conn: &mut PgConnection,
     event_ids: &[Uuid],
     recipients: &[Uuid],
 ) -> Result<Vec<Notification>, sqlx::Error> {
-    let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications.notification \
-         WHERE event_id = ANY($1) AND recipient = ANY($2) ORDER BY seq"
-    )))
-    .bind(event_ids)
-    .bind(recipients)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(Notification::from).collect())
+    let mut notifications = Vec::new();
+    for event_id in event_ids {
+        let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM notifications.notification WHERE event_id = $1 AND recipient = ANY($2) ORDER BY seq"
+        )))
+        .bind(event_id)
+        .bind(recipients)
+        .fetch_all(&mut *conn)
+        .await?;
+        notifications.extend(rows.into_iter().map(Notification::from));
+    }
+    Ok(notifications)
 }
 
 /// One asset status change to fan out, already worded.
