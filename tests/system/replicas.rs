@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{BasicAckOptions, BasicConsumeOptions};
 use lapin::types::FieldTable;
 use tokio_stream::StreamExt;
 
@@ -14,7 +14,7 @@ use baton_proto::projects::v1::{ProjectMemberRole, RemoveProjectMemberRequest};
 use baton_testkit::{TestEnv, as_actor, eventually};
 use baton_tests::add_member;
 
-use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, wait_for_counts};
+use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, tap, wait_for_counts};
 
 #[tokio::test]
 async fn two_replicas_publish_and_notify_once() {
@@ -23,29 +23,7 @@ async fn two_replicas_publish_and_notify_once() {
     let second = env.spawn(&["all"]).await;
 
     // A tap sees every event as the broker routed it, to count publishes per event id.
-    let broker = env.broker();
-    let connection = broker.connect("baton-test-tap").await.expect("broker");
-    let channel = connection.create_channel().await.expect("channel");
-    let tap = broker.queue("test");
-    baton_messaging::Topology::declare_exchanges(&channel, &broker).await.expect("exchanges");
-    channel
-        .queue_declare(
-            tap.as_str().into(),
-            QueueDeclareOptions { durable: true, ..Default::default() },
-            FieldTable::default(),
-        )
-        .await
-        .expect("tap queue");
-    channel
-        .queue_bind(
-            tap.as_str().into(),
-            broker.exchange.as_str().into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .expect("bind tap");
+    let (connection, channel, tap) = tap(&env, "#").await;
 
     // Calls alternate between the replicas.
     let cluster = Cluster { people: &first, projects: &second, assets: &first, notifications: &second };

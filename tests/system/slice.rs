@@ -232,13 +232,9 @@ async fn whole_slice_across_four_processes() {
     run_slice(Cluster { people: &people, projects: &projects, assets: &assets, notifications: &notifications }).await;
 }
 
-#[tokio::test]
-async fn events_delivered_twice_notify_once() {
-    let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
-    let cluster = Cluster { people: &server, projects: &server, assets: &server, notifications: &server };
-
-    // A tap on the exchange keeps a copy of every status change as the broker delivered it.
+/// A queue of the test's own, bound to the exchange with `binding`, that sees every event as
+/// the broker routed it. Returns the connection, a channel and the queue's name.
+pub async fn tap(env: &TestEnv, binding: &str) -> (lapin::Connection, lapin::Channel, String) {
     let broker = env.broker();
     let connection = broker.connect("baton-test-tap").await.expect("broker");
     let channel = connection.create_channel().await.expect("channel");
@@ -256,12 +252,24 @@ async fn events_delivered_twice_notify_once() {
         .queue_bind(
             tap.as_str().into(),
             broker.exchange.as_str().into(),
-            AssetStatusChanged::TYPE.into(),
+            binding.into(),
             QueueBindOptions::default(),
             FieldTable::default(),
         )
         .await
         .expect("bind tap");
+    (connection, channel, tap)
+}
+
+#[tokio::test]
+async fn events_delivered_twice_notify_once() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&["all"]).await;
+    let cluster = Cluster { people: &server, projects: &server, assets: &server, notifications: &server };
+
+    // A tap on the exchange keeps a copy of every status change as the broker delivered it.
+    let broker = env.broker();
+    let (connection, channel, tap) = tap(&env, AssetStatusChanged::TYPE).await;
 
     let team = assemble_team(&cluster).await;
     let acted = play_workflow(&cluster, &team, "Hero animation").await;
