@@ -60,6 +60,10 @@ struct Args {
     /// Seconds each measured run lasts.
     #[arg(long, default_value_t = 10)]
     duration: u64,
+    /// Start one server process per target (each told where the others are) instead of one
+    /// running them all; memory is then reported per service.
+    #[arg(long)]
+    split: bool,
     /// Workers of closed-loop runs (the same for the baseline).
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -113,10 +117,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 Some(path) => path.clone(),
                 None => std::env::current_exe()?.with_file_name("baton-server"),
             };
-            Target::start(server, &args.admin_database_url, &args.amqp_url, args.connections).await?
+            Target::start(server, &args.admin_database_url, &args.amqp_url, args.connections, args.split).await?
         }
     };
-    eprintln!("benchmarking {} for {:?} per run", target.endpoint, settings.duration);
+    eprintln!("benchmarking {} for {:?} per run", target.endpoints.describe(), settings.duration);
 
     let cpu_start = stats::cpu_seconds();
     let wall_start = std::time::Instant::now();

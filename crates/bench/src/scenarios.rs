@@ -31,6 +31,7 @@ use baton_proto::projects::v1::{
 
 use crate::load::{closed_loop, open_loop};
 use crate::stats::{Row, histogram};
+use crate::target::Service::{Assets, Notifications, People, Projects};
 use crate::target::Target;
 
 /// How hard and how long to push.
@@ -131,13 +132,13 @@ where
 
 /// `rpc`: GetProject (read), CreateAsset (write through the outbox), ListAssets (a page of 50).
 pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
-    let producer = person(target.channel(0), "Bench Producer").await?;
-    let project = project(target.channel(0), &producer).await?;
-    many(60, 16, |i| asset(target.channel(i as u64), producer.clone(), project.clone(), i)).await?;
+    let producer = person(target.channel(People, 0), "Bench Producer").await?;
+    let project = project(target.channel(Projects, 0), &producer).await?;
+    many(60, 16, |i| asset(target.channel(Assets, i as u64), producer.clone(), project.clone(), i)).await?;
     let mut rows = Vec::new();
 
     let get = {
-        let channels = target.channels.clone();
+        let channels = target.pool(Projects);
         let project = project.clone();
         move |i: u64| {
             let mut client = ProjectsServiceClient::new(channels[i as usize % channels.len()].clone());
@@ -165,7 +166,7 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
     );
 
     let create = {
-        let channels = target.channels.clone();
+        let channels = target.pool(Assets);
         let (project, producer) = (project.clone(), producer.clone());
         move |i: u64| {
             let mut client = AssetsServiceClient::new(channels[i as usize % channels.len()].clone());
@@ -180,7 +181,7 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
     );
 
     let list = {
-        let channels = target.channels.clone();
+        let channels = target.pool(Assets);
         let project = project.clone();
         move |i: u64| {
             let mut client = AssetsServiceClient::new(channels[i as usize % channels.len()].clone());
@@ -252,12 +253,12 @@ struct Team {
 }
 
 async fn team(target: &Target, size: usize, concurrency: usize) -> anyhow::Result<Team> {
-    let actor = person(target.channel(0), "Bench Actor").await?;
-    let project = project(target.channel(0), &actor).await?;
-    let members = many(size, concurrency, |i| person(target.channel(i as u64), "Bench Member")).await?;
+    let actor = person(target.channel(People, 0), "Bench Actor").await?;
+    let project = project(target.channel(Projects, 0), &actor).await?;
+    let members = many(size, concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
     many(size, concurrency, |i| {
         let (channel, actor, project, member) =
-            (target.channel(i as u64), actor.clone(), project.clone(), members[i].clone());
+            (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
         async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
     })
     .await?;
@@ -267,9 +268,9 @@ async fn team(target: &Target, size: usize, concurrency: usize) -> anyhow::Resul
 
 /// Another project with the same team.
 async fn same_team(target: &Target, team: &Team) -> anyhow::Result<String> {
-    let project = project(target.channel(0), &team.actor).await?;
+    let project = project(target.channel(Projects, 0), &team.actor).await?;
     for member in &team.members {
-        add_member(target.channel(0), &team.actor, &project, member).await?;
+        add_member(target.channel(Projects, 0), &team.actor, &project, member).await?;
     }
     wait_for_team(&target.db, &project, team.members.len()).await?;
     Ok(project)
@@ -319,7 +320,7 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
     }
     let count = (settings.pipeline_rate as usize).max(64);
     let names = many(count, settings.concurrency, |i| {
-        asset(target.channel(i as u64), team.actor.clone(), projects[i % projects.len()].clone(), i)
+        asset(target.channel(Assets, i as u64), team.actor.clone(), projects[i % projects.len()].clone(), i)
     })
     .await?;
     let board = Arc::new(Board {
@@ -332,7 +333,7 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
     let arrived = Arc::new(AtomicU64::new(0));
     {
         let (board, stream_latency, arrived) = (board.clone(), stream_latency.clone(), arrived.clone());
-        watch(target.channel(0), &team.watcher, move |subject| {
+        watch(target.channel(Notifications, 0), &team.watcher, move |subject| {
             let now = Instant::now();
             let committed = board.committed.lock().expect("lock").get(&subject).copied();
             let micros = committed.map_or(1, |at| now.saturating_duration_since(at).as_micros().max(1) as u64);
@@ -344,7 +345,7 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
 
     let rate = settings.pipeline_rate;
     let op = {
-        let (board, channels, actor) = (board.clone(), target.channels.clone(), team.actor.clone());
+        let (board, channels, actor) = (board.clone(), target.pool(Assets), team.actor.clone());
         move |i: u64| {
             let (board, channel, actor) = (board.clone(), channels[i as usize % channels.len()].clone(), actor.clone());
             async move { board.step(channel, &actor, i).await }
@@ -438,12 +439,13 @@ async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
 pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for &size in &settings.fanout_sizes {
-        let actor = person(target.channel(0), "Bench Actor").await?;
-        let project = project(target.channel(0), &actor).await?;
-        let members = many(size, settings.concurrency, |i| person(target.channel(i as u64), "Bench Member")).await?;
+        let actor = person(target.channel(People, 0), "Bench Actor").await?;
+        let project = project(target.channel(Projects, 0), &actor).await?;
+        let members =
+            many(size, settings.concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
         many(size, settings.concurrency, |i| {
             let (channel, actor, project, member) =
-                (target.channel(i as u64), actor.clone(), project.clone(), members[i].clone());
+                (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
             async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
         })
         .await?;
@@ -452,9 +454,12 @@ pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
         // N watch streams, 100 to a connection.
         let arrived = Arc::new(AtomicU64::new(0));
         let connections: Vec<Channel> = (0..size.div_ceil(100))
-            .map(|_| Channel::from_shared(target.endpoint.clone()).map(|e| e.tcp_nodelay(true).connect_lazy()))
+            .map(|_| {
+                Channel::from_shared(target.endpoints.of(Notifications).to_string())
+                    .map(|e| e.tcp_nodelay(true).connect_lazy())
+            })
             .collect::<Result<_, _>>()?;
-        let subject = asset(target.channel(0), actor.clone(), project.clone(), 0).await?;
+        let subject = asset(target.channel(Assets, 0), actor.clone(), project.clone(), 0).await?;
         many(size, settings.concurrency, |i| {
             let (channel, member, arrived, subject) =
                 (connections[i / 100].clone(), members[i].clone(), arrived.clone(), subject.clone());
@@ -470,7 +475,7 @@ pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
         .await?;
 
         let started = Instant::now();
-        let mut assets = AssetsServiceClient::new(target.channel(0));
+        let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
         assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject.clone(), ..Default::default() })).await?;
         let called = started.elapsed();
         let committed = committed_count(&target.db, &subject, size, Duration::from_secs(60)).await?;

@@ -15,9 +15,10 @@ use tonic::transport::Channel;
 
 /// Where the benchmark sends load.
 pub struct Target {
-    pub endpoint: String,
-    /// One channel per HTTP/2 connection; calls spread over them.
-    pub channels: Vec<Channel>,
+    /// Where each service answers (the same URL four times for `--target all`).
+    pub endpoints: Endpoints,
+    /// Per service, one channel per HTTP/2 connection; calls spread over them.
+    pools: [Vec<Channel>; 4],
     /// The server's database, for measurements the API does not expose.
     pub db: PgPool,
     /// Server processes to report memory for.
@@ -25,8 +26,43 @@ pub struct Target {
     owned: Option<Owned>,
 }
 
+/// A service of Baton.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    People = 0,
+    Projects = 1,
+    Assets = 2,
+    Notifications = 3,
+}
+
+const SERVICES: [(Service, &str); 4] = [
+    (Service::People, "people"),
+    (Service::Projects, "projects"),
+    (Service::Assets, "assets"),
+    (Service::Notifications, "notifications"),
+];
+
+/// The URL of each service.
+#[derive(Debug, Clone)]
+pub struct Endpoints([String; 4]);
+
+impl Endpoints {
+    pub fn of(&self, service: Service) -> &str {
+        &self.0[service as usize]
+    }
+
+    /// How the run is described in the report.
+    pub fn describe(&self) -> String {
+        if self.0.iter().all(|e| *e == self.0[0]) {
+            self.0[0].clone()
+        } else {
+            SERVICES.iter().map(|(s, name)| format!("{name} {}", self.of(*s))).collect::<Vec<_>>().join(", ")
+        }
+    }
+}
+
 struct Owned {
-    child: Child,
+    children: Vec<Child>,
     admin_url: String,
     database: String,
     amqp_url: String,
@@ -49,43 +85,85 @@ fn channels(endpoint: &str, connections: usize) -> anyhow::Result<Vec<Channel>> 
         .collect()
 }
 
+fn pools(endpoints: &Endpoints, connections: usize) -> anyhow::Result<[Vec<Channel>; 4]> {
+    let shared = if endpoints.0.iter().all(|e| *e == endpoints.0[0]) {
+        Some(channels(&endpoints.0[0], connections)?)
+    } else {
+        None
+    };
+    let pool = |i: usize| match &shared {
+        Some(shared) => Ok(shared.clone()),
+        None => channels(&endpoints.0[i], connections),
+    };
+    Ok([pool(0)?, pool(1)?, pool(2)?, pool(3)?])
+}
+
+fn free_addr() -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?)
+}
+
 impl Target {
-    /// Starts `server` (`baton-server --target all`) on a fresh database next to `admin_url`.
-    pub async fn start(server: PathBuf, admin_url: &str, amqp_url: &str, connections: usize) -> anyhow::Result<Self> {
+    /// Starts `server` on a fresh database next to `admin_url`: one process running every
+    /// target, or with `split` one process per target, each told where the others are.
+    pub async fn start(
+        server: PathBuf,
+        admin_url: &str,
+        amqp_url: &str,
+        connections: usize,
+        split: bool,
+    ) -> anyhow::Result<Self> {
         let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
         let database = format!("baton_bench_{id}");
         let mut admin = PgConnection::connect(admin_url).await.context("connecting to Postgres")?;
         admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}"))).await?;
         admin.close().await.ok();
         let url = database_url(admin_url, &database);
-        let addr = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-            listener.local_addr()?
-        };
         let exchange = format!("baton.bench.{id}");
         let queue_prefix = format!("bench.{id}.");
-        let child = Command::new(&server)
-            .args(["--target", "all", "--listen", &addr.to_string()])
-            .env("DATABASE_URL", &url)
-            .env("AMQP_URL", amqp_url)
-            .env("BATON_AMQP__EXCHANGE", &exchange)
-            .env("BATON_AMQP__QUEUE_PREFIX", &queue_prefix)
-            .env("BATON_METRICS_LISTEN", "127.0.0.1:0")
-            .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", server.display()))?;
-        let pid = child.id().unwrap_or(0);
-        let endpoint = format!("http://{addr}");
+        let (targets, addrs): (Vec<&str>, Vec<SocketAddr>) = if split {
+            let addrs = (0..4).map(|_| free_addr()).collect::<anyhow::Result<Vec<_>>>()?;
+            (SERVICES.iter().map(|(_, name)| *name).collect(), addrs)
+        } else {
+            (vec!["all"], vec![free_addr()?])
+        };
+        let url_of = |addr: &SocketAddr| format!("http://{addr}");
+        let endpoints = if split {
+            Endpoints([url_of(&addrs[0]), url_of(&addrs[1]), url_of(&addrs[2]), url_of(&addrs[3])])
+        } else {
+            Endpoints([url_of(&addrs[0]), url_of(&addrs[0]), url_of(&addrs[0]), url_of(&addrs[0])])
+        };
+        let mut children = Vec::new();
+        let mut pids = Vec::new();
+        for (target, addr) in targets.iter().zip(&addrs) {
+            let mut command = Command::new(&server);
+            command
+                .args(["--target", target, "--listen", &addr.to_string()])
+                .env("DATABASE_URL", &url)
+                .env("AMQP_URL", amqp_url)
+                .env("BATON_AMQP__EXCHANGE", &exchange)
+                .env("BATON_AMQP__QUEUE_PREFIX", &queue_prefix)
+                .env("BATON_METRICS_LISTEN", "127.0.0.1:0")
+                .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true);
+            if split {
+                for (service, name) in SERVICES {
+                    command.env(format!("BATON_ENDPOINTS__{}", name.to_uppercase()), endpoints.of(service));
+                }
+            }
+            let child = command.spawn().with_context(|| format!("starting {}", server.display()))?;
+            pids.push((format!("baton-server --target {target}"), child.id().unwrap_or(0)));
+            children.push(child);
+        }
         let target = Self {
-            endpoint: endpoint.clone(),
-            channels: channels(&endpoint, connections)?,
+            pools: pools(&endpoints, connections)?,
+            endpoints,
             db: PgPoolOptions::new().max_connections(4).connect(&url).await?,
-            pids: vec![("baton-server --target all".into(), pid)],
+            pids,
             owned: Some(Owned {
-                child,
+                children,
                 admin_url: admin_url.to_string(),
                 database,
                 amqp_url: amqp_url.to_string(),
@@ -93,7 +171,7 @@ impl Target {
                 queue_prefix,
             }),
         };
-        target.wait_serving(addr).await?;
+        target.wait_serving().await?;
         Ok(target)
     }
 
@@ -104,43 +182,77 @@ impl Target {
         pids: Vec<(String, u32)>,
         connections: usize,
     ) -> anyhow::Result<Self> {
+        let endpoints =
+            Endpoints([endpoint.to_string(), endpoint.to_string(), endpoint.to_string(), endpoint.to_string()]);
         Ok(Self {
-            endpoint: endpoint.to_string(),
-            channels: channels(endpoint, connections)?,
+            pools: pools(&endpoints, connections)?,
+            endpoints,
             db: PgPoolOptions::new().max_connections(4).connect(database_url).await?,
             pids,
             owned: None,
         })
     }
 
-    async fn wait_serving(&self, addr: SocketAddr) -> anyhow::Result<()> {
+    /// Waits until every service answers a read.
+    async fn wait_serving(&self) -> anyhow::Result<()> {
+        use baton_proto::assets::v1::ListAssetsRequest;
+        use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
+        use baton_proto::notifications::v1::ListNotificationsRequest;
+        use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
+        use baton_proto::people::v1::ListPeopleRequest;
+        use baton_proto::people::v1::people_service_client::PeopleServiceClient;
+        use baton_proto::projects::v1::ListProjectsRequest;
+        use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
+        let nobody = format!("people/{}", uuid::Uuid::nil());
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while tokio::time::Instant::now() < deadline {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                let mut people =
-                    baton_proto::people::v1::people_service_client::PeopleServiceClient::new(self.channel(0));
-                if people.list_people(baton_proto::people::v1::ListPeopleRequest::default()).await.is_ok() {
-                    return Ok(());
-                }
+            let people = PeopleServiceClient::new(self.channel(Service::People, 0))
+                .list_people(ListPeopleRequest::default())
+                .await;
+            let projects = ProjectsServiceClient::new(self.channel(Service::Projects, 0))
+                .list_projects(ListProjectsRequest::default())
+                .await;
+            let assets = AssetsServiceClient::new(self.channel(Service::Assets, 0))
+                .list_assets(ListAssetsRequest {
+                    parent: format!("projects/{}", uuid::Uuid::nil()),
+                    ..Default::default()
+                })
+                .await;
+            let notifications = NotificationsServiceClient::new(self.channel(Service::Notifications, 0))
+                .list_notifications(ListNotificationsRequest { recipient: nobody.clone(), ..Default::default() })
+                .await;
+            if people.is_ok() && projects.is_ok() && assets.is_ok() && notifications.is_ok() {
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("the server at {addr} did not start serving within 60 s")
+        bail!("the server ({}) did not start serving within 60 s", self.endpoints.describe())
     }
 
-    pub fn channel(&self, i: u64) -> Channel {
-        self.channels[(i as usize) % self.channels.len()].clone()
+    /// A channel to `service`, the `i`-th of its connections (round robin).
+    pub fn channel(&self, service: Service, i: u64) -> Channel {
+        let pool = &self.pools[service as usize];
+        pool[(i as usize) % pool.len()].clone()
+    }
+
+    /// All the channels to `service`, for closures that pick one per call.
+    pub fn pool(&self, service: Service) -> Vec<Channel> {
+        self.pools[service as usize].clone()
     }
 
     /// Stops a server the benchmark started and removes its database and broker names.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.db.close().await;
         let Some(mut owned) = self.owned else { return Ok(()) };
-        if let Some(pid) = owned.child.id() {
-            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+        for child in &mut owned.children {
+            if let Some(pid) = child.id() {
+                let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+            }
         }
-        let _ = tokio::time::timeout(Duration::from_secs(15), owned.child.wait()).await;
-        let _ = owned.child.start_kill();
+        for child in &mut owned.children {
+            let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+            let _ = child.start_kill();
+        }
         let mut admin = PgConnection::connect(&owned.admin_url).await?;
         admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", owned.database))).await?;
         let connection = lapin::Connection::connect(&owned.amqp_url, lapin::ConnectionProperties::default()).await?;
