@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use baton_platform::Actor;
 use baton_platform::idempotency::{self, Claim};
+use baton_platform::known::KnownIds;
 use baton_platform::paging::split_page;
 use baton_proto::assets::v1 as pb;
 use baton_proto::people::v1::GetPersonRequest;
@@ -22,11 +23,13 @@ pub struct Assets {
     pool: PgPool,
     projects: ProjectsServiceClient<Channel>,
     people: PeopleServiceClient<Channel>,
+    /// Projects and people known to exist (neither is ever deleted).
+    known: KnownIds,
 }
 
 impl Assets {
     pub fn new(pool: PgPool, projects: ProjectsServiceClient<Channel>, people: PeopleServiceClient<Channel>) -> Self {
-        Self { pool, projects, people }
+        Self { pool, projects, people, known: KnownIds::default() }
     }
 
     /// Creates an asset in an existing project and records `AssetCreated`, once per `request_id`.
@@ -104,18 +107,30 @@ impl Assets {
     }
 
     async fn ensure_project(&self, project_id: Uuid) -> Result<(), AssetsError> {
+        if self.known.contains(project_id) {
+            return Ok(());
+        }
         let name = format!("projects/{project_id}");
         match self.projects.clone().get_project(GetProjectRequest { name: name.clone() }).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.known.insert(project_id);
+                Ok(())
+            }
             Err(status) if status.code() == tonic::Code::NotFound => Err(AssetsError::ProjectNotFound(name)),
             Err(status) => Err(AssetsError::Upstream { service: "projects", status }),
         }
     }
 
     async fn ensure_person(&self, person_id: Uuid, field: String) -> Result<(), AssetsError> {
+        if self.known.contains(person_id) {
+            return Ok(());
+        }
         let name = format!("people/{person_id}");
         match self.people.clone().get_person(GetPersonRequest { name: name.clone() }).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.known.insert(person_id);
+                Ok(())
+            }
             Err(status) if status.code() == tonic::Code::NotFound => Err(AssetsError::PersonNotFound { field, name }),
             Err(status) => Err(AssetsError::Upstream { service: "people", status }),
         }

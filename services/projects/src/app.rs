@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use baton_platform::Actor;
 use baton_platform::idempotency::{self, Claim};
+use baton_platform::known::KnownIds;
 use baton_platform::paging::split_page;
 use baton_proto::people::v1::GetPersonRequest;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
@@ -19,11 +20,13 @@ use crate::{IDEMPOTENCY_TABLE, OUTBOX, repo};
 pub struct Projects {
     pool: PgPool,
     people: PeopleServiceClient<Channel>,
+    /// People known to exist (people are never deleted).
+    known: KnownIds,
 }
 
 impl Projects {
     pub fn new(pool: PgPool, people: PeopleServiceClient<Channel>) -> Self {
-        Self { pool, people }
+        Self { pool, people, known: KnownIds::default() }
     }
 
     /// Creates a project and records `ProjectCreated`, once per `request_id`.
@@ -147,9 +150,15 @@ impl Projects {
     }
 
     async fn ensure_person(&self, person_id: Uuid) -> Result<(), ProjectsError> {
+        if self.known.contains(person_id) {
+            return Ok(());
+        }
         let name = format!("people/{person_id}");
         match self.people.clone().get_person(GetPersonRequest { name: name.clone() }).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.known.insert(person_id);
+                Ok(())
+            }
             Err(status) if status.code() == tonic::Code::NotFound => Err(ProjectsError::PersonNotFound(name)),
             Err(status) => Err(ProjectsError::People(status)),
         }
