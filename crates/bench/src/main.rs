@@ -7,6 +7,7 @@
 //! target/release/baton-bench all --json bench.json
 //! ```
 
+mod chaos;
 mod load;
 mod scenarios;
 mod stats;
@@ -33,6 +34,8 @@ enum Scenario {
     Baseline,
     /// Every scenario, baseline first, with ratios to the raw limits.
     All,
+    /// Fault injection under load (needs --split; restarts this machine's RabbitMQ and Postgres).
+    Chaos,
 }
 
 #[derive(Debug, Parser)]
@@ -82,6 +85,21 @@ struct Args {
     /// Team sizes of the fan-out scenario.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
     fanout_sizes: Vec<usize>,
+    /// Chaos: SIGKILLs of each service.
+    #[arg(long, default_value_t = 3)]
+    kills: usize,
+    /// Chaos: RabbitMQ restarts.
+    #[arg(long, default_value_t = 2)]
+    broker_restarts: usize,
+    /// Chaos: fast Postgres restarts.
+    #[arg(long, default_value_t = 2)]
+    database_fast_restarts: usize,
+    /// Chaos: immediate Postgres restarts.
+    #[arg(long, default_value_t = 1)]
+    database_immediate_restarts: usize,
+    /// Chaos: seconds between two faults.
+    #[arg(long, default_value_t = 5)]
+    fault_gap: u64,
     /// Write the report as JSON to this file too.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -122,6 +140,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     eprintln!("benchmarking {} for {:?} per run", target.endpoints.describe(), settings.duration);
 
+    if args.scenario == Scenario::Chaos {
+        let plan = chaos::Plan {
+            kills_per_service: args.kills,
+            broker_restarts: args.broker_restarts,
+            database_fast_restarts: args.database_fast_restarts,
+            database_immediate_restarts: args.database_immediate_restarts,
+            gap: Duration::from_secs(args.fault_gap),
+        };
+        let result = chaos::chaos(&target, &settings, &plan).await;
+        target.stop().await?;
+        return result;
+    }
     let cpu_start = stats::cpu_seconds();
     let wall_start = std::time::Instant::now();
     let result = scenarios(&args, &target, &settings).await;

@@ -45,7 +45,7 @@ pub struct Settings {
     pub fanout_sizes: Vec<usize>,
 }
 
-fn as_actor<T>(actor: &str, message: T) -> Request<T> {
+pub fn as_actor<T>(actor: &str, message: T) -> Request<T> {
     let mut request = Request::new(message);
     if let Ok(value) = actor.parse() {
         request.metadata_mut().insert("x-baton-actor", value);
@@ -97,7 +97,7 @@ fn new_asset(project: &str, i: usize) -> CreateAssetRequest {
     }
 }
 
-async fn asset(channel: Channel, actor: String, project: String, i: usize) -> anyhow::Result<String> {
+pub async fn asset(channel: Channel, actor: String, project: String, i: usize) -> anyhow::Result<String> {
     let created =
         AssetsServiceClient::new(channel).create_asset(as_actor(&actor, new_asset(&project, i))).await?.into_inner();
     Ok(created.asset.map(|a| a.name).unwrap_or_default())
@@ -245,14 +245,14 @@ impl Board {
 }
 
 /// A team of `size` members plus an outsider who acts, and one member watching.
-struct Team {
-    actor: String,
-    watcher: String,
-    members: Vec<String>,
-    project: String,
+pub struct Team {
+    pub actor: String,
+    pub watcher: String,
+    pub members: Vec<String>,
+    pub project: String,
 }
 
-async fn team(target: &Target, size: usize, concurrency: usize) -> anyhow::Result<Team> {
+pub async fn team(target: &Target, size: usize, concurrency: usize) -> anyhow::Result<Team> {
     let actor = person(target.channel(People, 0), "Bench Actor").await?;
     let project = project(target.channel(Projects, 0), &actor).await?;
     let members = many(size, concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;

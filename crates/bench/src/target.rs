@@ -61,8 +61,14 @@ impl Endpoints {
     }
 }
 
+/// How one server process is started: its arguments and its environment.
+type ProcessSpec = (Vec<String>, Vec<(String, String)>);
+
 struct Owned {
-    children: Vec<Child>,
+    server: PathBuf,
+    /// Per process: its arguments and environment, to start it again after a kill.
+    specs: Vec<ProcessSpec>,
+    children: tokio::sync::Mutex<Vec<Child>>,
     admin_url: String,
     database: String,
     amqp_url: String,
@@ -96,6 +102,17 @@ fn pools(endpoints: &Endpoints, connections: usize) -> anyhow::Result<[Vec<Chann
         None => channels(&endpoints.0[i], connections),
     };
     Ok([pool(0)?, pool(1)?, pool(2)?, pool(3)?])
+}
+
+fn spawn(server: &PathBuf, args: &[String], envs: &[(String, String)]) -> anyhow::Result<Child> {
+    Command::new(server)
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", server.display()))
 }
 
 fn free_addr() -> anyhow::Result<SocketAddr> {
@@ -135,27 +152,27 @@ impl Target {
         };
         let mut children = Vec::new();
         let mut pids = Vec::new();
+        let mut specs = Vec::new();
         for (target, addr) in targets.iter().zip(&addrs) {
-            let mut command = Command::new(&server);
-            command
-                .args(["--target", target, "--listen", &addr.to_string()])
-                .env("DATABASE_URL", &url)
-                .env("AMQP_URL", amqp_url)
-                .env("BATON_AMQP__EXCHANGE", &exchange)
-                .env("BATON_AMQP__QUEUE_PREFIX", &queue_prefix)
-                .env("BATON_METRICS_LISTEN", "127.0.0.1:0")
-                .env("RUST_LOG", std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()))
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .kill_on_drop(true);
+            let args = vec!["--target".to_string(), target.to_string(), "--listen".to_string(), addr.to_string()];
+            let mut envs = vec![
+                ("DATABASE_URL".to_string(), url.clone()),
+                ("AMQP_URL".to_string(), amqp_url.to_string()),
+                ("BATON_AMQP__EXCHANGE".to_string(), exchange.clone()),
+                ("BATON_AMQP__QUEUE_PREFIX".to_string(), queue_prefix.clone()),
+                ("BATON_AMQP__RECONNECT_MAX_BACKOFF_MS".to_string(), "1000".to_string()),
+                ("BATON_METRICS_LISTEN".to_string(), "127.0.0.1:0".to_string()),
+                ("RUST_LOG".to_string(), std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into())),
+            ];
             if split {
                 for (service, name) in SERVICES {
-                    command.env(format!("BATON_ENDPOINTS__{}", name.to_uppercase()), endpoints.of(service));
+                    envs.push((format!("BATON_ENDPOINTS__{}", name.to_uppercase()), endpoints.of(service).to_string()));
                 }
             }
-            let child = command.spawn().with_context(|| format!("starting {}", server.display()))?;
+            let child = spawn(&server, &args, &envs)?;
             pids.push((format!("baton-server --target {target}"), child.id().unwrap_or(0)));
             children.push(child);
+            specs.push((args, envs));
         }
         let target = Self {
             pools: pools(&endpoints, connections)?,
@@ -163,7 +180,9 @@ impl Target {
             db: PgPoolOptions::new().max_connections(4).connect(&url).await?,
             pids,
             owned: Some(Owned {
-                children,
+                server: server.clone(),
+                specs,
+                children: tokio::sync::Mutex::new(children),
                 admin_url: admin_url.to_string(),
                 database,
                 amqp_url: amqp_url.to_string(),
@@ -240,16 +259,39 @@ impl Target {
         self.pools[service as usize].clone()
     }
 
+    /// The number of server processes the benchmark started.
+    pub fn processes(&self) -> usize {
+        self.owned.as_ref().map_or(0, |o| o.specs.len())
+    }
+
+    /// The target name of process `index`.
+    pub fn process_name(&self, index: usize) -> String {
+        self.owned.as_ref().and_then(|o| o.specs.get(index)).map(|(args, _)| args[1].clone()).unwrap_or_default()
+    }
+
+    /// Kills process `index` with SIGKILL and starts it again after `down`.
+    pub async fn kill_and_restart(&self, index: usize, down: Duration) -> anyhow::Result<()> {
+        let owned = self.owned.as_ref().ok_or_else(|| anyhow::anyhow!("the benchmark did not start this server"))?;
+        let mut children = owned.children.lock().await;
+        children[index].start_kill()?;
+        children[index].wait().await?;
+        tokio::time::sleep(down).await;
+        let (args, envs) = &owned.specs[index];
+        children[index] = spawn(&owned.server, args, envs)?;
+        Ok(())
+    }
+
     /// Stops a server the benchmark started and removes its database and broker names.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.db.close().await;
-        let Some(mut owned) = self.owned else { return Ok(()) };
-        for child in &mut owned.children {
+        let Some(owned) = self.owned else { return Ok(()) };
+        let mut children = owned.children.into_inner();
+        for child in &mut children {
             if let Some(pid) = child.id() {
                 let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
             }
         }
-        for child in &mut owned.children {
+        for child in &mut children {
             let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
             let _ = child.start_kill();
         }
