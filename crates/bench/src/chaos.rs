@@ -13,6 +13,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tonic::Code;
 
+use baton_testkit::proxy::{FaultProxy, Mode};
+
 use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::assets::v1::*;
 
@@ -27,6 +29,9 @@ pub struct Plan {
     pub broker_restarts: usize,
     pub database_fast_restarts: usize,
     pub database_immediate_restarts: usize,
+    /// Blackholes of the broker link, through `proxy`.
+    pub blackholes: usize,
+    pub proxy: Option<Arc<FaultProxy>>,
     /// Pause between two faults.
     pub gap: Duration,
 }
@@ -131,6 +136,9 @@ pub async fn chaos(target: &Target, settings: &Settings, plan: &Plan) -> anyhow:
     for _ in 0..plan.database_immediate_restarts {
         faults.push("database:immediate".into());
     }
+    for _ in 0..plan.blackholes {
+        faults.push("blackhole".into());
+    }
     for fault in faults {
         let label = match fault.split_once(':') {
             Some(("kill", index)) => {
@@ -141,6 +149,14 @@ pub async fn chaos(target: &Target, settings: &Settings, plan: &Plan) -> anyhow:
             Some(("database", mode)) => {
                 restart_postgres(mode).await?;
                 format!("Postgres restart ({mode})")
+            }
+            None if fault == "blackhole" => {
+                // Bytes vanish both ways for four heartbeats: only missed heartbeats tell.
+                let proxy = plan.proxy.as_ref().ok_or_else(|| anyhow::anyhow!("no proxy to blackhole"))?;
+                proxy.set_mode(Mode::Blackhole);
+                tokio::time::sleep(Duration::from_secs(8)).await;
+                proxy.set_mode(Mode::Pass);
+                "broker link blackholed for 8 s".to_string()
             }
             _ => {
                 restart_rabbitmq().await?;

@@ -97,6 +97,9 @@ struct Args {
     /// Chaos: immediate Postgres restarts.
     #[arg(long, default_value_t = 1)]
     database_immediate_restarts: usize,
+    /// Chaos: times the broker link is blackholed (services reach RabbitMQ through a proxy).
+    #[arg(long, default_value_t = 1)]
+    blackholes: usize,
     /// Chaos: seconds between two faults.
     #[arg(long, default_value_t = 5)]
     fault_gap: u64,
@@ -120,6 +123,20 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pipeline_projects: args.pipeline_projects,
         fanout_sizes: args.fanout_sizes.clone(),
     };
+    // In a chaos run the services reach RabbitMQ through a proxy the harness controls, so that it
+    // can blackhole the link (no firewall rule is touched), with a short heartbeat to notice.
+    let proxy = if args.scenario == Scenario::Chaos && args.blackholes > 0 {
+        Some(baton_testkit::proxy::FaultProxy::start(baton_testkit::url_addr(&args.amqp_url).await).await)
+    } else {
+        None
+    };
+    let overrides: Vec<(String, String)> = match &proxy {
+        Some(proxy) => vec![
+            ("AMQP_URL".into(), baton_testkit::url_via(&args.amqp_url, proxy.addr())),
+            ("BATON_AMQP__HEARTBEAT_SECS".into(), "2".into()),
+        ],
+        None => Vec::new(),
+    };
     let target = match &args.endpoint {
         Some(endpoint) => {
             let url = args.database_url.as_deref().ok_or_else(|| anyhow::anyhow!("--endpoint needs --database-url"))?;
@@ -135,7 +152,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 Some(path) => path.clone(),
                 None => std::env::current_exe()?.with_file_name("baton-server"),
             };
-            Target::start(server, &args.admin_database_url, &args.amqp_url, args.connections, args.split).await?
+            Target::start(server, &args.admin_database_url, &args.amqp_url, args.connections, args.split, &overrides)
+                .await?
         }
     };
     eprintln!("benchmarking {} for {:?} per run", target.endpoints.describe(), settings.duration);
@@ -146,6 +164,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
             broker_restarts: args.broker_restarts,
             database_fast_restarts: args.database_fast_restarts,
             database_immediate_restarts: args.database_immediate_restarts,
+            blackholes: if proxy.is_some() { args.blackholes } else { 0 },
+            proxy,
             gap: Duration::from_secs(args.fault_gap),
         };
         let result = chaos::chaos(&target, &settings, &plan).await;

@@ -129,6 +129,7 @@ impl Target {
         amqp_url: &str,
         connections: usize,
         split: bool,
+        overrides: &[(String, String)],
     ) -> anyhow::Result<Self> {
         let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
         let database = format!("baton_bench_{id}");
@@ -169,6 +170,8 @@ impl Target {
                     envs.push((format!("BATON_ENDPOINTS__{}", name.to_uppercase()), endpoints.of(service).to_string()));
                 }
             }
+            // Later entries win: the caller's overrides come last.
+            envs.extend(overrides.iter().cloned());
             let child = spawn(&server, &args, &envs)?;
             pids.push((format!("baton-server --target {target}"), child.id().unwrap_or(0)));
             children.push(child);

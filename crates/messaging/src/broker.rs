@@ -60,10 +60,19 @@ impl BrokerConfig {
         format!("{}{separator}heartbeat={}", self.url, self.heartbeat_secs)
     }
 
-    /// Opens a connection named after its role, for the broker's management view.
+    /// Opens a connection named after its role, for the broker's management view. Gives up
+    /// after 10 s: on a dead network path the AMQP handshake would otherwise wait forever, since
+    /// heartbeats only start once it is done.
     pub async fn connect(&self, name: &str) -> lapin::Result<Connection> {
         let properties = ConnectionProperties::default().with_connection_name(LongString::from(name));
-        Connection::connect(&self.url_with_heartbeat(), properties).await
+        match tokio::time::timeout(Duration::from_secs(10), Connection::connect(&self.url_with_heartbeat(), properties))
+            .await
+        {
+            Ok(connected) => connected,
+            Err(_) => {
+                Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer from the broker within 10 s").into())
+            }
+        }
     }
 }
 

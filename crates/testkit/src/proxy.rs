@@ -22,6 +22,7 @@ pub enum Mode {
     Blackhole,
 }
 
+#[derive(Debug)]
 pub struct FaultProxy {
     addr: SocketAddr,
     mode: watch::Sender<Mode>,
