@@ -14,7 +14,6 @@
 //! );
 //! ```
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -289,14 +288,7 @@ impl<H: Handler> Consumer<H> {
             messaging.message.id = %envelope.id,
             trace_id = tracing::field::Empty,
         );
-        let mut carried = HashMap::new();
-        if let Some(traceparent) = &envelope.traceparent {
-            carried.insert("traceparent".to_string(), traceparent.clone());
-        }
-        if let Some(tracestate) = &envelope.tracestate {
-            carried.insert("tracestate".to_string(), tracestate.clone());
-        }
-        telemetry::adopt(&span, telemetry::extract(&telemetry::MapCarrier(&carried)));
+        telemetry::adopt(&span, telemetry::context_of(envelope.traceparent.as_deref(), envelope.tracestate.as_deref()));
         Ok(Some(Prepared { delivery, envelope, span }))
     }
 

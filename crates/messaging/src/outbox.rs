@@ -273,14 +273,7 @@ impl Relay {
                 messaging.message.id = %row.id,
                 trace_id = tracing::field::Empty,
             );
-            let mut stored = HashMap::new();
-            if let Some(traceparent) = &row.traceparent {
-                stored.insert("traceparent".to_string(), traceparent.clone());
-            }
-            if let Some(tracestate) = &row.tracestate {
-                stored.insert("tracestate".to_string(), tracestate.clone());
-            }
-            telemetry::adopt(&span, telemetry::extract(&telemetry::MapCarrier(&stored)));
+            telemetry::adopt(&span, telemetry::context_of(row.traceparent.as_deref(), row.tracestate.as_deref()));
             let mut carried = HashMap::new();
             telemetry::inject(&span, &mut carried);
             let envelope = Envelope {

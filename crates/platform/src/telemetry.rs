@@ -151,6 +151,18 @@ pub fn extract(carrier: &dyn Extractor) -> Context {
     TraceContextPropagator::new().extract(carrier)
 }
 
+/// The remote context carried by stored or received W3C `traceparent`/`tracestate` values.
+pub fn context_of(traceparent: Option<&str>, tracestate: Option<&str>) -> Context {
+    let mut carrier = HashMap::new();
+    if let Some(traceparent) = traceparent {
+        carrier.insert("traceparent".to_string(), traceparent.to_string());
+    }
+    if let Some(tracestate) = tracestate {
+        carrier.insert("tracestate".to_string(), tracestate.to_string());
+    }
+    extract(&MapCarrier(&carrier))
+}
+
 /// Makes `span` a child of `parent` when `parent` carries a valid remote context, and records
 /// the trace id as the span's `trace_id` field (declare it `tracing::field::Empty`) so that
 /// log lines inside the span carry it.

@@ -186,11 +186,8 @@ impl Dispatcher {
                     baton.notifications = of_event.len(),
                     trace_id = tracing::field::Empty,
                 );
-                if let Some(traceparent) = &first.traceparent {
-                    let carrier = std::collections::HashMap::from([("traceparent".to_string(), traceparent.clone())]);
-                    let parent = baton_platform::telemetry::extract(&baton_platform::telemetry::MapCarrier(&carrier));
-                    baton_platform::telemetry::adopt(&span, parent);
-                }
+                let parent = baton_platform::telemetry::context_of(first.traceparent.as_deref(), None);
+                baton_platform::telemetry::adopt(&span, parent);
                 span.in_scope(|| self.hub.deliver(&of_event));
             }
         }
