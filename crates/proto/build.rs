@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(true)
         .emit_rerun_if_changed(false)
+        .codec_path("crate::codec::LeanCodec")
         .compile_fds(descriptors)?;
 
     println!("cargo:rerun-if-changed={}", proto_root.display());
