@@ -1,7 +1,6 @@
 //! The notifications service's use cases.
 
 use sqlx::PgPool;
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use baton_platform::Actor;
@@ -9,7 +8,7 @@ use baton_platform::paging::split_page;
 
 use crate::domain::Notification;
 use crate::error::NotificationsError;
-use crate::hub::{Hub, StreamItem};
+use crate::hub::{Hub, Watch};
 use crate::repo;
 
 #[derive(Debug, Clone)]
@@ -68,7 +67,7 @@ impl Notifications {
     }
 
     /// Opens a live stream of `recipient`'s notifications, registered before this returns.
-    pub fn watch(&self, actor: Actor, recipient: Uuid) -> Result<mpsc::Receiver<StreamItem>, NotificationsError> {
+    pub fn watch(&self, actor: Actor, recipient: Uuid) -> Result<Watch, NotificationsError> {
         Self::check_recipient(actor, recipient)?;
         Ok(self.hub.subscribe(recipient))
     }

@@ -1,6 +1,5 @@
 //! The gRPC edge of the notifications service: validation, conversion, and error mapping.
 
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
@@ -84,8 +83,8 @@ impl NotificationsService for NotificationsApi {
         let mut v = Violations::new();
         let recipient = v.check("recipient", validate::resource_id(&request.get_ref().recipient, "people"));
         let recipient = v.finish_with(recipient)?;
-        let receiver = self.app.watch(actor, recipient)?;
-        let stream = tokio_stream::StreamExt::map(ReceiverStream::new(receiver), |notification: StreamItem| {
+        let watch = self.app.watch(actor, recipient)?;
+        let stream = tokio_stream::StreamExt::map(watch, |notification: StreamItem| {
             Ok(pb::WatchNotificationsResponse { notification: Some((*notification).clone()) })
         });
         Ok(Response::new(Box::pin(stream)))

@@ -5,13 +5,15 @@
 //! Postgres delivers the notification only once the inserting transaction commits, and to every
 //! replica of the service, so a watcher connected to any replica sees what any replica created.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::{ConnectOptions, PgConnection, PgPool};
-use tokio::sync::mpsc;
+use tokio_stream::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -21,17 +23,111 @@ use crate::CREATED_CHANNEL;
 use crate::domain::Notification;
 use crate::repo;
 
-/// What the hub hands a watch stream: shared, so that a slot in a stream's buffer is one
-/// pointer (ten thousand idle streams cost little).
+/// What the hub hands a watch stream: shared, so that a slot in a stream's queue is one pointer.
 pub type StreamItem = Arc<pb::Notification>;
 
 /// How many notifications may wait for one slow watcher before it is cut off.
 const STREAM_BUFFER: usize = 1024;
 
+/// How many rows the dispatcher reads and hands out at a time, so that an event for a team of
+/// ten thousand does not hold ten thousand rows in memory at once.
+const DELIVERY_CHUNK: usize = 256;
+
 /// The open watch streams of this process, by recipient.
 #[derive(Debug, Clone, Default)]
 pub struct Hub {
-    watchers: Arc<Mutex<HashMap<Uuid, Vec<mpsc::Sender<StreamItem>>>>>,
+    watchers: Arc<Mutex<HashMap<Uuid, Vec<Arc<Mailbox>>>>>,
+}
+
+/// One watch stream's queue. Lighter than a channel (an idle stream costs about a hundred
+/// bytes here), which matters with ten thousand streams open on one process.
+#[derive(Debug, Default)]
+struct Mailbox {
+    state: Mutex<MailboxState>,
+}
+
+#[derive(Debug, Default)]
+struct MailboxState {
+    queue: VecDeque<StreamItem>,
+    waker: Option<Waker>,
+    /// Set when the stream ends: its caller hung up, it fell too far behind, or the hub closed.
+    closed: bool,
+}
+
+impl Mailbox {
+    fn lock(&self) -> MutexGuard<'_, MailboxState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Queues `item`; false once the stream has ended (or ends now, being too far behind).
+    fn push(&self, item: &StreamItem) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        if state.queue.len() >= STREAM_BUFFER {
+            state.closed = true;
+            state.queue.clear();
+        } else {
+            state.queue.push_back(item.clone());
+        }
+        let open = !state.closed;
+        let waker = state.waker.take();
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        open
+    }
+
+    fn close(&self) {
+        let waker = {
+            let mut state = self.lock();
+            state.closed = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// A watch stream's end: the notifications committed for its recipient since it opened, until
+/// the hub closes it. Dropping it (the caller hung up) takes it out of the hub.
+#[derive(Debug)]
+pub struct Watch {
+    mailbox: Arc<Mailbox>,
+}
+
+impl Stream for Watch {
+    type Item = StreamItem;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StreamItem>> {
+        let mut state = self.mailbox.lock();
+        if let Some(item) = state.queue.pop_front() {
+            return Poll::Ready(Some(item));
+        }
+        if state.closed {
+            return Poll::Ready(None);
+        }
+        match &mut state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let mut state = self.mailbox.lock();
+        state.closed = true;
+        state.queue.clear();
+    }
 }
 
 impl Hub {
@@ -39,31 +135,31 @@ impl Hub {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Vec<mpsc::Sender<StreamItem>>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Vec<Arc<Mailbox>>>> {
         // A panic while holding the lock cannot leave the map inconsistent; keep serving.
         self.watchers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Registers a new stream for `recipient`; it receives every notification committed from now on.
-    pub fn subscribe(&self, recipient: Uuid) -> mpsc::Receiver<StreamItem> {
-        let (sender, receiver) = mpsc::channel(STREAM_BUFFER);
-        self.lock().entry(recipient).or_default().push(sender);
-        receiver
+    pub fn subscribe(&self, recipient: Uuid) -> Watch {
+        let mailbox = Arc::new(Mailbox::default());
+        self.lock().entry(recipient).or_default().push(mailbox.clone());
+        Watch { mailbox }
     }
 
     /// The recipients with at least one open stream, forgetting streams whose caller hung up.
     pub fn recipients(&self) -> Vec<Uuid> {
         let mut watchers = self.lock();
-        watchers.retain(|_, senders| {
-            senders.retain(|s| !s.is_closed());
-            !senders.is_empty()
+        watchers.retain(|_, mailboxes| {
+            mailboxes.retain(|m| !m.is_closed());
+            !mailboxes.is_empty()
         });
         watchers.keys().copied().collect()
     }
 
     /// The number of open streams.
     pub fn open_streams(&self) -> usize {
-        self.lock().values().map(|senders| senders.iter().filter(|s| !s.is_closed()).count()).sum()
+        self.lock().values().map(|mailboxes| mailboxes.iter().filter(|m| !m.is_closed()).count()).sum()
     }
 
     /// Hands notifications to their recipients' streams. A stream that cannot keep up is ended;
@@ -71,22 +167,23 @@ impl Hub {
     pub fn deliver(&self, notifications: &[Notification]) {
         let mut watchers = self.lock();
         for notification in notifications {
-            let Some(senders) = watchers.get_mut(&notification.recipient) else { continue };
+            let Some(mailboxes) = watchers.get_mut(&notification.recipient) else { continue };
             let message: StreamItem = Arc::new(notification.into());
-            senders.retain(|sender| match sender.try_send(message.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-                Err(mpsc::error::TrySendError::Full(_)) => {
+            mailboxes.retain(|mailbox| {
+                let open = mailbox.push(&message);
+                if !open && Arc::strong_count(mailbox) > 1 {
                     tracing::warn!(recipient = %notification.recipient, "watch stream too slow, closing it");
-                    false
                 }
+                open
             });
         }
     }
 
     /// Ends every stream, so that a graceful shutdown is not held up by watchers.
     pub fn close_all(&self) {
-        self.lock().clear();
+        for mailbox in self.lock().drain().flat_map(|(_, mailboxes)| mailboxes) {
+            mailbox.close();
+        }
     }
 }
 
@@ -120,29 +217,70 @@ impl Dispatcher {
         tracing::info!("notification dispatcher stopped");
     }
 
-    /// Reads the notifications of `event_ids` for `recipients` on the dispatcher's own
-    /// connection, reconnecting it once if it broke.
-    async fn read(
+    /// Hands the notifications of `event_id` for `recipients` to their streams, read on the
+    /// dispatcher's own connection a chunk at a time; reconnects once if the connection broke
+    /// before anything was handed out. Each event's delivery continues the trace of the request
+    /// that caused it.
+    async fn deliver_event(
         &self,
         reader: &mut Option<PgConnection>,
-        event_ids: &[Uuid],
+        event_id: Uuid,
         recipients: &[Uuid],
-    ) -> Result<Vec<Notification>, sqlx::Error> {
+    ) -> Result<(), sqlx::Error> {
+        let span = tracing::info_span!(
+            "deliver",
+            otel.name = "deliver notifications",
+            otel.kind = "internal",
+            baton.event_id = %event_id,
+            baton.notifications = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+        );
+        let mut delivered = 0usize;
         for attempt in 0..2 {
             if reader.is_none() {
                 *reader = Some(self.pool.connect_options().connect().await?);
             }
             let Some(conn) = reader.as_mut() else { continue };
-            match repo::of_events_for(conn, event_ids, recipients).await {
-                Ok(notifications) => return Ok(notifications),
-                Err(error) if attempt == 0 => {
+            let mut rows = repo::of_event_for(conn, event_id, recipients);
+            let mut chunk = Vec::with_capacity(DELIVERY_CHUNK);
+            let failed = loop {
+                match rows.next().await {
+                    Some(Ok(notification)) => {
+                        if delivered == 0 && chunk.is_empty() {
+                            let parent =
+                                baton_platform::telemetry::context_of(notification.traceparent.as_deref(), None);
+                            baton_platform::telemetry::adopt(&span, parent);
+                        }
+                        chunk.push(notification);
+                        if chunk.len() == DELIVERY_CHUNK {
+                            span.in_scope(|| self.hub.deliver(&chunk));
+                            delivered += chunk.len();
+                            chunk.clear();
+                        }
+                    }
+                    Some(Err(error)) => break Some(error),
+                    None => break None,
+                }
+            };
+            drop(rows);
+            if !chunk.is_empty() {
+                span.in_scope(|| self.hub.deliver(&chunk));
+                delivered += chunk.len();
+            }
+            match failed {
+                None => break,
+                Some(error) if attempt == 0 && delivered == 0 => {
                     tracing::debug!(%error, "dispatcher connection lost, reconnecting");
                     *reader = None;
                 }
-                Err(error) => return Err(error),
+                Some(error) => {
+                    *reader = None;
+                    return Err(error);
+                }
             }
         }
-        Ok(Vec::new())
+        span.record("baton.notifications", delivered);
+        Ok(())
     }
 
     async fn listen(&self, shutdown: &CancellationToken) -> Result<(), sqlx::Error> {
@@ -166,30 +304,76 @@ impl Dispatcher {
             if recipients.is_empty() {
                 continue;
             }
-            let notifications = match self.read(&mut reader, &event_ids, &recipients).await {
-                Ok(notifications) => notifications,
-                Err(error) => {
-                    tracing::warn!(%error, events = event_ids.len(), "cannot read notifications to deliver; watchers catch up by listing");
-                    continue;
-                }
-            };
-            // Each event's delivery continues the trace of the request that caused it.
             for event_id in event_ids {
-                let of_event: Vec<Notification> =
-                    notifications.iter().filter(|n| n.event_id == event_id).cloned().collect();
-                let Some(first) = of_event.first() else { continue };
-                let span = tracing::info_span!(
-                    "deliver",
-                    otel.name = "deliver notifications",
-                    otel.kind = "internal",
-                    baton.event_id = %event_id,
-                    baton.notifications = of_event.len(),
-                    trace_id = tracing::field::Empty,
-                );
-                let parent = baton_platform::telemetry::context_of(first.traceparent.as_deref(), None);
-                baton_platform::telemetry::adopt(&span, parent);
-                span.in_scope(|| self.hub.deliver(&of_event));
+                if let Err(error) = self.deliver_event(&mut reader, event_id, &recipients).await {
+                    tracing::warn!(%error, %event_id, "cannot read notifications to deliver; watchers catch up by listing");
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notification(recipient: Uuid, seq: i64) -> Notification {
+        Notification {
+            seq,
+            id: Uuid::new_v4(),
+            recipient,
+            kind: "NOTIFICATION_KIND_ASSET_STATUS_CHANGED".into(),
+            title: format!("change {seq}"),
+            body: String::new(),
+            subject: "assets/x".into(),
+            project: "projects/y".into(),
+            actor: "people/z".into(),
+            event_id: Uuid::new_v4(),
+            create_time: time::OffsetDateTime::now_utc(),
+            read_time: None,
+            traceparent: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn delivers_in_order_only_to_the_recipient() {
+        let hub = Hub::new();
+        let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut watch_a = hub.subscribe(alice);
+        let mut watch_b = hub.subscribe(bob);
+        hub.deliver(&[notification(alice, 1), notification(alice, 2)]);
+        assert_eq!(watch_a.next().await.expect("first").title, "change 1");
+        assert_eq!(watch_a.next().await.expect("second").title, "change 2");
+        let nothing = tokio::time::timeout(Duration::from_millis(50), watch_b.next()).await;
+        assert!(nothing.is_err(), "bob got alice's notification");
+        assert_eq!(hub.open_streams(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_too_far_behind_is_ended() {
+        let hub = Hub::new();
+        let alice = Uuid::new_v4();
+        let mut slow = hub.subscribe(alice);
+        let backlog: Vec<Notification> = (0..=STREAM_BUFFER as i64).map(|seq| notification(alice, seq)).collect();
+        hub.deliver(&backlog);
+        assert_eq!(slow.next().await, None, "an overflowing stream ends rather than skipping");
+        assert!(hub.recipients().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_stream_leaves_the_hub_and_close_all_ends_the_rest() {
+        let hub = Hub::new();
+        let alice = Uuid::new_v4();
+        let gone = hub.subscribe(alice);
+        let mut open = hub.subscribe(alice);
+        drop(gone);
+        assert_eq!(hub.open_streams(), 1);
+        hub.deliver(&[notification(alice, 1)]);
+        assert!(open.next().await.is_some());
+        let waiting = tokio::spawn(async move { open.next().await });
+        tokio::task::yield_now().await;
+        hub.close_all();
+        assert_eq!(waiting.await.expect("join"), None);
+        assert_eq!(hub.open_streams(), 0);
     }
 }

@@ -207,26 +207,21 @@ pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notif
     Ok(row.map(Notification::from))
 }
 
-/// The notifications of `event_ids` addressed to any of `recipients`, event by event, in
-/// creation order. One query per event keeps the plan on the (event_id, recipient) key; a
-/// single query over all events let the planner walk the recipients' whole histories instead.
-pub async fn of_events_for(
-    conn: &mut PgConnection,
-    event_ids: &[Uuid],
-    recipients: &[Uuid],
-) -> Result<Vec<Notification>, sqlx::Error> {
-    let mut notifications = Vec::new();
-    for event_id in event_ids {
-        let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM notifications.notification WHERE event_id = $1 AND recipient = ANY($2) ORDER BY seq"
-        )))
-        .bind(event_id)
-        .bind(recipients)
-        .fetch_all(&mut *conn)
-        .await?;
-        notifications.extend(rows.into_iter().map(Notification::from));
-    }
-    Ok(notifications)
+/// The notifications of one event addressed to any of `recipients`, in creation order, as a
+/// stream of rows. One query per event keeps the plan on the (event_id, recipient) key; a single
+/// query over all events let the planner walk the recipients' whole histories instead.
+pub fn of_event_for<'c>(
+    conn: &'c mut PgConnection,
+    event_id: Uuid,
+    recipients: &'c [Uuid],
+) -> impl tokio_stream::Stream<Item = Result<Notification, sqlx::Error>> + 'c {
+    let rows = sqlx::query_as::<_, NotificationRow>(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications.notification WHERE event_id = $1 AND recipient = ANY($2) ORDER BY seq"
+    )))
+    .bind(event_id)
+    .bind(recipients)
+    .fetch(conn);
+    tokio_stream::StreamExt::map(rows, |row| row.map(Notification::from))
 }
 
 /// One asset status change to fan out, already worded.
