@@ -67,6 +67,15 @@ async fn an_asset_moves_through_its_whole_workflow() {
         assets.start_asset(StartAssetRequest { name: name.clone(), ..Default::default() }).await.expect_err("illegal");
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert_eq!(reason(&status), "ILLEGAL_TRANSITION");
+    let status = assets
+        .deliver_asset(DeliverAssetRequest { name: name.clone(), etag: "not-a-revision".into(), ..Default::default() })
+        .await
+        .expect_err("foreign etag");
+    assert_eq!((status.code(), reason(&status).as_str()), (Code::Aborted, "ETAG_MISMATCH"));
+    let missing = format!("{project}/assets/{}", uuid::Uuid::new_v4());
+    let status =
+        assets.start_asset(StartAssetRequest { name: missing, ..Default::default() }).await.expect_err("missing");
+    assert_eq!((status.code(), reason(&status).as_str()), (Code::NotFound, "ASSET_NOT_FOUND"));
 
     let request_id = uuid::Uuid::new_v4().to_string();
     let deliver = DeliverAssetRequest { name: name.clone(), request_id, ..Default::default() };

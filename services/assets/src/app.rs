@@ -1,7 +1,7 @@
 //! The assets service's use cases.
 
 use baton_platform::grpc::TracedChannel as Channel;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use baton_platform::Actor;
@@ -78,20 +78,14 @@ impl Assets {
         if let Claim::Replay(asset) = idempotency::claim(&mut tx, IDEMPOTENCY_TABLE, request_id, method).await? {
             return Ok(asset);
         }
-        let current = repo::get_for_update(&mut tx, step.project_id, step.asset_id).await?.ok_or_else(|| {
-            AssetsError::AssetNotFound(format!("projects/{}/assets/{}", step.project_id, step.asset_id))
-        })?;
-        if step.etag.as_ref().is_some_and(|etag| *etag != current.etag()) {
-            return Err(AssetsError::EtagMismatch { asset: current.name(), current: current.etag() });
-        }
-        let from = current.status();
-        let to = step.transition.target(from).ok_or_else(|| AssetsError::IllegalTransition {
-            asset: current.name(),
-            method,
-            from,
-            transition: step.transition,
-        })?;
-        let asset = repo::set_status(&mut tx, current.id, to).await?;
+        let (from, to) = (step.transition.allowed_from(), step.transition.to());
+        // An etag that is not a revision number matches no revision: the refusal below says so.
+        let revision = step.etag.as_deref().map(|etag| etag.parse::<i64>().unwrap_or(i64::MIN));
+        let Some((asset, from)) =
+            repo::move_status(&mut tx, step.project_id, step.asset_id, from, to, revision).await?
+        else {
+            return Err(self.refusal(&mut tx, &step).await);
+        };
         let event = pb::AssetStatusChanged {
             asset: Some((&asset).into()),
             previous_status: from as i32,
@@ -104,6 +98,27 @@ impl Assets {
         OUTBOX.commit(tx).await?;
         tracing::info!(asset = %asset.name(), from = from.as_str_name(), to = to.as_str_name(), "asset status changed");
         Ok(asset)
+    }
+
+    /// Why `step` changed nothing: the asset is missing, at another revision, or in a status the
+    /// step is not allowed in.
+    async fn refusal(&self, tx: &mut PgConnection, step: &TransitionRequest) -> AssetsError {
+        let current = match repo::get(tx, step.project_id, step.asset_id).await {
+            Ok(Some(current)) => current,
+            Ok(None) => {
+                return AssetsError::AssetNotFound(format!("projects/{}/assets/{}", step.project_id, step.asset_id));
+            }
+            Err(error) => return error.into(),
+        };
+        if step.etag.as_ref().is_some_and(|etag| *etag != current.etag()) {
+            return AssetsError::EtagMismatch { asset: current.name(), current: current.etag() };
+        }
+        AssetsError::IllegalTransition {
+            asset: current.name(),
+            method: step.transition.method(),
+            from: current.status(),
+            transition: step.transition,
+        }
     }
 
     async fn ensure_project(&self, project_id: Uuid) -> Result<(), AssetsError> {

@@ -86,18 +86,22 @@ impl Transition {
     ///
     /// PLANNED → IN_PROGRESS → IN_REVIEW → CHANGES_REQUESTED → IN_PROGRESS → … → APPROVED → DELIVERED
     pub fn target(self, from: AssetStatus) -> Option<AssetStatus> {
+        self.allowed_from().contains(&from).then(|| self.to())
+    }
+
+    /// The status this step leads to, from any status it is allowed in.
+    pub fn to(self) -> AssetStatus {
         use AssetStatus as S;
-        match (self, from) {
-            (Transition::Start, S::Planned | S::ChangesRequested) => Some(S::InProgress),
-            (Transition::SubmitForReview, S::InProgress) => Some(S::InReview),
-            (Transition::RequestChanges, S::InReview) => Some(S::ChangesRequested),
-            (Transition::Approve, S::InReview) => Some(S::Approved),
-            (Transition::Deliver, S::Approved) => Some(S::Delivered),
-            _ => None,
+        match self {
+            Transition::Start => S::InProgress,
+            Transition::SubmitForReview => S::InReview,
+            Transition::RequestChanges => S::ChangesRequested,
+            Transition::Approve => S::Approved,
+            Transition::Deliver => S::Delivered,
         }
     }
 
-    /// The statuses this step may start from, for error messages.
+    /// The statuses this step may start from.
     pub fn allowed_from(self) -> &'static [AssetStatus] {
         use AssetStatus as S;
         match self {

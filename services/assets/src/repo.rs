@@ -70,28 +70,44 @@ pub async fn get(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<
     Ok(row.map(Asset::from))
 }
 
-/// Reads an asset and locks it until the transaction ends.
-pub async fn get_for_update(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<Option<Asset>, sqlx::Error> {
-    let row: Option<AssetRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM assets.asset WHERE id = $1 AND project_id = $2 FOR UPDATE"
+/// Moves an asset to `to` if its status is one of `from` and, when `revision` is given, it is at
+/// that revision: one statement that locks the row, checks and writes. Returns the asset as it
+/// is now and the status it had, or `None` when nothing matched (the row, if any, stays locked
+/// until the transaction ends, so the caller can read it to say why).
+pub async fn move_status(
+    conn: &mut PgConnection,
+    project_id: Uuid,
+    id: Uuid,
+    from: &[AssetStatus],
+    to: AssetStatus,
+    revision: Option<i64>,
+) -> Result<Option<(Asset, AssetStatus)>, sqlx::Error> {
+    let returning = COLUMNS.split(", ").map(|column| format!("a.{column}")).collect::<Vec<_>>().join(", ");
+    let row: Option<MovedRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "WITH previous AS (SELECT id, status FROM assets.asset WHERE id = $1 AND project_id = $2 FOR UPDATE) \
+         UPDATE assets.asset a SET status = $3, revision = a.revision + 1, update_time = now() \
+         FROM previous p \
+         WHERE a.id = p.id AND p.status = ANY($4) AND ($5::bigint IS NULL OR a.revision = $5) \
+         RETURNING {returning}, p.status AS previous_status"
     )))
     .bind(id)
     .bind(project_id)
+    .bind(to.as_str_name())
+    .bind(from.iter().map(|s| s.as_str_name()).collect::<Vec<_>>())
+    .bind(revision)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(Asset::from))
+    Ok(row.map(|row| {
+        let previous = AssetStatus::from_str_name(&row.previous_status).unwrap_or(AssetStatus::Unspecified);
+        (row.asset.into(), previous)
+    }))
 }
 
-pub async fn set_status(conn: &mut PgConnection, id: Uuid, status: AssetStatus) -> Result<Asset, sqlx::Error> {
-    let row: AssetRow = sqlx::query_as(AssertSqlSafe(format!(
-        "UPDATE assets.asset SET status = $2, revision = revision + 1, update_time = now() \
-         WHERE id = $1 RETURNING {COLUMNS}"
-    )))
-    .bind(id)
-    .bind(status.as_str_name())
-    .fetch_one(conn)
-    .await?;
-    Ok(row.into())
+#[derive(sqlx::FromRow)]
+struct MovedRow {
+    #[sqlx(flatten)]
+    asset: AssetRow,
+    previous_status: String,
 }
 
 pub async fn list(
