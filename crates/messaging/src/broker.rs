@@ -37,7 +37,10 @@ impl BrokerConfig {
             exchange: amqp.exchange.clone(),
             queue_prefix: amqp.queue_prefix.clone(),
             prefetch: amqp.prefetch,
-            consumer_lanes: usize::from(amqp.consumer_lanes),
+            consumer_lanes: match amqp.consumer_lanes {
+                0 => std::thread::available_parallelism().map_or(2, |cores| cores.get()),
+                lanes => usize::from(lanes),
+            },
             delivery_limit: amqp.delivery_limit,
             heartbeat_secs: amqp.heartbeat_secs,
             max_backoff: Duration::from_millis(amqp.reconnect_max_backoff_ms),

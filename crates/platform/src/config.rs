@@ -75,7 +75,8 @@ pub struct AmqpConfig {
     pub queue_prefix: String,
     /// Unacknowledged deliveries a consumer holds at once.
     pub prefetch: u16,
-    /// Events a consumer applies concurrently; events about one project are applied in order.
+    /// Workers applying a consumer's events, each committing what it has queued together;
+    /// events about one project are applied in order. 0: one per core.
     pub consumer_lanes: u16,
     /// Deliveries of one message before the broker dead-letters it.
     pub delivery_limit: u32,
@@ -134,7 +135,7 @@ impl Default for AmqpConfig {
             exchange: "baton.events".into(),
             queue_prefix: String::new(),
             prefetch: 64,
-            consumer_lanes: 16,
+            consumer_lanes: 0,
             delivery_limit: 10,
             heartbeat_secs: 10,
             reconnect_max_backoff_ms: 5_000,
@@ -194,9 +195,6 @@ impl Config {
         }
         if self.amqp.prefetch == 0 {
             return invalid("amqp.prefetch must be at least 1");
-        }
-        if self.amqp.consumer_lanes == 0 {
-            return invalid("amqp.consumer_lanes must be at least 1");
         }
         if self.amqp.delivery_limit == 0 {
             return invalid("amqp.delivery_limit must be at least 1");
