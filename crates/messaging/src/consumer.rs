@@ -32,7 +32,7 @@ use baton_platform::telemetry;
 use opentelemetry::KeyValue;
 use tracing::Instrument;
 
-use crate::broker::{Backoff, BrokerConfig, Topology};
+use crate::broker::{Backoff, BrokerConfig, CONNECT_TIMEOUT, Topology};
 use crate::envelope::Envelope;
 use crate::outbox::sleep_or_shutdown;
 
@@ -117,6 +117,10 @@ enum SessionEnd {
     Broker(#[from] lapin::Error),
     #[error("the broker closed the consumer")]
     StreamClosed,
+    #[error("the broker did not answer within {0:?} while setting up the consumer")]
+    SetupTimedOut(Duration),
+    #[error("the broker connection is gone")]
+    LinkLost,
 }
 
 enum Outcome {
@@ -142,6 +146,16 @@ struct Prepared {
 
 /// The most deliveries applied in one transaction.
 const BATCH: usize = 64;
+
+/// How often a session checks that its connection is still up: a delivery stream whose
+/// connection died without a word must not wait forever.
+const LINK_CHECK: Duration = Duration::from_secs(1);
+
+/// How long the lanes of an ended session may take to finish what they are applying. A lane
+/// still waiting after that (an acknowledgement on a dead channel never resolves) is dropped: its
+/// deliveries were not acknowledged, so the broker hands them out again, and the inbox makes
+/// applying them twice harmless.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl<H: Handler> Consumer<H> {
     pub fn new(
@@ -196,17 +210,26 @@ impl<H: Handler> Consumer<H> {
     /// while different projects are applied concurrently.
     async fn session(self: &Arc<Self>, shutdown: &CancellationToken, backoff: &mut Backoff) -> Result<(), SessionEnd> {
         let connection = self.broker.connect(&format!("baton.{}-consumer", self.name)).await?;
-        let channel = connection.create_channel().await?;
-        let queue = Topology::declare_consumer_queue(&channel, &self.broker, self.name, &self.routing_keys).await?;
-        channel.basic_qos(self.broker.prefetch, BasicQosOptions::default()).await?;
-        let mut deliveries = channel
-            .basic_consume(
-                queue.as_str().into(),
-                format!("baton.{}", self.name).into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
+        // Every step waits for the broker's answer, which a connection that dies meanwhile may
+        // never deliver: the whole set-up is bounded.
+        let setup = async {
+            let channel = connection.create_channel().await?;
+            let queue = Topology::declare_consumer_queue(&channel, &self.broker, self.name, &self.routing_keys).await?;
+            channel.basic_qos(self.broker.prefetch, BasicQosOptions::default()).await?;
+            let deliveries = channel
+                .basic_consume(
+                    queue.as_str().into(),
+                    format!("baton.{}", self.name).into(),
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            Ok::<_, lapin::Error>((queue, deliveries))
+        };
+        let (queue, mut deliveries) = match tokio::time::timeout(CONNECT_TIMEOUT, setup).await {
+            Ok(set_up) => set_up?,
+            Err(_) => return Err(SessionEnd::SetupTimedOut(CONNECT_TIMEOUT)),
+        };
         tracing::info!(consumer = self.name, queue = %queue, lanes = self.broker.consumer_lanes, "consumer connected");
         backoff.reset();
 
@@ -238,10 +261,14 @@ impl<H: Handler> Consumer<H> {
                 }
             });
         }
+        let mut link_check = tokio::time::interval(LINK_CHECK);
         let ended = loop {
             tokio::select! {
                 () = shutdown.cancelled() => break Ok(()),
                 () = broken.cancelled() => break Err(SessionEnd::StreamClosed),
+                _ = link_check.tick() => if !connection.status().connected() {
+                    break Err(SessionEnd::LinkLost);
+                },
                 next = deliveries.next() => match next {
                     Some(Ok(delivery)) => {
                         let lane = lane_of(&delivery, lanes.len());
@@ -256,8 +283,15 @@ impl<H: Handler> Consumer<H> {
         };
         // Let the lanes finish what they are applying, then close.
         drop(lanes);
-        while workers.join_next().await.is_some() {}
-        let _ = connection.close(200, "closing".into()).await;
+        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async { while workers.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(
+                consumer = self.name,
+                "lanes still busy after {DRAIN_TIMEOUT:?}, dropping them; the broker redelivers their events"
+            );
+            workers.abort_all();
+        }
+        let _ = tokio::time::timeout(LINK_CHECK, connection.close(200, "closing".into())).await;
         ended
     }
 

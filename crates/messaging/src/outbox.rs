@@ -35,7 +35,7 @@ use baton_proto::Event;
 use opentelemetry::KeyValue;
 use tracing::Instrument;
 
-use crate::broker::{Backoff, BrokerConfig, Topology};
+use crate::broker::{Backoff, BrokerConfig, CONNECT_TIMEOUT, Topology};
 use crate::envelope::Envelope;
 
 /// Writes a service's events into its outbox. Names are constants of the service, never input.
@@ -110,7 +110,14 @@ enum RelayError {
     Busy,
     #[error("{count} event(s) not accepted by the broker, first: {first}")]
     Rejected { count: usize, first: String },
+    #[error("no publisher confirms within {0:?}")]
+    TimedOut(Duration),
 }
+
+/// How long one batch may wait for the broker's confirms. A connection that dies mid-batch may
+/// never resolve them; the batch is then rolled back (its events stay in the outbox) and
+/// published again on a new connection.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(sqlx::FromRow)]
 struct OutboxRow {
@@ -182,7 +189,10 @@ impl Relay {
                 }
             }
             let Some(active) = link.as_ref() else { continue };
-            match self.publish_batch(&active.channel).await {
+            let published = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_batch(&active.channel))
+                .await
+                .unwrap_or(Err(RelayError::TimedOut(PUBLISH_TIMEOUT)));
+            match published {
                 Ok(published) => {
                     backoff.reset();
                     if published as i64 == self.batch_size {
@@ -195,7 +205,7 @@ impl Relay {
                 }
                 Err(error) => {
                     tracing::warn!(outbox = self.outbox.table, error = %ErrorChain(&error), "outbox publish failed, will retry");
-                    if matches!(error, RelayError::Broker(_)) {
+                    if matches!(error, RelayError::Broker(_) | RelayError::TimedOut(_)) {
                         link = None;
                     }
                     sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
@@ -209,7 +219,7 @@ impl Relay {
             }
         }
         if let Some(link) = link {
-            let _ = link.connection.close(200, "shutdown".into()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), link.connection.close(200, "shutdown".into())).await;
         }
         tracing::info!(outbox = self.outbox.table, "outbox relay stopped");
     }
@@ -230,9 +240,22 @@ impl Relay {
 
     async fn open_link(&self) -> lapin::Result<Link> {
         let connection = self.broker.connect(&format!("{}-relay", self.outbox.source)).await?;
-        let channel = connection.create_channel().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
-        Topology::declare_exchanges(&channel, &self.broker).await?;
+        // Bounded like the connection itself: a reply the dying connection never delivers
+        // must not hold the relay.
+        let setup = async {
+            let channel = connection.create_channel().await?;
+            channel.confirm_select(ConfirmSelectOptions::default()).await?;
+            Topology::declare_exchanges(&channel, &self.broker).await?;
+            Ok::<_, lapin::Error>(channel)
+        };
+        let channel = match tokio::time::timeout(CONNECT_TIMEOUT, setup).await {
+            Ok(channel) => channel?,
+            Err(_) => {
+                let timed_out =
+                    std::io::Error::new(std::io::ErrorKind::TimedOut, "the broker did not answer the set-up");
+                return Err(timed_out.into());
+            }
+        };
         tracing::info!(outbox = self.outbox.table, "outbox relay connected to the broker");
         Ok(Link { connection, channel })
     }
