@@ -138,7 +138,7 @@ impl Default for AmqpConfig {
             consumer_lanes: 0,
             delivery_limit: 10,
             heartbeat_secs: 10,
-            reconnect_max_backoff_ms: 5_000,
+            reconnect_max_backoff_ms: 2_000,
         }
     }
 }
