@@ -12,9 +12,28 @@ use baton_platform::config::AmqpConfig;
 pub const FRAME_MAX: u32 = 16 * 1024;
 
 /// How long opening a connection (TCP and the AMQP handshake, milliseconds when the broker is
-/// there) may take. An attempt begun while the path was dead is given up this soon, so that a
-/// healed link carries events again within 10 s.
+/// there), or setting up a channel on it, may take. An attempt begun while the path was dead is
+/// given up this soon, so that a healed link carries events again within 10 s.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long closing a connection politely may take before it is simply dropped.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Runs `step` against the broker, giving up after `limit`: a reply that a dying connection
+/// never delivers must not hold its caller forever.
+pub async fn bounded<T>(
+    limit: Duration,
+    step: impl std::future::Future<Output = lapin::Result<T>>,
+) -> lapin::Result<T> {
+    match tokio::time::timeout(limit, step).await {
+        Ok(result) => result,
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no answer from the broker within {limit:?}"),
+        )
+        .into()),
+    }
+}
 
 /// Where the broker is and how the topology is named.
 #[derive(Debug, Clone)]
@@ -86,12 +105,7 @@ impl BrokerConfig {
     /// forever, since heartbeats only start once it is done.
     pub async fn connect(&self, name: &str) -> lapin::Result<Connection> {
         let properties = ConnectionProperties::default().with_connection_name(LongString::from(name));
-        match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(&self.connection_url(), properties)).await {
-            Ok(connected) => connected,
-            Err(_) => {
-                Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer from the broker within 5 s").into())
-            }
-        }
+        bounded(CONNECT_TIMEOUT, Connection::connect(&self.connection_url(), properties)).await
     }
 }
 

@@ -32,7 +32,7 @@ use baton_platform::telemetry;
 use opentelemetry::KeyValue;
 use tracing::Instrument;
 
-use crate::broker::{Backoff, BrokerConfig, CONNECT_TIMEOUT, Topology};
+use crate::broker::{Backoff, BrokerConfig, CLOSE_TIMEOUT, CONNECT_TIMEOUT, Topology, bounded};
 use crate::envelope::Envelope;
 use crate::outbox::sleep_or_shutdown;
 
@@ -117,8 +117,6 @@ enum SessionEnd {
     Broker(#[from] lapin::Error),
     #[error("the broker closed the consumer")]
     StreamClosed,
-    #[error("the broker did not answer within {0:?} while setting up the consumer")]
-    SetupTimedOut(Duration),
     #[error("the broker connection is gone")]
     LinkLost,
 }
@@ -226,10 +224,7 @@ impl<H: Handler> Consumer<H> {
                 .await?;
             Ok::<_, lapin::Error>((queue, deliveries))
         };
-        let (queue, mut deliveries) = match tokio::time::timeout(CONNECT_TIMEOUT, setup).await {
-            Ok(set_up) => set_up?,
-            Err(_) => return Err(SessionEnd::SetupTimedOut(CONNECT_TIMEOUT)),
-        };
+        let (queue, mut deliveries) = bounded(CONNECT_TIMEOUT, setup).await?;
         tracing::info!(consumer = self.name, queue = %queue, lanes = self.broker.consumer_lanes, "consumer connected");
         backoff.reset();
 
@@ -291,7 +286,7 @@ impl<H: Handler> Consumer<H> {
             );
             workers.abort_all();
         }
-        let _ = tokio::time::timeout(LINK_CHECK, connection.close(200, "closing".into())).await;
+        let _ = bounded(CLOSE_TIMEOUT, connection.close(200, "closing".into())).await;
         ended
     }
 

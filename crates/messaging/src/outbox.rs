@@ -35,7 +35,7 @@ use baton_proto::Event;
 use opentelemetry::KeyValue;
 use tracing::Instrument;
 
-use crate::broker::{Backoff, BrokerConfig, CONNECT_TIMEOUT, Topology};
+use crate::broker::{Backoff, BrokerConfig, CLOSE_TIMEOUT, CONNECT_TIMEOUT, Topology, bounded};
 use crate::envelope::Envelope;
 
 /// Writes a service's events into its outbox. Names are constants of the service, never input.
@@ -219,7 +219,7 @@ impl Relay {
             }
         }
         if let Some(link) = link {
-            let _ = tokio::time::timeout(Duration::from_secs(1), link.connection.close(200, "shutdown".into())).await;
+            let _ = bounded(CLOSE_TIMEOUT, link.connection.close(200, "shutdown".into())).await;
         }
         tracing::info!(outbox = self.outbox.table, "outbox relay stopped");
     }
@@ -240,22 +240,13 @@ impl Relay {
 
     async fn open_link(&self) -> lapin::Result<Link> {
         let connection = self.broker.connect(&format!("{}-relay", self.outbox.source)).await?;
-        // Bounded like the connection itself: a reply the dying connection never delivers
-        // must not hold the relay.
         let setup = async {
             let channel = connection.create_channel().await?;
             channel.confirm_select(ConfirmSelectOptions::default()).await?;
             Topology::declare_exchanges(&channel, &self.broker).await?;
-            Ok::<_, lapin::Error>(channel)
+            Ok(channel)
         };
-        let channel = match tokio::time::timeout(CONNECT_TIMEOUT, setup).await {
-            Ok(channel) => channel?,
-            Err(_) => {
-                let timed_out =
-                    std::io::Error::new(std::io::ErrorKind::TimedOut, "the broker did not answer the set-up");
-                return Err(timed_out.into());
-            }
-        };
+        let channel = bounded(CONNECT_TIMEOUT, setup).await?;
         tracing::info!(outbox = self.outbox.table, "outbox relay connected to the broker");
         Ok(Link { connection, channel })
     }
