@@ -2,7 +2,6 @@
 //! it creates. Runs inside the consumer's transaction, next to the inbox row.
 
 use sqlx::PgConnection;
-
 use uuid::Uuid;
 
 use baton_messaging::{Envelope, Handler, HandlerError};
@@ -137,9 +136,9 @@ async fn member_removed(conn: &mut PgConnection, event: ProjectMemberRemoved) ->
 async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
     let mut changes = Vec::with_capacity(events.len());
     for envelope in events {
-        let event: AssetStatusChanged = decode(envelope)?;
+        let mut event: AssetStatusChanged = decode(envelope)?;
         let asset =
-            event.asset.clone().ok_or_else(|| HandlerError::Poison("AssetStatusChanged without asset".into()))?;
+            event.asset.take().ok_or_else(|| HandlerError::Poison("AssetStatusChanged without asset".into()))?;
         let ids = resource_name(&asset.name, &["projects", "assets"])
             .map_err(|e| HandlerError::Poison(format!("asset.name {e}")))?;
         changes.push((envelope, event, asset, ids[0]));
@@ -150,8 +149,8 @@ async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> 
     let mut projects: Vec<Uuid> = changes.iter().map(|(_, _, _, project)| *project).collect();
     projects.sort();
     projects.dedup();
-    let people = repo::person_names(conn, &actors).await?;
-    let titles = repo::project_names(conn, &projects).await?;
+    let people = repo::display_names(conn, "notifications.person", &actors).await?;
+    let titles = repo::display_names(conn, "notifications.project", &projects).await?;
     // Inside a consumer span (one event) the notifications continue that span; in a batch
     // they continue the publisher's span the event carried.
     let current = baton_platform::telemetry::current_context_headers().remove("traceparent");

@@ -246,7 +246,7 @@ pub async fn fan_out_many(
     kind: NotificationKind,
     drafts: &[TeamDraft],
 ) -> Result<(u64, Vec<Uuid>), sqlx::Error> {
-    let column = |f: fn(&TeamDraft) -> String| drafts.iter().map(f).collect::<Vec<String>>();
+    let column = |f: fn(&TeamDraft) -> &str| drafts.iter().map(f).collect::<Vec<&str>>();
     let created: Vec<Uuid> = sqlx::query_scalar(
         "INSERT INTO notifications.notification \
              (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
@@ -263,12 +263,12 @@ pub async fn fan_out_many(
     .bind(drafts.iter().map(|d| d.event_id).collect::<Vec<_>>())
     .bind(drafts.iter().map(|d| d.project_id).collect::<Vec<_>>())
     .bind(drafts.iter().map(|d| d.exclude).collect::<Vec<_>>())
-    .bind(column(|d| d.title.clone()))
-    .bind(column(|d| d.body.clone()))
-    .bind(column(|d| d.subject.clone()))
-    .bind(column(|d| d.project.clone()))
-    .bind(column(|d| d.actor.clone()))
-    .bind(drafts.iter().map(|d| d.traceparent.clone()).collect::<Vec<_>>())
+    .bind(column(|d| &d.title))
+    .bind(column(|d| &d.body))
+    .bind(column(|d| &d.subject))
+    .bind(column(|d| &d.project))
+    .bind(column(|d| &d.actor))
+    .bind(drafts.iter().map(|d| d.traceparent.as_deref()).collect::<Vec<_>>())
     .fetch_all(conn)
     .await?;
     let count = created.len() as u64;
@@ -278,26 +278,15 @@ pub async fn fan_out_many(
     Ok((count, events))
 }
 
-/// Display names of people.
-pub async fn person_names(
+/// The projected people (`notifications.person`) or projects (`notifications.project`) a
+/// message names, by id.
+pub async fn display_names(
     conn: &mut PgConnection,
+    table: &'static str,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
     let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, display_name FROM notifications.person WHERE id = ANY($1)")
-            .bind(ids)
-            .fetch_all(conn)
-            .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Titles of projects.
-pub async fn project_names(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, display_name FROM notifications.project WHERE id = ANY($1)")
+        sqlx::query_as(AssertSqlSafe(format!("SELECT id, display_name FROM {table} WHERE id = ANY($1)")))
             .bind(ids)
             .fetch_all(conn)
             .await?;
