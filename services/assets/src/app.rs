@@ -78,11 +78,11 @@ impl Assets {
         if let Claim::Replay(asset) = idempotency::claim(&mut tx, IDEMPOTENCY_TABLE, request_id, method).await? {
             return Ok(asset);
         }
-        let (from, to) = (step.transition.allowed_from(), step.transition.to());
+        let (allowed, to) = (step.transition.allowed_from(), step.transition.to());
         // An etag that is not a revision number matches no revision: the refusal below says so.
         let revision = step.etag.as_deref().map(|etag| etag.parse::<i64>().unwrap_or(i64::MIN));
         let Some((asset, from)) =
-            repo::move_status(&mut tx, step.project_id, step.asset_id, from, to, revision).await?
+            repo::move_status(&mut tx, step.project_id, step.asset_id, allowed, to, revision).await?
         else {
             return Err(self.refusal(&mut tx, &step).await);
         };

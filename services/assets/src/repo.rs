@@ -82,13 +82,14 @@ pub async fn move_status(
     to: AssetStatus,
     revision: Option<i64>,
 ) -> Result<Option<(Asset, AssetStatus)>, sqlx::Error> {
-    let returning = COLUMNS.split(", ").map(|column| format!("a.{column}")).collect::<Vec<_>>().join(", ");
+    // The locked row's columns are renamed so that RETURNING's plain names mean the updated row.
     let row: Option<MovedRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "WITH previous AS (SELECT id, status FROM assets.asset WHERE id = $1 AND project_id = $2 FOR UPDATE) \
-         UPDATE assets.asset a SET status = $3, revision = a.revision + 1, update_time = now() \
-         FROM previous p \
-         WHERE a.id = p.id AND p.status = ANY($4) AND ($5::bigint IS NULL OR a.revision = $5) \
-         RETURNING {returning}, p.status AS previous_status"
+        "WITH previous AS (SELECT id AS previous_id, status AS previous_status FROM assets.asset \
+                           WHERE id = $1 AND project_id = $2 FOR UPDATE) \
+         UPDATE assets.asset SET status = $3, revision = revision + 1, update_time = now() \
+         FROM previous \
+         WHERE id = previous_id AND previous_status = ANY($4) AND ($5::bigint IS NULL OR revision = $5) \
+         RETURNING {COLUMNS}, previous_status"
     )))
     .bind(id)
     .bind(project_id)
