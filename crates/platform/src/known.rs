@@ -26,6 +26,17 @@ impl KnownIds {
         }
         ids.insert(id);
     }
+
+    /// Ok at once when `id` is known; otherwise runs `check` (which asks the owning service)
+    /// and remembers `id` when it passes.
+    pub async fn ensure<E>(&self, id: Uuid, check: impl std::future::Future<Output = Result<(), E>>) -> Result<(), E> {
+        if self.contains(id) {
+            return Ok(());
+        }
+        check.await?;
+        self.insert(id);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -39,5 +50,15 @@ mod tests {
         assert!(!known.contains(id));
         known.insert(id);
         assert!(known.clone().contains(id), "clones share the set");
+    }
+
+    #[tokio::test]
+    async fn ensure_asks_only_until_an_id_is_confirmed() {
+        let known = KnownIds::default();
+        let id = Uuid::now_v7();
+        assert_eq!(known.ensure(id, async { Err::<(), _>("missing") }).await, Err("missing"));
+        assert!(!known.contains(id), "a failed check is not remembered");
+        assert_eq!(known.ensure(id, async { Ok::<_, &str>(()) }).await, Ok(()));
+        assert_eq!(known.ensure(id, async { Err("not asked again") }).await, Ok(()));
     }
 }

@@ -122,32 +122,30 @@ impl Assets {
     }
 
     async fn ensure_project(&self, project_id: Uuid) -> Result<(), AssetsError> {
-        if self.known.contains(project_id) {
-            return Ok(());
-        }
-        let name = format!("projects/{project_id}");
-        match self.projects.clone().get_project(GetProjectRequest { name: name.clone() }).await {
-            Ok(_) => {
-                self.known.insert(project_id);
-                Ok(())
-            }
-            Err(status) if status.code() == tonic::Code::NotFound => Err(AssetsError::ProjectNotFound(name)),
-            Err(status) => Err(AssetsError::Upstream { service: "projects", status }),
-        }
+        self.known
+            .ensure(project_id, async {
+                let name = format!("projects/{project_id}");
+                match self.projects.clone().get_project(GetProjectRequest { name: name.clone() }).await {
+                    Ok(_) => Ok(()),
+                    Err(status) if status.code() == tonic::Code::NotFound => Err(AssetsError::ProjectNotFound(name)),
+                    Err(status) => Err(AssetsError::Upstream { service: "projects", status }),
+                }
+            })
+            .await
     }
 
     async fn ensure_person(&self, person_id: Uuid, field: String) -> Result<(), AssetsError> {
-        if self.known.contains(person_id) {
-            return Ok(());
-        }
-        let name = format!("people/{person_id}");
-        match self.people.clone().get_person(GetPersonRequest { name: name.clone() }).await {
-            Ok(_) => {
-                self.known.insert(person_id);
-                Ok(())
-            }
-            Err(status) if status.code() == tonic::Code::NotFound => Err(AssetsError::PersonNotFound { field, name }),
-            Err(status) => Err(AssetsError::Upstream { service: "people", status }),
-        }
+        self.known
+            .ensure(person_id, async {
+                let name = format!("people/{person_id}");
+                match self.people.clone().get_person(GetPersonRequest { name: name.clone() }).await {
+                    Ok(_) => Ok(()),
+                    Err(status) if status.code() == tonic::Code::NotFound => {
+                        Err(AssetsError::PersonNotFound { field, name })
+                    }
+                    Err(status) => Err(AssetsError::Upstream { service: "people", status }),
+                }
+            })
+            .await
     }
 }

@@ -150,17 +150,15 @@ impl Projects {
     }
 
     async fn ensure_person(&self, person_id: Uuid) -> Result<(), ProjectsError> {
-        if self.known.contains(person_id) {
-            return Ok(());
-        }
-        let name = format!("people/{person_id}");
-        match self.people.clone().get_person(GetPersonRequest { name: name.clone() }).await {
-            Ok(_) => {
-                self.known.insert(person_id);
-                Ok(())
-            }
-            Err(status) if status.code() == tonic::Code::NotFound => Err(ProjectsError::PersonNotFound(name)),
-            Err(status) => Err(ProjectsError::People(status)),
-        }
+        self.known
+            .ensure(person_id, async {
+                let name = format!("people/{person_id}");
+                match self.people.clone().get_person(GetPersonRequest { name: name.clone() }).await {
+                    Ok(_) => Ok(()),
+                    Err(status) if status.code() == tonic::Code::NotFound => Err(ProjectsError::PersonNotFound(name)),
+                    Err(status) => Err(ProjectsError::People(status)),
+                }
+            })
+            .await
     }
 }
