@@ -51,9 +51,14 @@ impl Endpoints {
         &self.0[service as usize]
     }
 
+    /// Whether one process answers for every service (`--target all`).
+    fn shared(&self) -> bool {
+        self.0.iter().all(|e| *e == self.0[0])
+    }
+
     /// How the run is described in the report.
     pub fn describe(&self) -> String {
-        if self.0.iter().all(|e| *e == self.0[0]) {
+        if self.shared() {
             self.0[0].clone()
         } else {
             SERVICES.iter().map(|(s, name)| format!("{name} {}", self.of(*s))).collect::<Vec<_>>().join(", ")
@@ -92,11 +97,7 @@ fn channels(endpoint: &str, connections: usize) -> anyhow::Result<Vec<Channel>> 
 }
 
 fn pools(endpoints: &Endpoints, connections: usize) -> anyhow::Result<[Vec<Channel>; 4]> {
-    let shared = if endpoints.0.iter().all(|e| *e == endpoints.0[0]) {
-        Some(channels(&endpoints.0[0], connections)?)
-    } else {
-        None
-    };
+    let shared = if endpoints.shared() { Some(channels(&endpoints.0[0], connections)?) } else { None };
     let pool = |i: usize| match &shared {
         Some(shared) => Ok(shared.clone()),
         None => channels(&endpoints.0[i], connections),
