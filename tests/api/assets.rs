@@ -2,13 +2,13 @@ use tonic::Code;
 
 use baton_proto::assets::v1::*;
 use baton_proto::people::v1::PersonRole;
-use baton_testkit::{TestEnv, as_actor, reason, violated_fields};
+use baton_testkit::{Target, TestEnv, as_actor, reason, violated_fields};
 use baton_tests::{asset, person, project};
 
 #[tokio::test]
 async fn an_asset_moves_through_its_whole_workflow() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people", "projects", "assets"]).await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
     let producer = person(&server, "Paula", PersonRole::Producer).await;
     let animator = person(&server, "Ari", PersonRole::Animator).await;
     let project = project(&server, &producer, "Relaunch").await;
@@ -94,7 +94,7 @@ async fn an_asset_moves_through_its_whole_workflow() {
 #[tokio::test]
 async fn create_checks_the_project_and_the_people() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people", "projects", "assets"]).await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
     let producer = person(&server, "Paula", PersonRole::Producer).await;
     let project = project(&server, &producer, "Relaunch").await;
     let mut assets = server.assets();
@@ -131,7 +131,7 @@ async fn create_checks_the_project_and_the_people() {
 #[tokio::test]
 async fn assets_list_by_project_in_pages() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people", "projects", "assets"]).await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
     let producer = person(&server, "Paula", PersonRole::Producer).await;
     let relaunch = project(&server, &producer, "Relaunch").await;
     let other = project(&server, &producer, "Campaign").await;
@@ -162,4 +162,134 @@ async fn assets_list_by_project_in_pages() {
         .await
         .expect_err("bad token");
     assert_eq!(violated_fields(&status), ["page_token"]);
+}
+
+/// The events an assets server wrote and has not published (nothing consumes them here, so the
+/// relay keeps them): `(event type, subject)` in order.
+async fn outbox(env: &TestEnv) -> Vec<(String, String)> {
+    let mut db = env.db().await;
+    sqlx::query_as("SELECT event_type, subject FROM assets.outbox ORDER BY seq")
+        .fetch_all(&mut db)
+        .await
+        .expect("outbox")
+}
+
+#[tokio::test]
+async fn a_repeated_request_answers_with_its_first_response_even_after_the_asset_moved_on() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let project = project(&server, &producer, "Relaunch").await;
+    let created = asset(&server, &producer, &project, "Poster", &[]).await;
+    let mut assets = server.assets();
+    let name = created.name.clone();
+    assets.start_asset(StartAssetRequest { name: name.clone(), ..Default::default() }).await.expect("start");
+    let submit = SubmitAssetForReviewRequest {
+        name: name.clone(),
+        comment: "v1".into(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+        ..Default::default()
+    };
+    let first = assets.submit_asset_for_review(submit.clone()).await.expect("submit").into_inner();
+    assets
+        .request_asset_changes(RequestAssetChangesRequest {
+            name: name.clone(),
+            comment: "again".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("changes");
+    // The asset is no longer in progress, so submitting again would be refused; the repeat of
+    // the applied request is answered with what it answered then, and changes nothing.
+    let again = assets.submit_asset_for_review(submit.clone()).await.expect("replay").into_inner();
+    assert_eq!(again, first);
+    // Even where the step would be allowed again (back in progress), the repeat is not applied.
+    assets.start_asset(StartAssetRequest { name: name.clone(), ..Default::default() }).await.expect("restart");
+    let again = assets.submit_asset_for_review(submit.clone()).await.expect("replay").into_inner();
+    assert_eq!(again, first);
+    let current = assets.get_asset(GetAssetRequest { name: name.clone() }).await.expect("get").into_inner();
+    assert_eq!(current.asset.expect("asset").status, AssetStatus::InProgress as i32, "the replay changed nothing");
+
+    // The same request id for another call is refused, naming the rule.
+    let status = assets
+        .approve_asset(ApproveAssetRequest { name: name.clone(), request_id: submit.request_id, ..Default::default() })
+        .await
+        .expect_err("reused for another method");
+    assert_eq!((status.code(), reason(&status).as_str()), (Code::FailedPrecondition, "REQUEST_ID_REUSED"));
+
+    let changes: Vec<String> = outbox(&env).await.into_iter().map(|(event_type, _)| event_type).collect();
+    assert_eq!(
+        changes,
+        [
+            "baton.assets.v1.AssetCreated",
+            "baton.assets.v1.AssetStatusChanged",
+            "baton.assets.v1.AssetStatusChanged",
+            "baton.assets.v1.AssetStatusChanged",
+            "baton.assets.v1.AssetStatusChanged",
+        ],
+        "one event per applied change: create, start, submit, request changes, restart"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_calls_apply_each_change_once() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let project = project(&server, &producer, "Relaunch").await;
+
+    // Eight copies of one create at once: one asset, one event, the same answer for all.
+    let create = CreateAssetRequest {
+        parent: project.clone(),
+        asset: Some(Asset { display_name: "Logo".into(), kind: AssetKind::Graphic as i32, ..Default::default() }),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let calls = (0..8).map(|_| {
+        let (mut assets, create) = (server.assets(), create.clone());
+        async move { assets.create_asset(create).await.map(|r| r.into_inner().asset.expect("asset")) }
+    });
+    let answers: Vec<Asset> =
+        all_at_once(calls).await.into_iter().collect::<Result<_, _>>().expect("every copy answered");
+    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]), "every copy got the first answer");
+    let list = server
+        .assets()
+        .list_assets(ListAssetsRequest { parent: project.clone(), ..Default::default() })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(list.assets.len(), 1, "one asset for eight copies of the request");
+
+    // Eight different callers start it at once: exactly one moves it, the others are told why.
+    let name = answers[0].name.clone();
+    let calls = (0..8).map(|_| {
+        let (mut assets, name) = (server.assets(), name.clone());
+        async move { assets.start_asset(StartAssetRequest { name, ..Default::default() }).await }
+    });
+    let results = all_at_once(calls).await;
+    let started = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(started, 1, "{results:?}");
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(
+            (refused.code(), reason(refused).as_str()),
+            (Code::FailedPrecondition, "ILLEGAL_TRANSITION"),
+            "{refused:?}"
+        );
+    }
+    let current = server.assets().get_asset(GetAssetRequest { name }).await.expect("get").into_inner();
+    assert_eq!(current.asset.expect("asset").etag, "2", "one change, one revision");
+    assert_eq!(outbox(&env).await.len(), 2, "AssetCreated and one AssetStatusChanged");
+}
+
+/// Runs the futures at once, each on its own task, and collects their outputs in order.
+async fn all_at_once<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let tasks: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut outputs = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outputs.push(task.await.expect("task"));
+    }
+    outputs
 }

@@ -6,13 +6,13 @@ use tonic::Code;
 use baton_proto::notifications::v1::*;
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::ProjectMemberRole;
-use baton_testkit::{TestEnv, as_actor, eventually, reason, violated_fields};
+use baton_testkit::{Target, TestEnv, as_actor, eventually, reason, violated_fields};
 use baton_tests::{add_member, person, project};
 
 #[tokio::test]
 async fn joining_a_team_is_notified_listed_watched_and_marked_read() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let producer = person(&server, "Paula Producer", PersonRole::Producer).await;
     let designer = person(&server, "Dan Designer", PersonRole::Designer).await;
     let project = project(&server, &producer, "Relaunch").await;
@@ -82,7 +82,7 @@ async fn joining_a_team_is_notified_listed_watched_and_marked_read() {
 #[tokio::test]
 async fn inbox_lists_newest_first_in_pages() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let producer = person(&server, "Paula", PersonRole::Producer).await;
     let designer = person(&server, "Dan", PersonRole::Designer).await;
     let mut projects = Vec::new();
@@ -133,7 +133,7 @@ async fn inbox_lists_newest_first_in_pages() {
 #[tokio::test]
 async fn requests_are_validated() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["notifications"]).await;
+    let server = env.spawn(&[Target::Notifications]).await;
     let mut notifications = server.notifications();
     let status = notifications
         .list_notifications(ListNotificationsRequest { recipient: "bob".into(), page_size: -5, ..Default::default() })

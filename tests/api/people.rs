@@ -1,7 +1,7 @@
 use tonic::Code;
 
 use baton_proto::people::v1::{CreatePersonRequest, GetPersonRequest, ListPeopleRequest, Person, PersonRole};
-use baton_testkit::{TestEnv, reason, violated_fields};
+use baton_testkit::{Target, TestEnv, reason, violated_fields};
 
 fn new_person(name: &str, email: &str, role: PersonRole) -> Option<Person> {
     Some(Person { display_name: name.into(), email: email.into(), role: role as i32, ..Default::default() })
@@ -10,7 +10,7 @@ fn new_person(name: &str, email: &str, role: PersonRole) -> Option<Person> {
 #[tokio::test]
 async fn create_get_and_list_people_in_pages() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people"]).await;
+    let server = env.spawn(&[Target::People]).await;
     let mut people = server.people();
 
     let mut names = Vec::new();
@@ -57,7 +57,7 @@ async fn create_get_and_list_people_in_pages() {
 #[tokio::test]
 async fn bad_input_names_every_field_and_stores_nothing() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people"]).await;
+    let server = env.spawn(&[Target::People]).await;
     let mut people = server.people();
 
     let status = people
@@ -102,7 +102,7 @@ async fn bad_input_names_every_field_and_stores_nothing() {
 #[tokio::test]
 async fn emails_are_unique_and_request_ids_make_creates_idempotent() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people"]).await;
+    let server = env.spawn(&[Target::People]).await;
     let mut people = server.people();
     let request_id = uuid::Uuid::new_v4().to_string();
     let request =

@@ -2,13 +2,13 @@ use tonic::Code;
 
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::*;
-use baton_testkit::{TestEnv, as_actor, reason, violated_fields};
+use baton_testkit::{Target, TestEnv, as_actor, reason, violated_fields};
 use baton_tests::person;
 
 #[tokio::test]
 async fn projects_are_created_read_and_listed() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people", "projects"]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let mut projects = server.projects();
 
     let created = projects
@@ -51,7 +51,7 @@ async fn projects_are_created_read_and_listed() {
 #[tokio::test]
 async fn team_membership_add_list_remove() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people", "projects"]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let producer = person(&server, "Paula Producer", PersonRole::Producer).await;
     let designer = person(&server, "Dan Designer", PersonRole::Designer).await;
     let project = baton_tests::project(&server, &producer, "Relaunch").await;
@@ -137,7 +137,7 @@ async fn team_membership_add_list_remove() {
 #[tokio::test]
 async fn unknown_project_is_not_found() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people", "projects"]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let someone = person(&server, "Sam", PersonRole::Engineer).await;
     let missing = format!("projects/{}", uuid::Uuid::now_v7());
     let status = server
@@ -157,4 +157,50 @@ async fn unknown_project_is_not_found() {
         .await
         .expect_err("missing project");
     assert_eq!(status.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn a_team_filled_by_many_calls_at_once_gets_everyone_in_order() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let project = baton_tests::project(&server, &producer, "Relaunch").await;
+    let mut people = Vec::new();
+    for i in 0..16 {
+        people.push(person(&server, &format!("Member {i}"), PersonRole::Designer).await);
+    }
+    // Team changes of one project wait for each other: none is refused for being concurrent.
+    let calls: Vec<_> = people
+        .iter()
+        .map(|person| {
+            let (server, producer, project, person) =
+                (server.projects(), producer.clone(), project.clone(), person.clone());
+            tokio::spawn(async move {
+                let mut projects = server;
+                let member =
+                    ProjectMember { person, role: ProjectMemberRole::Contributor as i32, ..Default::default() };
+                let add = AddProjectMemberRequest { parent: project, member: Some(member), request_id: String::new() };
+                projects.add_project_member(as_actor(&producer, add)).await
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.expect("task").expect("every member added");
+    }
+    let mut db = env.db().await;
+    let revisions: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT payload FROM projects.outbox WHERE event_type = 'baton.projects.v1.ProjectMemberAdded' ORDER BY seq",
+    )
+    .fetch_all(&mut db)
+    .await
+    .expect("outbox");
+    let revisions: Vec<i64> = revisions
+        .iter()
+        .map(|payload| {
+            <ProjectMemberAdded as prost::Message>::decode(payload.as_slice()).expect("event").project_revision
+        })
+        .collect();
+    assert_eq!(revisions, (2..18).collect::<Vec<i64>>(), "one event per member, in revision order");
+    let project = server.projects().get_project(GetProjectRequest { name: project }).await.expect("get").into_inner();
+    assert_eq!(project.project.expect("project").etag, "17");
 }

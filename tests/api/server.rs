@@ -1,8 +1,11 @@
+use std::time::Duration;
+
 use tokio_stream::StreamExt;
 use tonic::Code;
 
+use baton_proto::notifications::v1::WatchNotificationsRequest;
 use baton_proto::people::v1::{ListPeopleRequest, PersonRole};
-use baton_testkit::{TestEnv, reason};
+use baton_testkit::{Target, TestEnv, as_actor, eventually, reason};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -14,7 +17,7 @@ use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 #[tokio::test]
 async fn health_reports_each_service_and_reflection_lists_them() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let mut health = HealthClient::new(server.channel());
     for service in [
         "",
@@ -53,7 +56,7 @@ async fn health_reports_each_service_and_reflection_lists_them() {
 #[tokio::test]
 async fn a_single_target_serves_only_its_service() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people"]).await;
+    let server = env.spawn(&[Target::People]).await;
     let mut health = HealthClient::new(server.channel());
     let status = health
         .check(HealthCheckRequest { service: "baton.assets.v1.AssetsService".into() })
@@ -71,7 +74,7 @@ async fn a_single_target_serves_only_its_service() {
 #[tokio::test]
 async fn malformed_actor_is_unauthenticated_and_missing_actor_is_anonymous() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["people"]).await;
+    let server = env.spawn(&[Target::People]).await;
     let mut request = tonic::Request::new(ListPeopleRequest::default());
     request.metadata_mut().insert("x-baton-actor", "bob".parse().expect("ascii"));
     let status = server.people().list_people(request).await.expect_err("malformed actor");
@@ -83,8 +86,61 @@ async fn malformed_actor_is_unauthenticated_and_missing_actor_is_anonymous() {
 #[tokio::test]
 async fn graceful_shutdown_stops_everything() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
-    baton_tests::person(&server, "Before Stop", PersonRole::Other).await;
-    let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), server.stop()).await;
-    assert!(stopped.is_ok(), "the server stops within its drain timeout");
+    let server = env.spawn(&Target::ALL).await;
+    let person = baton_tests::person(&server, "Before Stop", PersonRole::Other).await;
+
+    // Running: the consumer is subscribed and the services hold database connections (the
+    // relays and the dispatcher listen on theirs).
+    eventually("the notifications consumer to subscribe", Duration::from_secs(20), || async {
+        (env.queue_consumers("notifications").await > 0).then_some(())
+    })
+    .await;
+    eventually("the services to hold database connections", Duration::from_secs(20), || async {
+        (env.service_connections().await > 0).then_some(())
+    })
+    .await;
+
+    let addr = server.addr;
+    let mut health = HealthClient::new(server.channel())
+        .watch(HealthCheckRequest { service: String::new() })
+        .await
+        .expect("watch health")
+        .into_inner();
+    let first = health.next().await.expect("a status").expect("ok");
+    assert_eq!(first.status, ServingStatus::Serving as i32);
+    let mut watch = server
+        .notifications()
+        .watch_notifications(as_actor(&person, WatchNotificationsRequest { recipient: person.clone() }))
+        .await
+        .expect("watch notifications")
+        .into_inner();
+
+    let stopping = tokio::spawn(tokio::time::timeout(Duration::from_secs(10), server.stop()));
+
+    // An open call hears the server stop serving, then lets it go.
+    let status = tokio::time::timeout(Duration::from_secs(5), health.next())
+        .await
+        .expect("health changes on shutdown")
+        .expect("the health stream is still open")
+        .expect("ok");
+    assert_eq!(status.status, ServingStatus::NotServing as i32);
+    drop(health);
+    // Watch streams end cleanly with the shutdown instead of holding it up.
+    let ended = tokio::time::timeout(Duration::from_secs(5), watch.next()).await.expect("the watch stream ends");
+    assert!(ended.is_none(), "the watch stream ended with {ended:?} instead of a clean end");
+
+    assert!(stopping.await.expect("stop task").is_ok(), "the server stops within 10 s");
+
+    // The listener is closed: new connections are refused.
+    let refused = tokio::net::TcpStream::connect(addr).await;
+    assert!(refused.is_err(), "{addr} still accepts connections after the server stopped");
+    // The consumer left the queue, and every pool is closed.
+    eventually("the notifications consumer to be gone", Duration::from_secs(5), || async {
+        (env.queue_consumers("notifications").await == 0).then_some(())
+    })
+    .await;
+    eventually("the services' database connections to be closed", Duration::from_secs(5), || async {
+        (env.service_connections().await == 0).then_some(())
+    })
+    .await;
 }

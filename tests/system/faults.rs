@@ -15,7 +15,7 @@ use baton_proto::assets::v1::{Asset, AssetStatus, AssetStatusChanged};
 use baton_proto::notifications::v1::NotificationKind;
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
 use baton_testkit::proxy::{FaultProxy, Mode};
-use baton_testkit::{TestEnv, eventually, url_addr, url_via};
+use baton_testkit::{Target, TestEnv, eventually, url_addr, url_via};
 
 use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, wait_for_counts};
 
@@ -25,7 +25,7 @@ async fn broker_link_lost_mid_workload_loses_and_duplicates_nothing() {
     let proxy = FaultProxy::start(url_addr(&env.config.amqp_url).await).await;
     env.config.amqp_url = url_via(&env.config.amqp_url, proxy.addr());
     env.config.amqp.heartbeat_secs = 1;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let cluster = Cluster { people: &server, projects: &server, assets: &server, notifications: &server };
     let team = assemble_team(&cluster).await;
 
@@ -58,7 +58,7 @@ async fn database_outage_fails_fast_with_unavailable_then_recovers() {
     let mut env = TestEnv::new().await;
     let proxy = FaultProxy::start(url_addr(&env.config.database_url).await).await;
     env.config.database_url = url_via(&env.config.database_url, proxy.addr());
-    let server = env.spawn(&["people"]).await;
+    let server = env.spawn(&[Target::People]).await;
     let request = |email: &str| CreatePersonRequest {
         person: Some(Person {
             display_name: "Ana".into(),
@@ -88,7 +88,7 @@ async fn database_outage_fails_fast_with_unavailable_then_recovers() {
 #[tokio::test]
 async fn poison_messages_are_dead_lettered_while_others_flow() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let cluster = Cluster { people: &server, projects: &server, assets: &server, notifications: &server };
     let team = assemble_team(&cluster).await;
 
@@ -175,7 +175,7 @@ async fn poison_messages_are_dead_lettered_while_others_flow() {
 #[tokio::test]
 async fn unroutable_events_stay_in_the_outbox_until_a_consumer_exists() {
     let env = TestEnv::new().await;
-    let people = env.spawn(&["people"]).await;
+    let people = env.spawn(&[Target::People]).await;
     baton_tests::person(&people, "Early Bird", PersonRole::Producer).await;
 
     // No consumer queue is bound yet: the broker returns the event and the relay keeps it.
@@ -197,7 +197,7 @@ async fn unroutable_events_stay_in_the_outbox_until_a_consumer_exists() {
     assert!(error.unwrap_or_default().contains("NO_ROUTE"), "the broker said why");
 
     // Once the notifications service has declared its queue, the event goes out.
-    let _notifications = env.spawn(&["notifications"]).await;
+    let _notifications = env.spawn(&[Target::Notifications]).await;
     eventually("the outbox to drain", Duration::from_secs(30), || {
         let url = env.config.database_url.clone();
         async move {

@@ -11,7 +11,7 @@ use tokio_stream::StreamExt;
 
 use baton_proto::notifications::v1::NotificationKind;
 use baton_proto::projects::v1::{ProjectMemberRole, RemoveProjectMemberRequest};
-use baton_testkit::{TestEnv, as_actor, eventually};
+use baton_testkit::{Target, TestEnv, as_actor, eventually};
 use baton_tests::add_member;
 
 use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, tap, wait_for_counts};
@@ -19,8 +19,8 @@ use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, tap, 
 #[tokio::test]
 async fn two_replicas_publish_and_notify_once() {
     let env = TestEnv::new().await;
-    let first = env.spawn(&["all"]).await;
-    let second = env.spawn(&["all"]).await;
+    let first = env.spawn(&Target::ALL).await;
+    let second = env.spawn(&Target::ALL).await;
 
     // A tap sees every event as the broker routed it, to count publishes per event id.
     let (connection, channel, tap) = tap(&env, "#").await;

@@ -17,7 +17,7 @@ use baton_platform::config::LogFormat;
 use baton_proto::notifications::v1::WatchNotificationsRequest;
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::{AddProjectMemberRequest, ProjectMember, ProjectMemberRole};
-use baton_testkit::{TestEnv, as_actor, eventually};
+use baton_testkit::{Target, TestEnv, as_actor, eventually};
 use baton_tests::{add_member, person, project};
 
 /// The spans of this test binary, kept in memory.
@@ -36,7 +36,7 @@ fn spans() -> &'static InMemorySpanExporter {
 async fn one_trace_from_the_call_to_the_consumer_and_the_watch_stream() {
     let exporter = spans();
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let producer = person(&server, "Paula Producer", PersonRole::Producer).await;
     let designer = person(&server, "Dan Designer", PersonRole::Designer).await;
     let project = project(&server, &producer, "Relaunch").await;
@@ -123,7 +123,7 @@ fn sample(text: &str, metric: &str, labels: &[&str]) -> f64 {
 async fn metrics_move_with_the_work() {
     spans();
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let addr = server.metrics_addr().expect("metrics on");
     let before = scrape(addr).await;
     let created_before = sample(&before, "baton_rpc_requests_total", &["method=\"CreatePerson\"", "code=\"Ok\""]);

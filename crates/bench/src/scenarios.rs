@@ -434,10 +434,77 @@ async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
     true
 }
 
+/// How many changes the idle latency is measured over, and the team they reach.
+const IDLE_TRIES: usize = 20;
+const IDLE_TEAM: usize = 10;
+
+/// The idle latency: one change at a time, a quarter second apart, on a project whose team of
+/// ten watches; each from the call until the last of the ten streams received it (no polling:
+/// the stream that completes a change wakes the measurement).
+pub async fn idle(target: &Target, settings: &Settings) -> anyhow::Result<Row> {
+    let actor = person(target.channel(People, 0), "Bench Actor").await?;
+    let project = project(target.channel(Projects, 0), &actor).await?;
+    let members =
+        many(IDLE_TEAM, settings.concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
+    many(IDLE_TEAM, settings.concurrency, |i| {
+        let (channel, actor, project, member) =
+            (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
+        async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
+    })
+    .await?;
+    wait_for_team(&target.db, &project, IDLE_TEAM).await?;
+    let subjects = many(IDLE_TRIES, settings.concurrency, |i| {
+        asset(target.channel(Assets, i as u64), actor.clone(), project.clone(), i)
+    })
+    .await?;
+    // Arrivals per subject; the tenth arrival of the awaited subject wakes the measurement.
+    let arrivals: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let complete = Arc::new(tokio::sync::Notify::new());
+    let connection =
+        Channel::from_shared(target.endpoints.of(Notifications).to_string())?.tcp_nodelay(true).connect_lazy();
+    for member in &members {
+        let (arrivals, complete) = (arrivals.clone(), complete.clone());
+        watch(connection.clone(), member, move |subject| {
+            let mut arrivals = arrivals.lock().unwrap_or_else(|p| p.into_inner());
+            let count = arrivals.entry(subject).or_default();
+            *count += 1;
+            if *count == IDLE_TEAM {
+                complete.notify_one();
+            }
+        })
+        .await?;
+    }
+    let mut latency = histogram();
+    let started_all = Instant::now();
+    let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
+    for subject in &subjects {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let started = Instant::now();
+        assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject.clone(), ..Default::default() })).await?;
+        let done =
+            || arrivals.lock().unwrap_or_else(|p| p.into_inner()).get(subject).copied().unwrap_or(0) >= IDLE_TEAM;
+        let deadline = started + Duration::from_secs(10);
+        while !done() {
+            anyhow::ensure!(Instant::now() < deadline, "a change did not reach all {IDLE_TEAM} streams in 10 s");
+            let _ = tokio::time::timeout_at(deadline, complete.notified()).await;
+        }
+        let _ = latency.record(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX).max(1));
+    }
+    Ok(Row::new(
+        "fanout",
+        &format!("idle: one change on all {IDLE_TEAM} streams"),
+        None,
+        IDLE_TRIES as u64,
+        started_all.elapsed(),
+        &latency,
+    )
+    .with_note(format!("{IDLE_TRIES} changes 250 ms apart, call to the last stream")))
+}
+
 /// `fanout`: one status change on a project whose team has N members: time until all N
 /// notifications are committed, and until they reached N open watch streams.
 pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
-    let mut rows = Vec::new();
+    let mut rows = vec![idle(target, settings).await?];
     for &size in &settings.fanout_sizes {
         let actor = person(target.channel(People, 0), "Bench Actor").await?;
         let project = project(target.channel(Projects, 0), &actor).await?;
@@ -478,9 +545,16 @@ pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
         let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
         assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject.clone(), ..Default::default() })).await?;
         let called = started.elapsed();
-        let committed = committed_count(&target.db, &subject, size, Duration::from_secs(60)).await?;
-        let all_streams = wait_until(Duration::from_secs(60), || arrived.load(Ordering::Relaxed) >= size as u64).await;
-        let streamed = started.elapsed();
+        // The rows and the streams are timed side by side, each from the call.
+        let streams = {
+            let arrived = arrived.clone();
+            tokio::spawn(async move {
+                let all = wait_until(Duration::from_secs(60), || arrived.load(Ordering::Relaxed) >= size as u64).await;
+                (all, started.elapsed())
+            })
+        };
+        let committed = committed_count(&target.db, &subject, &members, Duration::from_secs(60)).await?;
+        let (all_streams, streamed) = streams.await?;
         let single = |d: Duration| {
             let mut h = histogram();
             let _ = h.record(u64::try_from(d.as_micros()).unwrap_or(u64::MAX).clamp(1, 60_000_000));
@@ -520,13 +594,27 @@ pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
 }
 
 /// Waits until `size` notifications about `subject` are committed; returns when.
-async fn committed_count(db: &PgPool, subject: &str, size: usize, limit: Duration) -> anyhow::Result<Duration> {
+/// Polls until every one of `recipients` has a notification about `subject`; the time it took.
+/// The query goes by recipient (indexed), not by subject, so that it stays cheap however many
+/// notifications earlier scenarios left.
+async fn committed_count(
+    db: &PgPool,
+    subject: &str,
+    recipients: &[String],
+    limit: Duration,
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
+    let size = recipients.len();
+    let ids: Vec<uuid::Uuid> =
+        recipients.iter().filter_map(|r| r.strip_prefix("people/")).filter_map(|id| id.parse().ok()).collect();
     loop {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications.notification WHERE subject = $1")
-            .bind(subject)
-            .fetch_one(db)
-            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM notifications.notification WHERE recipient = ANY($2) AND subject = $1",
+        )
+        .bind(subject)
+        .bind(&ids)
+        .fetch_one(db)
+        .await?;
         if n as usize >= size {
             return Ok(started.elapsed());
         }

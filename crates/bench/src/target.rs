@@ -26,21 +26,13 @@ pub struct Target {
     owned: Option<Owned>,
 }
 
-/// A service of Baton.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    People = 0,
-    Projects = 1,
-    Assets = 2,
-    Notifications = 3,
-}
+/// A service of Baton: a target of `baton-server`. Its position in [`Service::ALL`] indexes
+/// the per-service arrays here.
+pub use baton_platform::Target as Service;
 
-const SERVICES: [(Service, &str); 4] = [
-    (Service::People, "people"),
-    (Service::Projects, "projects"),
-    (Service::Assets, "assets"),
-    (Service::Notifications, "notifications"),
-];
+fn slot(service: Service) -> usize {
+    Service::ALL.iter().position(|s| *s == service).unwrap_or_default()
+}
 
 /// The URL of each service.
 #[derive(Debug, Clone)]
@@ -48,7 +40,7 @@ pub struct Endpoints([String; 4]);
 
 impl Endpoints {
     pub fn of(&self, service: Service) -> &str {
-        &self.0[service as usize]
+        &self.0[slot(service)]
     }
 
     /// Whether one process answers for every service (`--target all`).
@@ -61,7 +53,7 @@ impl Endpoints {
         if self.shared() {
             self.0[0].clone()
         } else {
-            SERVICES.iter().map(|(s, name)| format!("{name} {}", self.of(*s))).collect::<Vec<_>>().join(", ")
+            Service::ALL.iter().map(|s| format!("{s} {}", self.of(*s))).collect::<Vec<_>>().join(", ")
         }
     }
 }
@@ -140,11 +132,12 @@ impl Target {
         let url = database_url(admin_url, &database);
         let exchange = format!("baton.bench.{id}");
         let queue_prefix = format!("bench.{id}.");
-        let (targets, addrs): (Vec<&str>, Vec<SocketAddr>) = if split {
-            let addrs = (0..4).map(|_| free_addr()).collect::<anyhow::Result<Vec<_>>>()?;
-            (SERVICES.iter().map(|(_, name)| *name).collect(), addrs)
+        // One process per service, or one (`None`) running all of them.
+        let (targets, addrs): (Vec<Option<Service>>, Vec<SocketAddr>) = if split {
+            let addrs = Service::ALL.iter().map(|_| free_addr()).collect::<anyhow::Result<Vec<_>>>()?;
+            (Service::ALL.map(Some).to_vec(), addrs)
         } else {
-            (vec!["all"], vec![free_addr()?])
+            (vec![None], vec![free_addr()?])
         };
         let url_of = |addr: &SocketAddr| format!("http://{addr}");
         let endpoints = if split {
@@ -156,6 +149,7 @@ impl Target {
         let mut pids = Vec::new();
         let mut specs = Vec::new();
         for (target, addr) in targets.iter().zip(&addrs) {
+            let target = target.map_or("all", Service::as_str);
             let args = vec!["--target".to_string(), target.to_string(), "--listen".to_string(), addr.to_string()];
             let mut envs = vec![
                 ("DATABASE_URL".to_string(), url.clone()),
@@ -167,8 +161,9 @@ impl Target {
                 ("RUST_LOG".to_string(), std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into())),
             ];
             if split {
-                for (service, name) in SERVICES {
-                    envs.push((format!("BATON_ENDPOINTS__{}", name.to_uppercase()), endpoints.of(service).to_string()));
+                for service in Service::ALL {
+                    let variable = format!("BATON_ENDPOINTS__{}", service.as_str().to_uppercase());
+                    envs.push((variable, endpoints.of(service).to_string()));
                 }
             }
             // Later entries win: the caller's overrides come last.
@@ -254,13 +249,13 @@ impl Target {
 
     /// A channel to `service`, the `i`-th of its connections (round robin).
     pub fn channel(&self, service: Service, i: u64) -> Channel {
-        let pool = &self.pools[service as usize];
+        let pool = &self.pools[slot(service)];
         pool[(i as usize) % pool.len()].clone()
     }
 
     /// All the channels to `service`, for closures that pick one per call.
     pub fn pool(&self, service: Service) -> Vec<Channel> {
-        self.pools[service as usize].clone()
+        self.pools[slot(service)].clone()
     }
 
     /// The number of server processes the benchmark started.

@@ -60,6 +60,14 @@ pub trait Handler: Send + Sync + 'static {
         event: &Envelope,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 
+    /// Whether this handler acts on events of `event_type`. Events of types bound only to be
+    /// routable are acknowledged without a transaction or an inbox row: they have no effect to
+    /// protect from repeats.
+    fn acts_on(&self, event_type: &str) -> bool {
+        let _ = event_type;
+        true
+    }
+
     /// Applies several events, in order, in the caller's transaction; any error rolls all of
     /// them back (the consumer then applies them one by one). The default calls
     /// [`handle`](Self::handle) for each; a handler can do better with set-based statements.
@@ -124,6 +132,7 @@ enum SessionEnd {
 enum Outcome {
     Applied,
     Duplicate,
+    Ignored,
 }
 
 impl Outcome {
@@ -131,6 +140,7 @@ impl Outcome {
         match self {
             Outcome::Applied => "applied",
             Outcome::Duplicate => "duplicate",
+            Outcome::Ignored => "ignored",
         }
     }
 }
@@ -338,8 +348,12 @@ impl<H: Handler> Consumer<H> {
     async fn process(&self, deliveries: Vec<Delivery>, shutdown: &CancellationToken) -> lapin::Result<()> {
         let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            if let Some(p) = self.prepare(delivery).await? {
+            let Some(p) = self.prepare(delivery).await? else { continue };
+            if self.handler.acts_on(&p.envelope.event_type) {
                 prepared.push(p);
+            } else {
+                self.count(&p.envelope.event_type, Outcome::Ignored.label());
+                p.delivery.acker.ack(BasicAckOptions::default()).await?;
             }
         }
         if prepared.len() > 1

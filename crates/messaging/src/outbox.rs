@@ -1,7 +1,9 @@
-//! The transactional outbox: events are written in the same transaction as the state change
-//! they describe, and a relay publishes them to RabbitMQ afterwards.
+//! The transactional outbox: events are written by the same statement as the state change they
+//! describe ([`crate::mutation`]), and a relay publishes them to RabbitMQ afterwards.
 //!
-//! Each publishing service has, in its own schema:
+//! Each publishing service has, in its own schema (with the idempotency table of its request
+//! ids, `<schema>.idempotency (request_id uuid PRIMARY KEY, method text NOT NULL, response jsonb,
+//! create_time timestamptz NOT NULL DEFAULT now())`):
 //! ```sql
 //! CREATE TABLE <schema>.outbox (
 //!     seq         bigserial PRIMARY KEY,
@@ -23,7 +25,7 @@ use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{Channel, Confirmation, Connection};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgPool};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -31,73 +33,98 @@ use uuid::Uuid;
 use baton_platform::error::ErrorChain;
 use baton_platform::metrics::{OutboxGauge, metrics, observe_outbox};
 use baton_platform::telemetry;
-use baton_proto::Event;
 use opentelemetry::KeyValue;
 use tracing::Instrument;
 
+use baton_platform::module::{BackgroundTask, ServiceContext};
+
 use crate::broker::{Backoff, BrokerConfig, CLOSE_TIMEOUT, CONNECT_TIMEOUT, Topology, bounded};
 use crate::envelope::Envelope;
+use crate::mutation::Mutation;
 
-/// Writes a service's events into its outbox. Names are constants of the service, never input.
-#[derive(Debug, Clone, Copy)]
+/// A service's outbox: where its events wait for the relay, the record of its request ids, and
+/// the wake-up its relay waits on. Built once by the service; cheap to clone (clones share it).
+/// Writes go through [`Outbox::mutation`], the relay is built with [`Outbox::relay`].
+#[derive(Debug, Clone)]
 pub struct Outbox {
-    /// The schema-qualified table, for example `assets.outbox`.
-    pub table: &'static str,
-    /// The CloudEvents source, for example `baton.assets`.
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pool: PgPool,
+    table: &'static str,
+    idempotency_table: &'static str,
+    source: &'static str,
+    /// Wakes this outbox's relay; it belongs to this outbox, so two services (or two test
+    /// servers) in one process never wake each other's relays.
+    wake: tokio::sync::Notify,
+}
+
+/// A service's outbox tables: constants of the service, never input.
+#[derive(Debug, Clone, Copy)]
+pub struct OutboxTables {
+    /// The schema-qualified outbox table, for example `assets.outbox`.
+    pub outbox: &'static str,
+    /// The schema-qualified idempotency table, for example `assets.idempotency`.
+    pub idempotency: &'static str,
+    /// The CloudEvents source of the service's events, for example `baton.assets`.
     pub source: &'static str,
 }
 
 impl Outbox {
-    /// Adds `event` about `subject` to the outbox inside the caller's transaction. Commit it with
-    /// [`Outbox::commit`], which wakes the relay. Returns the event id.
-    pub async fn enqueue<E: Event>(
-        &self,
-        conn: &mut PgConnection,
-        subject: &str,
-        event: &E,
-    ) -> Result<Uuid, sqlx::Error> {
-        let id = Uuid::now_v7();
-        let trace = baton_platform::telemetry::current_context_headers();
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {} (id, event_type, subject, payload, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)",
-            self.table
-        )))
-        .bind(id)
-        .bind(E::TYPE)
-        .bind(subject)
-        .bind(event.encode_to_vec())
-        .bind(trace.get("traceparent"))
-        .bind(trace.get("tracestate"))
-        .execute(&mut *conn)
-        .await?;
-        Ok(id)
-    }
-}
-
-impl Outbox {
-    /// Commits a transaction that wrote events, then wakes this process's relay.
-    ///
-    /// The relay is woken in-process rather than with Postgres `NOTIFY`: a notifying commit
-    /// takes a database-wide lock that serializes every such commit, fsync included, which
-    /// halved the write rate. A relay of another replica finds the events on its next round.
-    pub async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), sqlx::Error> {
-        tx.commit().await?;
-        self.wake();
-        Ok(())
+    pub fn new(pool: PgPool, tables: OutboxTables) -> Self {
+        Self {
+            inner: Arc::new(Shared {
+                pool,
+                table: tables.outbox,
+                idempotency_table: tables.idempotency,
+                source: tables.source,
+                wake: tokio::sync::Notify::new(),
+            }),
+        }
     }
 
-    /// Wakes this process's relay of this outbox.
-    pub fn wake(&self) {
-        waker(self.table).notify_one();
+    /// Starts a write use case named `method` (the idempotency scope, for example
+    /// `CreateAsset`), answering once per `request_id`. See [`crate::mutation`].
+    pub fn mutation(&self, method: &'static str, request_id: Option<Uuid>) -> Mutation<'_> {
+        Mutation::new(self, method, request_id)
     }
-}
 
-/// The in-process wake-up of each outbox's relay.
-fn waker(table: &'static str) -> Arc<tokio::sync::Notify> {
-    static WAKERS: std::sync::OnceLock<std::sync::Mutex<HashMap<&'static str, Arc<tokio::sync::Notify>>>> =
-        std::sync::OnceLock::new();
-    let mut wakers = WAKERS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-    wakers.entry(table).or_default().clone()
+    /// The relay that publishes this outbox, as a background task stopping with the process.
+    pub fn relay(&self, ctx: &ServiceContext) -> BackgroundTask {
+        let config = &ctx.config;
+        let relay = Relay::new(
+            self.clone(),
+            BrokerConfig::new(&config.amqp_url, &config.amqp),
+            config.outbox.batch_size,
+            Duration::from_millis(config.outbox.poll_interval_ms),
+        );
+        BackgroundTask::new(format!("{}-relay", self.inner.source), relay.run(ctx.shutdown.clone()))
+    }
+
+    pub fn source(&self) -> &'static str {
+        self.inner.source
+    }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    pub(crate) fn table(&self) -> &'static str {
+        self.inner.table
+    }
+
+    pub(crate) fn idempotency_table(&self) -> &'static str {
+        self.inner.idempotency_table
+    }
+
+    /// Wakes the relay (in-process, not with Postgres `NOTIFY`: a notifying commit takes a
+    /// database-wide lock that serializes every such commit, fsync included, which halved the
+    /// write rate). A relay of another replica finds the events on its next poll.
+    pub(crate) fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,9 +162,8 @@ struct OutboxRow {
 /// a fallback, for events other replicas wrote), takes
 /// a batch in order, publishes it on a confirm-mode channel, and deletes only the events the
 /// broker confirmed and routed. One relay per schema publishes at a time (an advisory lock), so
-/// replicas keep the order of events.
+/// replicas keep the order of events and never publish one event twice between them.
 pub struct Relay {
-    pool: PgPool,
     outbox: Outbox,
     broker: BrokerConfig,
     batch_size: i64,
@@ -152,25 +178,24 @@ struct Link {
 }
 
 impl Relay {
-    pub fn new(pool: PgPool, outbox: Outbox, broker: BrokerConfig, batch_size: u32, poll_interval: Duration) -> Self {
+    pub fn new(outbox: Outbox, broker: BrokerConfig, batch_size: u32, poll_interval: Duration) -> Self {
+        let table = outbox.table();
         Self {
-            pool,
             outbox,
             broker,
             batch_size: i64::from(batch_size),
             poll_interval,
-            lock_key: advisory_key(outbox.table),
-            gauge: observe_outbox(outbox.table),
+            lock_key: advisory_key(table),
+            gauge: observe_outbox(table),
         }
     }
 
     /// Runs until `shutdown` is cancelled, then closes its broker connection.
     pub async fn run(self, shutdown: CancellationToken) {
         let mut link: Option<Link> = None;
-        let wake = waker(self.outbox.table);
         let mut backoff = Backoff::new(self.broker.max_backoff);
         let mut measured = tokio::time::Instant::now() - Duration::from_secs(60);
-        tracing::info!(outbox = self.outbox.table, "outbox relay started");
+        tracing::info!(outbox = self.outbox.table(), "outbox relay started");
         while !shutdown.is_cancelled() {
             if measured.elapsed() >= Duration::from_secs(1) {
                 measured = tokio::time::Instant::now();
@@ -182,7 +207,7 @@ impl Relay {
                 match self.open_link().await {
                     Ok(new_link) => link = Some(new_link),
                     Err(error) => {
-                        tracing::warn!(outbox = self.outbox.table, error = %error, "cannot reach the broker");
+                        tracing::warn!(outbox = self.outbox.table(), error = %error, "cannot reach the broker");
                         sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
                         continue;
                     }
@@ -204,7 +229,7 @@ impl Relay {
                     continue;
                 }
                 Err(error) => {
-                    tracing::warn!(outbox = self.outbox.table, error = %ErrorChain(&error), "outbox publish failed, will retry");
+                    tracing::warn!(outbox = self.outbox.table(), error = %ErrorChain(&error), "outbox publish failed, will retry");
                     if matches!(error, RelayError::Broker(_) | RelayError::TimedOut(_)) {
                         link = None;
                     }
@@ -214,23 +239,23 @@ impl Relay {
             }
             tokio::select! {
                 () = shutdown.cancelled() => {}
-                () = wake.notified() => {}
+                () = self.outbox.inner.wake.notified() => {}
                 () = tokio::time::sleep(self.poll_interval) => {}
             }
         }
         if let Some(link) = link {
             let _ = bounded(CLOSE_TIMEOUT, link.connection.close(200, "shutdown".into())).await;
         }
-        tracing::info!(outbox = self.outbox.table, "outbox relay stopped");
+        tracing::info!(outbox = self.outbox.table(), "outbox relay stopped");
     }
 
     /// Updates the backlog gauge: unpublished events and the age of the oldest.
     async fn measure_backlog(&self) {
         let measured: Result<(i64, i64), sqlx::Error> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT count(*), coalesce((extract(epoch FROM now() - min(create_time)) * 1000)::bigint, 0) FROM {}",
-            self.outbox.table
+            self.outbox.table()
         )))
-        .fetch_one(&self.pool)
+        .fetch_one(self.outbox.pool())
         .await;
         match measured {
             Ok((backlog, oldest_age_ms)) => self.gauge.set(backlog, oldest_age_ms),
@@ -239,7 +264,7 @@ impl Relay {
     }
 
     async fn open_link(&self) -> lapin::Result<Link> {
-        let connection = self.broker.connect(&format!("{}-relay", self.outbox.source)).await?;
+        let connection = self.broker.connect(&format!("{}-relay", self.outbox.source())).await?;
         let setup = async {
             let channel = connection.create_channel().await?;
             channel.confirm_select(ConfirmSelectOptions::default()).await?;
@@ -247,23 +272,31 @@ impl Relay {
             Ok(channel)
         };
         let channel = bounded(CONNECT_TIMEOUT, setup).await?;
-        tracing::info!(outbox = self.outbox.table, "outbox relay connected to the broker");
+        tracing::info!(outbox = self.outbox.table(), "outbox relay connected to the broker");
         Ok(Link { connection, channel })
     }
 
     /// Publishes one batch; returns how many events were taken.
     async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
-        let mut tx = self.pool.begin().await?;
-        let locked: bool =
-            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(self.lock_key).fetch_one(&mut *tx).await?;
+        let mut tx = self.outbox.pool().begin().await?;
+        // The advisory lock makes this relay the only one reading and deleting the outbox until
+        // it commits, so rows need no locks of their own. The commit that deletes what was
+        // published need not wait for its WAL flush: if a crash loses it, those events are
+        // published again and consumers drop the repeats (their inboxes).
+        let locked: bool = sqlx::query_scalar(
+            "SELECT pg_try_advisory_xact_lock($1) AND set_config('synchronous_commit', 'off', true) = 'off'",
+        )
+        .bind(self.lock_key)
+        .fetch_one(&mut *tx)
+        .await?;
         if !locked {
             // Another replica is publishing; look again soon for what this one was woken for.
             return Err(RelayError::Busy);
         }
         let rows: Vec<OutboxRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT seq, id, event_type, subject, payload, traceparent, tracestate, create_time \
-             FROM {} ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-            self.outbox.table
+             FROM {} ORDER BY seq LIMIT $1",
+            self.outbox.table()
         )))
         .bind(self.batch_size)
         .fetch_all(&mut *tx)
@@ -293,7 +326,7 @@ impl Relay {
             let envelope = Envelope {
                 id: row.id,
                 event_type: row.event_type.clone(),
-                source: self.outbox.source.to_string(),
+                source: self.outbox.source().to_string(),
                 subject: row.subject.clone(),
                 time: row.create_time,
                 traceparent: carried.remove("traceparent"),
@@ -331,7 +364,7 @@ impl Relay {
                     published.push(row.seq);
                     metrics().events_published.add(
                         1,
-                        &[KeyValue::new("source", self.outbox.source), KeyValue::new("type", row.event_type.clone())],
+                        &[KeyValue::new("source", self.outbox.source()), KeyValue::new("type", row.event_type.clone())],
                     );
                 }
                 Some(reason) => {
@@ -341,14 +374,14 @@ impl Relay {
             }
         }
 
-        sqlx::query(AssertSqlSafe(format!("DELETE FROM {} WHERE seq = ANY($1)", self.outbox.table)))
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {} WHERE seq = ANY($1)", self.outbox.table())))
             .bind(&published)
             .execute(&mut *tx)
             .await?;
         if let Some(first) = &first_failure {
             sqlx::query(AssertSqlSafe(format!(
                 "UPDATE {} SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1)",
-                self.outbox.table
+                self.outbox.table()
             )))
             .bind(&failed)
             .bind(first)
@@ -356,7 +389,12 @@ impl Relay {
             .await?;
         }
         tx.commit().await?;
-        tracing::debug!(outbox = self.outbox.table, published = published.len(), failed = failed.len(), "outbox batch");
+        tracing::debug!(
+            outbox = self.outbox.table(),
+            published = published.len(),
+            failed = failed.len(),
+            "outbox batch"
+        );
         match first_failure {
             Some(first) => Err(RelayError::Rejected { count: failed.len(), first }),
             None => Ok(rows.len()),

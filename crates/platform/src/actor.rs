@@ -9,6 +9,7 @@ use tonic::{Request, Status};
 use uuid::Uuid;
 
 use crate::error::unauthenticated;
+use crate::names::PersonName;
 
 /// The metadata key naming the acting person.
 pub const ACTOR_METADATA_KEY: &str = "x-baton-actor";
@@ -19,7 +20,7 @@ pub struct Actor(Option<Uuid>);
 
 impl Actor {
     /// A known person.
-    pub fn person(id: Uuid) -> Self {
+    pub fn of_person(id: Uuid) -> Self {
         Self(Some(id))
     }
 
@@ -37,9 +38,15 @@ impl Actor {
         self.0
     }
 
-    /// The person's resource name, `people/{id}`, or an empty string when unknown.
+    /// The acting person, if known.
+    pub fn person(self) -> Option<PersonName> {
+        self.0.map(PersonName::new)
+    }
+
+    /// The person's resource name, `people/{id}`, or an empty string when unknown (as events
+    /// and notifications carry it).
     pub fn resource_name(self) -> String {
-        self.0.map(|id| format!("people/{id}")).unwrap_or_default()
+        self.person().map(|person| person.to_string()).unwrap_or_default()
     }
 }
 
@@ -55,7 +62,7 @@ pub fn interceptor(mut request: Request<()>) -> Result<Request<()>, Status> {
                 .and_then(|text| text.trim().strip_prefix("people/"))
                 .and_then(|id| Uuid::parse_str(id).ok());
             match parsed {
-                Some(id) => Actor::person(id),
+                Some(id) => Actor::of_person(id),
                 None => {
                     return Err(unauthenticated(
                         "INVALID_ACTOR",
@@ -79,7 +86,7 @@ mod tests {
         let mut request = Request::new(());
         request.metadata_mut().insert(ACTOR_METADATA_KEY, format!("people/{id}").parse().expect("ascii"));
         let request = interceptor(request).expect("accepted");
-        assert_eq!(Actor::of(&request), Actor::person(id));
+        assert_eq!(Actor::of(&request), Actor::of_person(id));
         assert_eq!(Actor::of(&request).resource_name(), format!("people/{id}"));
     }
 

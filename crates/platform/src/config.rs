@@ -59,7 +59,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
-    /// Connections per service.
+    /// Connections per service; 0 (the default) sizes each service's pool automatically, see
+    /// [`DatabaseConfig::pool_size`].
     pub max_connections: u32,
     /// How long a call waits for a connection before it fails with UNAVAILABLE.
     pub acquire_timeout_ms: u64,
@@ -123,9 +124,29 @@ impl Default for Config {
     }
 }
 
+impl DatabaseConfig {
+    /// The most connections one process opens by default, all its services together: below
+    /// Postgres' default `max_connections` (100), with room for operators and other clients.
+    pub const PROCESS_BUDGET: u32 = 88;
+    /// The most connections one service opens by default: a writing service under load uses
+    /// them all (its commits wait for the WAL flush, and more of them share one flush).
+    pub const SERVICE_DEFAULT: u32 = 32;
+
+    /// The pool size of each service of a process running `services` services: the configured
+    /// `max_connections`, or by default an even share of [`Self::PROCESS_BUDGET`], at most
+    /// [`Self::SERVICE_DEFAULT`] (32 for one service alone, 22 each for all four).
+    pub fn pool_size(&self, services: usize) -> u32 {
+        if self.max_connections > 0 {
+            return self.max_connections;
+        }
+        let services = u32::try_from(services.max(1)).unwrap_or(u32::MAX);
+        (Self::PROCESS_BUDGET / services).clamp(1, Self::SERVICE_DEFAULT)
+    }
+}
+
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout_ms: 2_000 }
+        Self { max_connections: 0, acquire_timeout_ms: 2_000 }
     }
 }
 
@@ -184,9 +205,6 @@ impl Config {
     /// Checks the values that serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |msg: &str| Err(ConfigError::Invalid(msg.into()));
-        if self.database.max_connections == 0 {
-            return invalid("database.max_connections must be at least 1");
-        }
         if self.database.acquire_timeout_ms == 0 {
             return invalid("database.acquire_timeout_ms must be at least 1");
         }
@@ -233,6 +251,17 @@ impl Config {
 #[cfg(test)]
 #[allow(clippy::result_large_err)]
 mod tests {
+
+    #[test]
+    fn pools_share_a_process_budget_unless_sized() {
+        let mut database = DatabaseConfig::default();
+        assert_eq!(database.pool_size(1), 32);
+        assert_eq!(database.pool_size(4), 22);
+        assert!(4 * database.pool_size(4) <= DatabaseConfig::PROCESS_BUDGET);
+        database.max_connections = 10;
+        assert_eq!(database.pool_size(4), 10);
+    }
+
     use super::*;
 
     #[test]

@@ -1,11 +1,110 @@
-//! Building `tonic::Status` values with rich error details (`google.rpc.ErrorInfo`, `BadRequest`),
-//! and classifying database failures. Each service maps its own error enum through these helpers.
+//! Baton's one error vocabulary: what kind of failure an error is, the `tonic::Status` each kind
+//! becomes (always with a `google.rpc.ErrorInfo` carrying an UPPER_SNAKE reason and the domain
+//! `baton.dev`; `BadRequest` field violations for invalid arguments), and the classification of
+//! database and upstream failures.
+//!
+//! A service does not map its errors to gRPC codes itself: its error enum implements
+//! [`ServiceError`] (a [`Kind`] and a reason per variant, the client message as `Display`) and the
+//! gRPC edge converts with [`to_status`]. Internal failures never show their text to the client.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 /// The `ErrorInfo.domain` of every Baton error.
 pub const ERROR_DOMAIN: &str = "baton.dev";
+
+/// What kind of failure an error is: decides the gRPC code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The request is malformed; the message names the field and the rule.
+    InvalidArgument,
+    /// The resource does not exist (or the caller may not know it does).
+    NotFound,
+    /// The resource to create exists already.
+    AlreadyExists,
+    /// The resource is in the wrong state for this call.
+    FailedPrecondition,
+    /// A concurrent change got there first (etag mismatch, serialization failure): read and retry.
+    Aborted,
+    /// The caller is known but may not do this.
+    PermissionDenied,
+    /// The caller is not known.
+    Unauthenticated,
+    /// A dependency (database, broker, another service) is down: retry later.
+    Unavailable,
+    /// A bug or a broken invariant: the message is logged, never sent.
+    Internal,
+}
+
+impl Kind {
+    pub fn code(self) -> Code {
+        match self {
+            Kind::InvalidArgument => Code::InvalidArgument,
+            Kind::NotFound => Code::NotFound,
+            Kind::AlreadyExists => Code::AlreadyExists,
+            Kind::FailedPrecondition => Code::FailedPrecondition,
+            Kind::Aborted => Code::Aborted,
+            Kind::PermissionDenied => Code::PermissionDenied,
+            Kind::Unauthenticated => Code::Unauthenticated,
+            Kind::Unavailable => Code::Unavailable,
+            Kind::Internal => Code::Internal,
+        }
+    }
+}
+
+/// A service's error: each variant says what kind of failure it is and its reason; `Display` is
+/// the message a client reads (never shown for [`Kind::Internal`]).
+pub trait ServiceError: std::error::Error + 'static {
+    fn kind(&self) -> Kind;
+    /// The `ErrorInfo.reason`, UPPER_SNAKE, stable for clients to match on.
+    fn reason(&self) -> &'static str;
+}
+
+/// The one mapping of an error to the status a client receives.
+pub fn to_status(error: &dyn ServiceError) -> Status {
+    let kind = error.kind();
+    match kind {
+        Kind::Internal => {
+            tracing::error!(reason = error.reason(), error = %ErrorChain(error), "internal error");
+            status(Code::Internal, error.reason(), "internal error")
+        }
+        Kind::Unavailable => {
+            tracing::warn!(reason = error.reason(), error = %ErrorChain(error), "dependency unavailable");
+            status(Code::Unavailable, error.reason(), error.to_string())
+        }
+        kind => status(kind.code(), error.reason(), error.to_string()),
+    }
+}
+
+/// The kind and reason of a database failure: unreachable or exhausted is UNAVAILABLE, a
+/// serialization conflict ABORTED (retry), anything else INTERNAL.
+pub fn database_kind(error: &sqlx::Error) -> (Kind, &'static str) {
+    match crate::db::classify(error) {
+        crate::db::DbFailure::Unavailable => (Kind::Unavailable, "DATABASE_UNAVAILABLE"),
+        crate::db::DbFailure::Conflict => (Kind::Aborted, "CONCURRENT_UPDATE"),
+        crate::db::DbFailure::Other => (Kind::Internal, "INTERNAL"),
+    }
+}
+
+/// The kind and reason of a failed call to another Baton service: the codes a caller can act on
+/// are kept as UNAVAILABLE, anything else is INTERNAL.
+pub fn upstream_kind(status: &Status) -> (Kind, &'static str) {
+    match status.code() {
+        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
+            (Kind::Unavailable, "UPSTREAM_UNAVAILABLE")
+        }
+        _ => (Kind::Internal, "INTERNAL"),
+    }
+}
+
+/// What a client reads of a database failure (internal ones are never shown).
+pub fn database_message(error: &sqlx::Error) -> &'static str {
+    match crate::db::classify(error) {
+        crate::db::DbFailure::Unavailable => "the database is unavailable; retry later",
+        crate::db::DbFailure::Conflict => "a concurrent change conflicted with this call; retry it",
+        crate::db::DbFailure::Other => "internal error",
+    }
+}
 
 /// A status with an `ErrorInfo` carrying `reason`.
 pub fn status(code: Code, reason: &str, message: impl Into<String>) -> Status {
@@ -48,41 +147,6 @@ pub fn permission_denied(reason: &str, message: impl Into<String>) -> Status {
 
 pub fn unavailable(reason: &str, message: impl Into<String>) -> Status {
     status(Code::Unavailable, reason, message)
-}
-
-/// INTERNAL with a generic message; the cause is logged with its chain, never sent.
-pub fn internal(error: &(dyn std::error::Error + 'static)) -> Status {
-    tracing::error!(error = %ErrorChain(error), "internal error");
-    status(Code::Internal, "INTERNAL", "internal error")
-}
-
-/// Maps a database failure: unreachable or exhausted is UNAVAILABLE, a serialization conflict is
-/// ABORTED (retry), anything else INTERNAL.
-pub fn database(error: &sqlx::Error) -> Status {
-    match crate::db::classify(error) {
-        crate::db::DbFailure::Unavailable => {
-            tracing::warn!(error = %ErrorChain(error), "database unavailable");
-            unavailable("DATABASE_UNAVAILABLE", "the database is unavailable; retry later")
-        }
-        crate::db::DbFailure::Conflict => {
-            aborted("CONCURRENT_UPDATE", "a concurrent change conflicted with this call; retry it")
-        }
-        crate::db::DbFailure::Other => internal(error),
-    }
-}
-
-/// Maps a failed call to another Baton service, keeping the codes a caller can act on.
-pub fn upstream(service: &str, status: &Status) -> Status {
-    match status.code() {
-        Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown => {
-            tracing::warn!(service, code = ?status.code(), message = status.message(), "upstream call failed");
-            unavailable("UPSTREAM_UNAVAILABLE", format!("the {service} service is unavailable; retry later"))
-        }
-        _ => {
-            tracing::error!(service, code = ?status.code(), message = status.message(), "upstream call failed");
-            Status::new(Code::Internal, "internal error")
-        }
-    }
 }
 
 /// Displays an error with its whole `source()` chain: `outer: inner: root`.

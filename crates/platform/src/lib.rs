@@ -1,5 +1,5 @@
 //! The shared platform of Baton's services: configuration, telemetry, the database pool and
-//! migrations, gRPC helpers (errors, validation, paging, the acting person), idempotency, and
+//! migrations, gRPC helpers (errors, validation, paging, the acting person), and
 //! shutdown.
 
 pub mod actor;
@@ -7,12 +7,14 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod grpc;
-pub mod idempotency;
 pub mod known;
 pub mod metrics;
 pub mod module;
+mod named_enum;
+pub mod names;
 pub mod paging;
 pub mod shutdown;
+pub mod target;
 pub mod telemetry;
 pub mod time;
 pub mod validate;
@@ -20,3 +22,4 @@ pub mod validate;
 pub use actor::Actor;
 pub use config::Config;
 pub use module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
+pub use target::Target;

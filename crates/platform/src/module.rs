@@ -5,6 +5,8 @@ use std::pin::Pin;
 
 use tonic::service::RoutesBuilder;
 
+use crate::Target;
+
 /// A running part of a service besides its RPCs, such as an outbox relay or an event consumer.
 /// It must return soon after the shutdown token it was built with is cancelled.
 pub struct BackgroundTask {
@@ -21,8 +23,8 @@ impl BackgroundTask {
 /// One service, ready to be served: built by the service's `build()`, run by `baton-server`
 /// and by the tests alike.
 pub struct ServiceModule {
-    /// The target name, for example `assets`.
-    pub target: &'static str,
+    /// The target the service is run as.
+    pub target: Target,
     /// The full gRPC service name, for health: `baton.assets.v1.AssetsService`.
     pub grpc_service: &'static str,
     /// Adds the service's gRPC routes to the server.
@@ -41,7 +43,7 @@ pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, Clone)]
 pub struct ServiceContext {
     pub config: crate::Config,
-    pub local_targets: Vec<String>,
+    pub local_targets: Vec<Target>,
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
@@ -57,42 +59,63 @@ impl ServiceContext {
         mut migrator: sqlx::migrate::Migrator,
     ) -> Result<sqlx::PgPool, BuildError> {
         migrator.set_ignore_missing(true);
-        let pool = crate::db::pool(&self.config, service)?;
+        let size = self.config.database.pool_size(self.local_targets.len());
+        let pool = crate::db::pool(&self.config, service, size)?;
         crate::db::migrate(&pool, &migrator, service, std::time::Duration::from_secs(30))
             .await
             .map_err(|e| format!("cannot migrate the {service} schema: {e}"))?;
-        crate::metrics::observe_pool(service, pool.clone(), self.config.database.max_connections);
+        crate::metrics::observe_pool(service, pool.clone(), size);
         Ok(pool)
     }
 
     /// Where another service answers: its configured endpoint, or this process when it runs
     /// that target.
-    pub fn endpoint(&self, target: &str) -> Result<String, BuildError> {
+    pub fn endpoint(&self, target: Target) -> Result<String, BuildError> {
         let endpoints = &self.config.endpoints;
         let configured = match target {
-            "people" => &endpoints.people,
-            "projects" => &endpoints.projects,
-            "assets" => &endpoints.assets,
-            "notifications" => &endpoints.notifications,
-            other => return Err(format!("unknown target {other}").into()),
+            Target::People => &endpoints.people,
+            Target::Projects => &endpoints.projects,
+            Target::Assets => &endpoints.assets,
+            Target::Notifications => &endpoints.notifications,
         };
         match configured {
             Some(endpoint) => Ok(endpoint.clone()),
-            None if self.local_targets.iter().any(|t| t == target) => Ok(self.config.self_endpoint()),
+            None if self.local_targets.contains(&target) => Ok(self.config.self_endpoint()),
             None => Err(format!(
                 "endpoints.{target} (BATON_ENDPOINTS__{}) must be set: this process does not run the {target} target",
-                target.to_ascii_uppercase()
+                target.as_str().to_ascii_uppercase()
             )
             .into()),
         }
     }
 
     /// A lazily connecting gRPC channel to another service, carrying the trace context.
-    pub fn channel(&self, target: &str) -> Result<crate::grpc::TracedChannel, BuildError> {
+    pub fn channel(&self, target: Target) -> Result<crate::grpc::TracedChannel, BuildError> {
         let endpoint = tonic::transport::Endpoint::from_shared(self.endpoint(target)?)?
             .connect_timeout(std::time::Duration::from_secs(2))
             .timeout(std::time::Duration::from_secs(10))
             .tcp_nodelay(true);
         Ok(tonic::service::interceptor::InterceptedService::new(endpoint.connect_lazy(), crate::grpc::TraceInjector))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_configured_or_this_process() {
+        let mut config = crate::Config::default();
+        config.endpoints.projects = Some("http://projects:50051".into());
+        let ctx = ServiceContext {
+            config: config.clone(),
+            local_targets: vec![Target::People, Target::Assets],
+            shutdown: tokio_util::sync::CancellationToken::new(),
+        };
+        assert_eq!(ctx.endpoint(Target::People).expect("local"), config.self_endpoint());
+        assert_eq!(ctx.endpoint(Target::Projects).expect("configured"), "http://projects:50051");
+        let missing = ctx.endpoint(Target::Notifications).expect_err("neither").to_string();
+        assert!(missing.contains("BATON_ENDPOINTS__NOTIFICATIONS"), "{missing}");
+        assert!(missing.contains("does not run the notifications target"), "{missing}");
     }
 }

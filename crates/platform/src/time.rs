@@ -2,6 +2,13 @@
 
 use time::{Date, OffsetDateTime, format_description::well_known::Iso8601};
 
+/// Now, at the microsecond precision Postgres stores, so that a value built before it is written
+/// is exactly the value read back.
+pub fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
+}
+
 /// A protobuf timestamp of an instant.
 pub fn timestamp(at: OffsetDateTime) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: at.unix_timestamp(), nanos: i32::try_from(at.nanosecond()).unwrap_or(0) }

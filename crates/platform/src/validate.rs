@@ -130,6 +130,13 @@ pub fn resource_id(value: &str, collection: &str) -> Result<Uuid, String> {
     resource_name(value, &[collection]).map(|ids| ids[0])
 }
 
+/// A parsed mutation request and its optional `request_id` (AIP-155).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idempotent<T> {
+    pub value: T,
+    pub request_id: Option<Uuid>,
+}
+
 /// An optional `request_id`: empty, or a UUID.
 pub fn request_id(value: &str) -> Result<Option<Uuid>, String> {
     if value.is_empty() {

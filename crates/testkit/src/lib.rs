@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! let env = TestEnv::new().await;
-//! let server = env.spawn(&["all"]).await;
+//! let server = env.spawn(&Target::ALL).await;
 //! let person = server.people().create_person(...).await?;
 //! ```
 
@@ -16,7 +16,8 @@ use std::net::SocketAddr;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::types::FieldTable;
 use sqlx::{Connection, Executor, PgConnection};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +33,8 @@ use baton_proto::notifications::v1::notifications_service_client::NotificationsS
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_server::Server;
+
+pub use baton_platform::Target;
 
 /// The Postgres server tests use (`DATABASE_URL`), whose database `postgres` may create others.
 pub fn admin_database_url() -> String {
@@ -89,18 +92,17 @@ impl TestEnv {
         Self { id, database, config }
     }
 
-    /// Starts a server running `targets` (`["all"]` or names) on 127.0.0.1:0 with this
-    /// environment's configuration.
-    pub async fn spawn(&self, targets: &[&str]) -> TestServer {
+    /// Starts a server running `targets` (`&Target::ALL`, `&[Target::People]`, …) on
+    /// 127.0.0.1:0 with this environment's configuration.
+    pub async fn spawn(&self, targets: &[Target]) -> TestServer {
         self.spawn_with(targets, self.config.clone()).await
     }
 
     /// Like [`spawn`](Self::spawn) with an adjusted configuration (for example endpoints).
-    pub async fn spawn_with(&self, targets: &[&str], config: Config) -> TestServer {
-        let targets = baton_server::parse_targets(&targets.join(",")).expect("valid targets");
+    pub async fn spawn_with(&self, targets: &[Target], config: Config) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let shutdown = CancellationToken::new();
-        let server = Server::start(config, &targets, listener, shutdown.clone()).await.expect("server starts");
+        let server = Server::start(config, targets, listener, shutdown.clone()).await.expect("server starts");
         let addr = server.local_addr();
         let channel = Channel::from_shared(format!("http://{addr}")).expect("url").connect_lazy();
         TestServer { server: Some(server), shutdown, addr, channel }
@@ -114,6 +116,38 @@ impl TestEnv {
     /// The broker names of this environment.
     pub fn broker(&self) -> BrokerConfig {
         BrokerConfig::new(&self.config.amqp_url, &self.config.amqp)
+    }
+
+    /// How many connections the services hold on this test's database (their pools name them
+    /// `baton-<service>`), as Postgres counts them.
+    pub async fn service_connections(&self) -> i64 {
+        let mut admin = PgConnection::connect(&admin_database_url()).await.expect("connect to Postgres (DATABASE_URL)");
+        let count = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'baton-%'",
+        )
+        .bind(&self.database)
+        .fetch_one(&mut admin)
+        .await
+        .expect("count the connections in pg_stat_activity");
+        admin.close().await.ok();
+        count
+    }
+
+    /// How many consumers the broker counts on the queue of `consumer` (for example
+    /// `notifications`), which must exist.
+    pub async fn queue_consumers(&self, consumer: &str) -> u32 {
+        let mut broker = self.broker();
+        // The real broker: the configured URL may lead through a proxy a test has cut.
+        broker.url = amqp_url();
+        let connection = broker.connect("baton-testkit-inspect").await.expect("connect to RabbitMQ (AMQP_URL)");
+        let channel = connection.create_channel().await.expect("open a channel");
+        let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+        let queue = channel
+            .queue_declare(broker.queue(consumer).as_str().into(), passive, FieldTable::default())
+            .await
+            .expect("the consumer's queue exists");
+        let _ = connection.close(200, "done".into()).await;
+        queue.consumer_count()
     }
 
     async fn cleanup(database: String, broker: BrokerConfig) {

@@ -1,57 +1,72 @@
-//! The assets service's errors and their one mapping to gRPC statuses.
+//! The assets service's errors: each says its kind and reason; `baton_platform::error` maps them.
 
-use baton_platform::error as status;
-use baton_platform::idempotency::IdempotencyError;
+use baton_messaging::MutationError;
+use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
+use baton_platform::names::{AssetName, PersonName, ProjectName};
 
 use crate::domain::{AssetStatus, Transition};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssetsError {
-    #[error("asset {0} not found")]
-    AssetNotFound(String),
-    #[error("project {0} not found")]
-    ProjectNotFound(String),
-    #[error("{field}: person {name} not found")]
-    PersonNotFound { field: String, name: String },
-    #[error("{method} is not allowed when {asset} is {from:?}")]
-    IllegalTransition { asset: String, method: &'static str, from: AssetStatus, transition: Transition },
-    #[error("etag mismatch on {asset}")]
-    EtagMismatch { asset: String, current: String },
-    #[error("{service} service: {status}")]
-    Upstream { service: &'static str, status: tonic::Status },
+    #[error("asset {0} does not exist")]
+    AssetNotFound(AssetName),
+    #[error("parent: project {0} does not exist")]
+    ProjectNotFound(ProjectName),
+    #[error("{field}: person {person} does not exist")]
+    PersonNotFound { field: String, person: PersonName },
+    #[error("{} needs the asset in {}, but {asset} is {from}", .transition.method(), allowed(*.transition))]
+    IllegalTransition { asset: AssetName, from: AssetStatus, transition: Transition },
+    #[error("etag: {asset} has changed (its etag is now {current}); read it again and retry")]
+    EtagMismatch { asset: AssetName, current: String },
+    #[error("{asset} kept changing while this call tried to change it; retry")]
+    Contended { asset: AssetName },
+    #[error("the {service} service is unavailable; retry later")]
+    Upstream {
+        service: &'static str,
+        #[source]
+        status: tonic::Status,
+    },
     #[error(transparent)]
-    Idempotency(#[from] IdempotencyError),
-    #[error(transparent)]
+    Mutation(#[from] MutationError),
+    #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
+}
+
+fn allowed(transition: Transition) -> String {
+    transition.allowed_from().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")
+}
+
+impl ServiceError for AssetsError {
+    fn kind(&self) -> Kind {
+        match self {
+            AssetsError::AssetNotFound(_) | AssetsError::ProjectNotFound(_) | AssetsError::PersonNotFound { .. } => {
+                Kind::NotFound
+            }
+            AssetsError::IllegalTransition { .. } => Kind::FailedPrecondition,
+            AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
+            AssetsError::Upstream { status, .. } => upstream_kind(status).0,
+            AssetsError::Mutation(error) => error.kind(),
+            AssetsError::Database(error) => database_kind(error).0,
+        }
+    }
+
+    fn reason(&self) -> &'static str {
+        match self {
+            AssetsError::AssetNotFound(_) => "ASSET_NOT_FOUND",
+            AssetsError::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
+            AssetsError::PersonNotFound { .. } => "PERSON_NOT_FOUND",
+            AssetsError::IllegalTransition { .. } => "ILLEGAL_TRANSITION",
+            AssetsError::EtagMismatch { .. } => "ETAG_MISMATCH",
+            AssetsError::Contended { .. } => "CONCURRENT_UPDATE",
+            AssetsError::Upstream { status, .. } => upstream_kind(status).1,
+            AssetsError::Mutation(error) => error.reason(),
+            AssetsError::Database(error) => database_kind(error).1,
+        }
+    }
 }
 
 impl From<AssetsError> for tonic::Status {
     fn from(error: AssetsError) -> Self {
-        match &error {
-            AssetsError::AssetNotFound(name) => {
-                status::not_found("ASSET_NOT_FOUND", format!("asset {name} does not exist"))
-            }
-            AssetsError::ProjectNotFound(name) => {
-                status::not_found("PROJECT_NOT_FOUND", format!("parent: project {name} does not exist"))
-            }
-            AssetsError::PersonNotFound { field, name } => {
-                status::not_found("PERSON_NOT_FOUND", format!("{field}: person {name} does not exist"))
-            }
-            AssetsError::IllegalTransition { asset, method, from, transition } => {
-                let allowed =
-                    transition.allowed_from().iter().map(|s| s.as_str_name()).collect::<Vec<_>>().join(" or ");
-                status::failed_precondition(
-                    "ILLEGAL_TRANSITION",
-                    format!("{method} needs the asset in {allowed}, but {asset} is {}", from.as_str_name()),
-                )
-            }
-            AssetsError::EtagMismatch { asset, current } => status::aborted(
-                "ETAG_MISMATCH",
-                format!("etag: {asset} has changed (its etag is now {current}); read it again and retry"),
-            ),
-            AssetsError::Upstream { service, status: upstream } => status::upstream(service, upstream),
-            AssetsError::Idempotency(e) => baton_platform::idempotency::status(e),
-            AssetsError::Database(e) => status::database(e),
-        }
+        baton_platform::error::to_status(&error)
     }
 }

@@ -1,13 +1,20 @@
 //! SQL of the `assets` schema.
 
-use sqlx::{AssertSqlSafe, PgConnection};
+use baton_messaging::Change;
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::{Asset, AssetStatus, NewAsset};
+use baton_platform::names::{AssetName, PersonName, ProjectName};
 
-const COLUMNS: &str =
-    "id, project_id, display_name, description, kind, status, assignees, weight, create_time, update_time, revision";
+use crate::domain::{Asset, AssetKind, AssetStatus};
+
+/// The columns of an [`AssetRow`], as a macro so that queries stay constant strings.
+macro_rules! columns {
+    () => {
+        "id, project_id, display_name, description, kind, status, assignees, weight, create_time, update_time, revision"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 struct AssetRow {
@@ -15,8 +22,10 @@ struct AssetRow {
     project_id: Uuid,
     display_name: String,
     description: String,
-    kind: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    kind: AssetKind,
+    #[sqlx(try_from = "String")]
+    status: AssetStatus,
     assignees: Vec<Uuid>,
     weight: i32,
     create_time: OffsetDateTime,
@@ -27,13 +36,12 @@ struct AssetRow {
 impl From<AssetRow> for Asset {
     fn from(row: AssetRow) -> Self {
         Asset {
-            id: row.id,
-            project_id: row.project_id,
+            name: AssetName::new(ProjectName::new(row.project_id), row.id),
             display_name: row.display_name,
             description: row.description,
             kind: row.kind,
             status: row.status,
-            assignees: row.assignees,
+            assignees: row.assignees.into_iter().map(PersonName::new).collect(),
             weight: row.weight,
             create_time: row.create_time,
             update_time: row.update_time,
@@ -42,89 +50,68 @@ impl From<AssetRow> for Asset {
     }
 }
 
-pub async fn insert(conn: &mut PgConnection, new: &NewAsset) -> Result<Asset, sqlx::Error> {
-    let row: AssetRow = sqlx::query_as(AssertSqlSafe(format!(
-        "INSERT INTO assets.asset (id, project_id, display_name, description, kind, status, assignees, weight) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"
-    )))
-    .bind(Uuid::now_v7())
-    .bind(new.project_id)
-    .bind(&new.display_name)
-    .bind(&new.description)
-    .bind(new.kind.as_str_name())
-    .bind(AssetStatus::Planned.as_str_name())
-    .bind(&new.assignees)
-    .bind(new.weight)
-    .fetch_one(conn)
-    .await?;
-    Ok(row.into())
+fn assignee_ids(asset: &Asset) -> Vec<Uuid> {
+    asset.assignees.iter().map(|person| person.id).collect()
 }
 
-pub async fn get(conn: &mut PgConnection, project_id: Uuid, id: Uuid) -> Result<Option<Asset>, sqlx::Error> {
+/// Stores a new asset.
+pub fn insert(asset: &Asset) -> Change {
+    Change::new(concat!(
+        "change AS (INSERT INTO assets.asset (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING 1)"
+    ))
+    .bind(asset.name.id)
+    .bind(asset.name.project)
+    .bind(asset.display_name.clone())
+    .bind(asset.description.clone())
+    .bind(asset.kind.as_str())
+    .bind(asset.status.as_str())
+    .bind(assignee_ids(asset))
+    .bind(asset.weight)
+    .bind(asset.create_time)
+    .bind(asset.revision)
+}
+
+/// Stores `next` over the revision before it; changes nothing when another write moved the
+/// asset past that revision meanwhile.
+pub fn move_status(next: &Asset) -> Change {
+    Change::new(
+        "change AS (UPDATE assets.asset SET status = $3, update_time = $4, revision = $5 \
+           WHERE id = $1 AND project_id = $2 AND revision = $5 - 1 RETURNING 1)",
+    )
+    .bind(next.name.id)
+    .bind(next.name.project)
+    .bind(next.status.as_str())
+    .bind(next.update_time)
+    .bind(next.revision)
+}
+
+pub async fn get(pool: &PgPool, name: AssetName) -> Result<Option<Asset>, sqlx::Error> {
     let row: Option<AssetRow> =
-        sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM assets.asset WHERE id = $1 AND project_id = $2")))
-            .bind(id)
-            .bind(project_id)
-            .fetch_optional(conn)
+        sqlx::query_as(concat!("SELECT ", columns!(), " FROM assets.asset WHERE id = $1 AND project_id = $2"))
+            .bind(name.id)
+            .bind(name.project)
+            .fetch_optional(pool)
             .await?;
     Ok(row.map(Asset::from))
 }
 
-/// Moves an asset to `to` if its status is one of `from` and, when `revision` is given, it is at
-/// that revision: one statement that locks the row, checks and writes. Returns the asset as it
-/// is now and the status it had, or `None` when nothing matched (the row, if any, stays locked
-/// until the transaction ends, so the caller can read it to say why).
-pub async fn move_status(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    id: Uuid,
-    from: &[AssetStatus],
-    to: AssetStatus,
-    revision: Option<i64>,
-) -> Result<Option<(Asset, AssetStatus)>, sqlx::Error> {
-    // The locked row's columns are renamed so that RETURNING's plain names mean the updated row.
-    let row: Option<MovedRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "WITH previous AS (SELECT id AS previous_id, status AS previous_status FROM assets.asset \
-                           WHERE id = $1 AND project_id = $2 FOR UPDATE) \
-         UPDATE assets.asset SET status = $3, revision = revision + 1, update_time = now() \
-         FROM previous \
-         WHERE id = previous_id AND previous_status = ANY($4) AND ($5::bigint IS NULL OR revision = $5) \
-         RETURNING {COLUMNS}, previous_status"
-    )))
-    .bind(id)
-    .bind(project_id)
-    .bind(to.as_str_name())
-    .bind(from.iter().map(|s| s.as_str_name()).collect::<Vec<_>>())
-    .bind(revision)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|row| {
-        let previous = AssetStatus::from_str_name(&row.previous_status).unwrap_or(AssetStatus::Unspecified);
-        (row.asset.into(), previous)
-    }))
-}
-
-#[derive(sqlx::FromRow)]
-struct MovedRow {
-    #[sqlx(flatten)]
-    asset: AssetRow,
-    previous_status: String,
-}
-
 pub async fn list(
-    conn: &mut PgConnection,
-    project_id: Uuid,
+    pool: &PgPool,
+    project: ProjectName,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Asset>, sqlx::Error> {
-    let rows: Vec<AssetRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM assets.asset WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) \
-         ORDER BY id LIMIT $3"
-    )))
-    .bind(project_id)
+    let rows: Vec<AssetRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM assets.asset WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    ))
+    .bind(project.id)
     .bind(after)
     .bind(limit + 1)
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Asset::from).collect())
 }

@@ -20,6 +20,11 @@ use crate::repo::{self, Draft, TeamDraft};
 pub struct EventHandler;
 
 impl Handler for EventHandler {
+    /// `AssetCreated` is bound so that it is routable; no rule notifies on it yet.
+    fn acts_on(&self, event_type: &str) -> bool {
+        event_type != AssetCreated::TYPE
+    }
+
     /// Applies a batch in order; runs of status changes fan out in one statement each.
     async fn handle_batch(&self, conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
         let mut start = 0;

@@ -3,18 +3,26 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use baton_platform::names::{NotificationName, PersonName};
+// The statuses and roles events carry, as the consumer decodes them.
 pub use baton_proto::assets::v1::AssetStatus;
-pub use baton_proto::notifications::v1::NotificationKind;
 pub use baton_proto::projects::v1::ProjectMemberRole;
+
+baton_platform::named_enum! {
+    /// What a notification tells of.
+    pub enum NotificationKind {
+        AssetStatusChanged = "NOTIFICATION_KIND_ASSET_STATUS_CHANGED",
+        ProjectMemberAdded = "NOTIFICATION_KIND_PROJECT_MEMBER_ADDED",
+    }
+}
 
 /// A stored notification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
     pub seq: i64,
     pub id: Uuid,
-    pub recipient: Uuid,
-    /// The proto name of the kind.
-    pub kind: String,
+    pub recipient: PersonName,
+    pub kind: NotificationKind,
     pub title: String,
     pub body: String,
     pub subject: String,
@@ -28,12 +36,8 @@ pub struct Notification {
 }
 
 impl Notification {
-    pub fn name(&self) -> String {
-        format!("notifications/{}", self.id)
-    }
-
-    pub fn kind(&self) -> NotificationKind {
-        NotificationKind::from_str_name(&self.kind).unwrap_or(NotificationKind::Unspecified)
+    pub fn name(&self) -> NotificationName {
+        NotificationName::new(self.id)
     }
 }
 

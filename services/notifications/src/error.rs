@@ -1,28 +1,39 @@
-//! The notifications service's errors and their one mapping to gRPC statuses.
+//! The notifications service's errors: each says its kind and reason; `baton_platform::error`
+//! maps them.
 
-use baton_platform::error as status;
+use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
+use baton_platform::names::{NotificationName, PersonName};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationsError {
-    #[error("notification {0} not found")]
-    NotFound(String),
-    #[error("{actor} may not act on the notifications of {recipient}")]
-    NotRecipient { actor: String, recipient: String },
-    #[error(transparent)]
+    #[error("notification {0} does not exist")]
+    NotFound(NotificationName),
+    #[error("{actor} may not read or change the notifications of {recipient}")]
+    NotRecipient { actor: PersonName, recipient: PersonName },
+    #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
+}
+
+impl ServiceError for NotificationsError {
+    fn kind(&self) -> Kind {
+        match self {
+            NotificationsError::NotFound(_) => Kind::NotFound,
+            NotificationsError::NotRecipient { .. } => Kind::PermissionDenied,
+            NotificationsError::Database(error) => database_kind(error).0,
+        }
+    }
+
+    fn reason(&self) -> &'static str {
+        match self {
+            NotificationsError::NotFound(_) => "NOTIFICATION_NOT_FOUND",
+            NotificationsError::NotRecipient { .. } => "NOT_RECIPIENT",
+            NotificationsError::Database(error) => database_kind(error).1,
+        }
+    }
 }
 
 impl From<NotificationsError> for tonic::Status {
     fn from(error: NotificationsError) -> Self {
-        match &error {
-            NotificationsError::NotFound(name) => {
-                status::not_found("NOTIFICATION_NOT_FOUND", format!("notification {name} does not exist"))
-            }
-            NotificationsError::NotRecipient { actor, recipient } => status::permission_denied(
-                "NOT_RECIPIENT",
-                format!("{actor} may not read or change the notifications of {recipient}"),
-            ),
-            NotificationsError::Database(e) => status::database(e),
-        }
+        baton_platform::error::to_status(&error)
     }
 }

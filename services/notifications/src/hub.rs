@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 use baton_proto::notifications::v1 as pb;
 
+use baton_platform::names::PersonName;
+
 use crate::CREATED_CHANNEL;
 use crate::domain::Notification;
 use crate::repo;
@@ -36,7 +38,7 @@ const DELIVERY_CHUNK: usize = 256;
 /// The open watch streams of this process, by recipient.
 #[derive(Debug, Clone, Default)]
 pub struct Hub {
-    watchers: Arc<Mutex<HashMap<Uuid, Vec<Arc<Mailbox>>>>>,
+    watchers: Arc<Mutex<HashMap<PersonName, Vec<Arc<Mailbox>>>>>,
 }
 
 /// One watch stream's queue. Lighter than a channel (an idle stream costs about a hundred
@@ -135,13 +137,13 @@ impl Hub {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Vec<Arc<Mailbox>>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<PersonName, Vec<Arc<Mailbox>>>> {
         // A panic while holding the lock cannot leave the map inconsistent; keep serving.
         self.watchers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Registers a new stream for `recipient`; it receives every notification committed from now on.
-    pub fn subscribe(&self, recipient: Uuid) -> Watch {
+    pub fn subscribe(&self, recipient: PersonName) -> Watch {
         let mailbox = Arc::new(Mailbox::default());
         self.lock().entry(recipient).or_default().push(mailbox.clone());
         Watch { mailbox }
@@ -154,7 +156,7 @@ impl Hub {
             mailboxes.retain(|m| !m.is_closed());
             !mailboxes.is_empty()
         });
-        watchers.keys().copied().collect()
+        watchers.keys().map(|recipient| recipient.id).collect()
     }
 
     /// The number of open streams.
@@ -168,7 +170,7 @@ impl Hub {
         let mut watchers = self.lock();
         for notification in notifications {
             let Some(mailboxes) = watchers.get_mut(&notification.recipient) else { continue };
-            let message: StreamItem = Arc::new(notification.into());
+            let message: StreamItem = Arc::new(crate::wire::notification(notification));
             mailboxes.retain(|mailbox| {
                 let open = mailbox.push(&message);
                 if !open && Arc::strong_count(mailbox) > 1 {
@@ -317,12 +319,12 @@ impl Dispatcher {
 mod tests {
     use super::*;
 
-    fn notification(recipient: Uuid, seq: i64) -> Notification {
+    fn notification(recipient: PersonName, seq: i64) -> Notification {
         Notification {
             seq,
             id: Uuid::new_v4(),
             recipient,
-            kind: "NOTIFICATION_KIND_ASSET_STATUS_CHANGED".into(),
+            kind: crate::domain::NotificationKind::AssetStatusChanged,
             title: format!("change {seq}"),
             body: String::new(),
             subject: "assets/x".into(),
@@ -338,7 +340,7 @@ mod tests {
     #[tokio::test]
     async fn delivers_in_order_only_to_the_recipient() {
         let hub = Hub::new();
-        let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
+        let (alice, bob) = (PersonName::new(Uuid::new_v4()), PersonName::new(Uuid::new_v4()));
         let mut watch_a = hub.subscribe(alice);
         let mut watch_b = hub.subscribe(bob);
         hub.deliver(&[notification(alice, 1), notification(alice, 2)]);
@@ -352,7 +354,7 @@ mod tests {
     #[tokio::test]
     async fn a_stream_that_falls_too_far_behind_is_ended() {
         let hub = Hub::new();
-        let alice = Uuid::new_v4();
+        let alice = PersonName::new(Uuid::new_v4());
         let mut slow = hub.subscribe(alice);
         let backlog: Vec<Notification> = (0..=STREAM_BUFFER as i64).map(|seq| notification(alice, seq)).collect();
         hub.deliver(&backlog);
@@ -363,7 +365,7 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_stream_leaves_the_hub_and_close_all_ends_the_rest() {
         let hub = Hub::new();
-        let alice = Uuid::new_v4();
+        let alice = PersonName::new(Uuid::new_v4());
         let gone = hub.subscribe(alice);
         let mut open = hub.subscribe(alice);
         drop(gone);

@@ -8,6 +8,7 @@ pub mod error;
 pub mod grpc;
 pub mod hub;
 mod repo;
+pub mod wire;
 
 use baton_messaging::{BrokerConfig, Consumer};
 use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
@@ -57,7 +58,7 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     consumer.declare_now(std::time::Duration::from_secs(5)).await;
     let dispatcher = hub::Dispatcher::new(pool.clone(), hub);
     Ok(ServiceModule {
-        target: "notifications",
+        target: baton_platform::Target::Notifications,
         grpc_service: GRPC_SERVICE,
         routes: Box::new(move |routes| {
             routes.add_service(server);

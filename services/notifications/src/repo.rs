@@ -4,6 +4,8 @@ use sqlx::{AssertSqlSafe, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use baton_platform::names::PersonName;
+
 use crate::domain::{Message, Notification, NotificationKind};
 
 const COLUMNS: &str =
@@ -14,7 +16,8 @@ struct NotificationRow {
     seq: i64,
     id: Uuid,
     recipient: Uuid,
-    kind: String,
+    #[sqlx(try_from = "String")]
+    kind: NotificationKind,
     title: String,
     body: String,
     subject: String,
@@ -31,7 +34,7 @@ impl From<NotificationRow> for Notification {
         Notification {
             seq: row.seq,
             id: row.id,
-            recipient: row.recipient,
+            recipient: PersonName::new(row.recipient),
             kind: row.kind,
             title: row.title,
             body: row.body,
@@ -140,7 +143,7 @@ pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Dra
          ON CONFLICT (event_id, recipient) DO NOTHING",
     )
     .bind(recipient)
-    .bind(draft.kind.as_str_name())
+    .bind(draft.kind.as_str())
     .bind(&draft.message.title)
     .bind(&draft.message.body)
     .bind(draft.subject)
@@ -259,7 +262,7 @@ pub async fn fan_out_many(
          ON CONFLICT (event_id, recipient) DO NOTHING \
          RETURNING event_id",
     )
-    .bind(kind.as_str_name())
+    .bind(kind.as_str())
     .bind(drafts.iter().map(|d| d.event_id).collect::<Vec<_>>())
     .bind(drafts.iter().map(|d| d.project_id).collect::<Vec<_>>())
     .bind(drafts.iter().map(|d| d.exclude).collect::<Vec<_>>())

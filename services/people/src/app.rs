@@ -3,56 +3,54 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use baton_messaging::{MutationError, Outbox};
 use baton_platform::Actor;
-use baton_platform::idempotency::{self, Claim};
+use baton_platform::names::PersonName;
+use baton_platform::time;
 use baton_proto::people::v1 as pb;
 
 use crate::domain::{NewPerson, Person, PersonPage, PersonQuery};
 use crate::error::PeopleError;
-use crate::{IDEMPOTENCY_TABLE, OUTBOX, repo};
+use crate::{repo, wire};
 
 #[derive(Debug, Clone)]
 pub struct People {
     pool: PgPool,
+    outbox: Outbox,
 }
 
 impl People {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(outbox: Outbox, pool: PgPool) -> Self {
+        Self { pool, outbox }
     }
 
     /// Creates a person and records `PersonCreated`, once per `request_id`.
     pub async fn create(&self, actor: Actor, new: NewPerson, request_id: Option<Uuid>) -> Result<Person, PeopleError> {
-        let mut tx = self.pool.begin().await?;
-        if let Claim::Replay(person) =
-            idempotency::claim(&mut tx, IDEMPOTENCY_TABLE, request_id, "CreatePerson").await?
-        {
-            return Ok(person);
-        }
-        let person = repo::insert(&mut tx, &new).await.map_err(|e| {
-            if baton_platform::db::is_unique_violation(&e, "person_email_key") {
-                PeopleError::EmailTaken(new.email.clone())
-            } else {
-                e.into()
+        let person = Person::create(new, PersonName::new(Uuid::now_v7()), time::now());
+        let mut mutation = self.outbox.mutation("CreatePerson", request_id);
+        mutation.emit(
+            &person.name.to_string(),
+            &pb::PersonCreated { person: Some(wire::person(&person)), actor: actor.resource_name() },
+        );
+        let email = person.email.clone();
+        let person = match mutation.finish(repo::insert(&person), person).await {
+            Ok(written) => written.changed()?,
+            Err(MutationError::Database(e)) if baton_platform::db::is_unique_violation(&e, repo::EMAIL_KEY) => {
+                return Err(PeopleError::EmailTaken(email));
             }
-        })?;
-        let event = pb::PersonCreated { person: Some(pb::Person::from(&person)), actor: actor.resource_name() };
-        OUTBOX.enqueue(&mut tx, &person.name(), &event).await?;
-        idempotency::record(&mut tx, IDEMPOTENCY_TABLE, request_id, &person).await?;
-        OUTBOX.commit(tx).await?;
-        tracing::info!(person = %person.name(), "person created");
+            Err(error) => return Err(error.into()),
+        };
+        tracing::info!(person = %person.name, "person created");
         Ok(person)
     }
 
-    pub async fn get(&self, id: Uuid) -> Result<Person, PeopleError> {
-        let mut conn = self.pool.acquire().await?;
-        repo::get(&mut conn, id).await?.ok_or_else(|| PeopleError::NotFound(format!("people/{id}")))
+    pub async fn get(&self, name: PersonName) -> Result<Person, PeopleError> {
+        repo::get(&self.pool, name).await?.ok_or(PeopleError::NotFound(name))
     }
 
     pub async fn list(&self, query: PersonQuery) -> Result<PersonPage, PeopleError> {
-        let mut conn = self.pool.acquire().await?;
-        let rows = repo::list(&mut conn, &query).await?;
-        let (people, next_page_token) = baton_platform::paging::split_page(rows, query.limit, |p| p.id);
+        let rows = repo::list(&self.pool, &query).await?;
+        let (people, next_page_token) = baton_platform::paging::split_page(rows, query.limit, |p| p.name.id);
         Ok(PersonPage { people, next_page_token })
     }
 }

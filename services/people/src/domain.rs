@@ -4,7 +4,24 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use baton_proto::people::v1::PersonRole;
+use baton_platform::names::PersonName;
+
+baton_platform::named_enum! {
+    /// What a person does at the agency (or for a client).
+    pub enum PersonRole {
+        Producer = "PERSON_ROLE_PRODUCER",
+        Designer = "PERSON_ROLE_DESIGNER",
+        Animator = "PERSON_ROLE_ANIMATOR",
+        AudioEngineer = "PERSON_ROLE_AUDIO_ENGINEER",
+        VideoEngineer = "PERSON_ROLE_VIDEO_ENGINEER",
+        WebDeveloper = "PERSON_ROLE_WEB_DEVELOPER",
+        DatabaseDeveloper = "PERSON_ROLE_DATABASE_DEVELOPER",
+        Engineer = "PERSON_ROLE_ENGINEER",
+        Copywriter = "PERSON_ROLE_COPYWRITER",
+        ClientContact = "PERSON_ROLE_CLIENT_CONTACT",
+        Other = "PERSON_ROLE_OTHER",
+    }
+}
 
 /// A person to create, already validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,11 +34,10 @@ pub struct NewPerson {
 /// A stored person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
-    pub id: Uuid,
+    pub name: PersonName,
     pub display_name: String,
     pub email: String,
-    /// The proto name of the role, for example `PERSON_ROLE_DESIGNER`.
-    pub role: String,
+    pub role: PersonRole,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -30,13 +46,21 @@ pub struct Person {
 }
 
 impl Person {
-    /// The resource name, `people/{id}`.
-    pub fn name(&self) -> String {
-        format!("people/{}", self.id)
+    /// A new person as they will be stored: at their first revision, created `now`.
+    pub fn create(new: NewPerson, name: PersonName, now: OffsetDateTime) -> Self {
+        Person {
+            name,
+            display_name: new.display_name,
+            email: new.email,
+            role: new.role,
+            create_time: now,
+            update_time: now,
+            revision: 1,
+        }
     }
 
-    pub fn role(&self) -> PersonRole {
-        PersonRole::from_str_name(&self.role).unwrap_or(PersonRole::Unspecified)
+    pub fn etag(&self) -> String {
+        self.revision.to_string()
     }
 }
 

@@ -1,32 +1,43 @@
-//! The people service's errors and their one mapping to gRPC statuses.
+//! The people service's errors: each says its kind and reason; `baton_platform::error` maps them.
 
-use baton_platform::error as status;
-use baton_platform::idempotency::IdempotencyError;
+use baton_messaging::MutationError;
+use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
+use baton_platform::names::PersonName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
-    #[error("person {0} not found")]
-    NotFound(String),
-    #[error("a person with email {0} already exists")]
+    #[error("person {0} does not exist")]
+    NotFound(PersonName),
+    #[error("person.email: {0} already belongs to another person")]
     EmailTaken(String),
     #[error(transparent)]
-    Idempotency(#[from] IdempotencyError),
-    #[error(transparent)]
+    Mutation(#[from] MutationError),
+    #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
+}
+
+impl ServiceError for PeopleError {
+    fn kind(&self) -> Kind {
+        match self {
+            PeopleError::NotFound(_) => Kind::NotFound,
+            PeopleError::EmailTaken(_) => Kind::AlreadyExists,
+            PeopleError::Mutation(error) => error.kind(),
+            PeopleError::Database(error) => database_kind(error).0,
+        }
+    }
+
+    fn reason(&self) -> &'static str {
+        match self {
+            PeopleError::NotFound(_) => "PERSON_NOT_FOUND",
+            PeopleError::EmailTaken(_) => "EMAIL_TAKEN",
+            PeopleError::Mutation(error) => error.reason(),
+            PeopleError::Database(error) => database_kind(error).1,
+        }
+    }
 }
 
 impl From<PeopleError> for tonic::Status {
     fn from(error: PeopleError) -> Self {
-        match &error {
-            PeopleError::NotFound(name) => {
-                status::not_found("PERSON_NOT_FOUND", format!("person {name} does not exist"))
-            }
-            PeopleError::EmailTaken(email) => status::already_exists(
-                "EMAIL_TAKEN",
-                format!("person.email: {email} already belongs to another person"),
-            ),
-            PeopleError::Idempotency(e) => baton_platform::idempotency::status(e),
-            PeopleError::Database(e) => status::database(e),
-        }
+        baton_platform::error::to_status(&error)
     }
 }

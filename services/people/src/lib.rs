@@ -5,28 +5,30 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 mod repo;
+pub mod wire;
 
-use baton_messaging::outbox::Outbox;
+use baton_messaging::{Outbox, OutboxTables};
 use baton_platform::module::{ServiceContext, ServiceModule};
 
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.people.v1.PeopleService";
 
-pub(crate) const OUTBOX: Outbox = Outbox { table: "people.outbox", source: "baton.people" };
-pub(crate) const IDEMPOTENCY_TABLE: &str = "people.idempotency";
+const OUTBOX: OutboxTables =
+    OutboxTables { outbox: "people.outbox", idempotency: "people.idempotency", source: "baton.people" };
 
 /// Builds the people service: migrates its schema and wires its gRPC service and outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, baton_platform::module::BuildError> {
     let pool = ctx.open_database("people", sqlx::migrate!()).await?;
-    let app = app::People::new(pool.clone());
+    let outbox = Outbox::new(pool.clone(), OUTBOX);
+    let app = app::People::new(outbox.clone(), pool.clone());
     let server = baton_proto::people::v1::people_service_server::PeopleServiceServer::new(grpc::PeopleApi::new(app));
     Ok(ServiceModule {
-        target: "people",
+        target: baton_platform::Target::People,
         grpc_service: GRPC_SERVICE,
         routes: Box::new(move |routes| {
             routes.add_service(server);
         }),
-        tasks: vec![baton_messaging::relay_task(ctx, pool.clone(), OUTBOX)],
+        tasks: vec![outbox.relay(ctx)],
         close: Box::pin(async move { pool.close().await }),
     })
 }

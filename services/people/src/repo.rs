@@ -1,18 +1,30 @@
 //! SQL of the `people` schema.
 
-use sqlx::PgConnection;
+use baton_messaging::Change;
+use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{NewPerson, Person, PersonQuery};
+use baton_platform::names::PersonName;
 
-const COLUMNS: &str = "id, display_name, email, role, create_time, update_time, revision";
+use crate::domain::{Person, PersonQuery, PersonRole};
+
+/// The unique constraint on people's emails.
+pub const EMAIL_KEY: &str = "person_email_key";
+
+/// The columns of a [`PersonRow`], as a macro so that queries stay constant strings.
+macro_rules! columns {
+    () => {
+        "id, display_name, email, role, create_time, update_time, revision"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 struct PersonRow {
     id: Uuid,
     display_name: String,
     email: String,
-    role: String,
+    #[sqlx(try_from = "String")]
+    role: PersonRole,
     create_time: time::OffsetDateTime,
     update_time: time::OffsetDateTime,
     revision: i64,
@@ -21,7 +33,7 @@ struct PersonRow {
 impl From<PersonRow> for Person {
     fn from(row: PersonRow) -> Self {
         Person {
-            id: row.id,
+            name: PersonName::new(row.id),
             display_name: row.display_name,
             email: row.email,
             role: row.role,
@@ -32,39 +44,41 @@ impl From<PersonRow> for Person {
     }
 }
 
-pub async fn insert(conn: &mut PgConnection, new: &NewPerson) -> Result<Person, sqlx::Error> {
-    let row: PersonRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO people.person (id, display_name, email, role) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
-    )))
-    .bind(uuid::Uuid::now_v7())
-    .bind(&new.display_name)
-    .bind(&new.email)
-    .bind(new.role.as_str_name())
-    .fetch_one(conn)
-    .await?;
-    Ok(row.into())
+/// Stores a new person; refused by [`EMAIL_KEY`] when the email is taken.
+pub fn insert(person: &Person) -> Change {
+    Change::new(concat!(
+        "change AS (INSERT INTO people.person (",
+        columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING 1)"
+    ))
+    .bind(person.name.id)
+    .bind(person.display_name.clone())
+    .bind(person.email.clone())
+    .bind(person.role.as_str())
+    .bind(person.create_time)
+    .bind(person.revision)
 }
 
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Person>, sqlx::Error> {
-    let row: Option<PersonRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM people.person WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
+pub async fn get(pool: &PgPool, name: PersonName) -> Result<Option<Person>, sqlx::Error> {
+    let row: Option<PersonRow> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM people.person WHERE id = $1"))
+        .bind(name.id)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(Person::from))
 }
 
 /// A keyset page in id (creation) order; fetches one row more than the limit.
-pub async fn list(conn: &mut PgConnection, query: &PersonQuery) -> Result<Vec<Person>, sqlx::Error> {
-    let rows: Vec<PersonRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM people.person \
-         WHERE ($1::uuid IS NULL OR id > $1) AND ($2::text IS NULL OR role = $2) \
-         ORDER BY id LIMIT $3"
-    )))
+pub async fn list(pool: &PgPool, query: &PersonQuery) -> Result<Vec<Person>, sqlx::Error> {
+    let rows: Vec<PersonRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM people.person WHERE ($1::uuid IS NULL OR id > $1) AND ($2::text IS NULL OR role = $2) \
+          ORDER BY id LIMIT $3"
+    ))
     .bind(query.after)
-    .bind(query.role.map(|r| r.as_str_name()))
+    .bind(query.role.map(PersonRole::as_str))
     .bind(query.limit + 1)
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Person::from).collect())
 }

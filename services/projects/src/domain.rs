@@ -2,9 +2,28 @@
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
-pub use baton_proto::projects::v1::{ProjectMemberRole, ProjectState};
+use baton_platform::names::{MemberName, PersonName, ProjectName};
+
+baton_platform::named_enum! {
+    /// Where a project stands.
+    pub enum ProjectState {
+        Active = "PROJECT_STATE_ACTIVE",
+        Archived = "PROJECT_STATE_ARCHIVED",
+    }
+}
+
+baton_platform::named_enum! {
+    /// A person's role on a project's team.
+    pub enum MemberRole {
+        Producer = "PROJECT_MEMBER_ROLE_PRODUCER",
+        Lead = "PROJECT_MEMBER_ROLE_LEAD",
+        Contributor = "PROJECT_MEMBER_ROLE_CONTRIBUTOR",
+        Reviewer = "PROJECT_MEMBER_ROLE_REVIEWER",
+        Client = "PROJECT_MEMBER_ROLE_CLIENT",
+        Observer = "PROJECT_MEMBER_ROLE_OBSERVER",
+    }
+}
 
 /// A project to create, already validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,13 +37,12 @@ pub struct NewProject {
 /// A stored project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Project {
-    pub id: Uuid,
+    pub name: ProjectName,
     pub display_name: String,
     pub client: String,
     pub brief: String,
     pub due_date: Option<Date>,
-    /// The proto name of the state, for example `PROJECT_STATE_ACTIVE`.
-    pub state: String,
+    pub state: ProjectState,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -33,49 +51,58 @@ pub struct Project {
 }
 
 impl Project {
-    /// The resource name, `projects/{id}`.
-    pub fn name(&self) -> String {
-        format!("projects/{}", self.id)
+    /// A new project as it will be stored: active, at its first revision, created `now`.
+    pub fn create(new: NewProject, name: ProjectName, now: OffsetDateTime) -> Self {
+        Project {
+            name,
+            display_name: new.display_name,
+            client: new.client,
+            brief: new.brief,
+            due_date: new.due_date,
+            state: ProjectState::Active,
+            create_time: now,
+            update_time: now,
+            revision: 1,
+        }
     }
 
-    pub fn state(&self) -> ProjectState {
-        ProjectState::from_str_name(&self.state).unwrap_or(ProjectState::Unspecified)
+    pub fn etag(&self) -> String {
+        self.revision.to_string()
     }
+
+    /// This project after a change of its team at `now`: its next revision. Team changes move
+    /// the project's revision so that they are ordered and their events say which came last.
+    pub fn next_revision(&self, now: OffsetDateTime) -> Project {
+        Project { revision: self.revision + 1, update_time: now, ..self.clone() }
+    }
+
+    /// Whether people may join the team: not once the project is archived.
+    pub fn admit(&self) -> Result<(), TeamRefusal> {
+        if self.state == ProjectState::Archived { Err(TeamRefusal::Archived) } else { Ok(()) }
+    }
+}
+
+/// Why a team change is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRefusal {
+    Archived,
 }
 
 /// A person on a project's team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
-    pub project_id: Uuid,
-    pub person_id: Uuid,
-    /// The proto name of the role, for example `PROJECT_MEMBER_ROLE_LEAD`.
-    pub role: String,
+    pub name: MemberName,
+    pub role: MemberRole,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
-    pub seq: i64,
-}
-
-impl Member {
-    /// The resource name, `projects/{project}/members/{person}`.
-    pub fn name(&self) -> String {
-        format!("projects/{}/members/{}", self.project_id, self.person_id)
-    }
-
-    pub fn person(&self) -> String {
-        format!("people/{}", self.person_id)
-    }
-
-    pub fn role(&self) -> ProjectMemberRole {
-        ProjectMemberRole::from_str_name(&self.role).unwrap_or(ProjectMemberRole::Unspecified)
-    }
 }
 
 /// A membership to create, already validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMember {
-    pub project_id: Uuid,
-    pub person_id: Uuid,
-    pub role: ProjectMemberRole,
+    pub project: ProjectName,
+    pub person: PersonName,
+    pub role: MemberRole,
 }
 
 /// A page of anything, with the token for the next one.
@@ -83,4 +110,35 @@ pub struct NewMember {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_page_token: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> Project {
+        let new = NewProject {
+            display_name: "Relaunch".into(),
+            client: "Northwind".into(),
+            brief: String::new(),
+            due_date: None,
+        };
+        Project::create(new, ProjectName::new(uuid::Uuid::now_v7()), OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn an_archived_project_takes_no_one() {
+        let mut project = project();
+        assert_eq!(project.admit(), Ok(()));
+        project.state = ProjectState::Archived;
+        assert_eq!(project.admit(), Err(TeamRefusal::Archived));
+    }
+
+    #[test]
+    fn team_changes_move_the_revision() {
+        let project = project();
+        let later = OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1);
+        let next = project.next_revision(later);
+        assert_eq!((next.revision, next.update_time, next.create_time), (2, later, project.create_time));
+    }
 }

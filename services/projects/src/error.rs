@@ -1,50 +1,59 @@
-//! The projects service's errors and their one mapping to gRPC statuses.
+//! The projects service's errors: each says its kind and reason; `baton_platform::error` maps them.
 
-use baton_platform::error as status;
-use baton_platform::idempotency::IdempotencyError;
+use baton_messaging::MutationError;
+use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
+use baton_platform::names::{MemberName, PersonName, ProjectName};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectsError {
-    #[error("project {0} not found")]
-    ProjectNotFound(String),
-    #[error("person {0} not found")]
-    PersonNotFound(String),
-    #[error("member {0} not found")]
-    MemberNotFound(String),
-    #[error("{person} is already on project {project}")]
-    AlreadyMember { project: String, person: String },
+    #[error("project {0} does not exist")]
+    ProjectNotFound(ProjectName),
+    #[error("member.person: person {0} does not exist")]
+    PersonNotFound(PersonName),
+    #[error("membership {0} does not exist")]
+    MemberNotFound(MemberName),
+    #[error("member.person: {person} is already on the team of {project}")]
+    AlreadyMember { project: ProjectName, person: PersonName },
     #[error("project {0} is archived")]
-    Archived(String),
-    #[error("people service: {0}")]
-    People(tonic::Status),
+    Archived(ProjectName),
+    #[error("the people service is unavailable; retry later")]
+    People(#[source] tonic::Status),
     #[error(transparent)]
-    Idempotency(#[from] IdempotencyError),
-    #[error(transparent)]
+    Mutation(#[from] MutationError),
+    #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
+}
+
+impl ServiceError for ProjectsError {
+    fn kind(&self) -> Kind {
+        match self {
+            ProjectsError::ProjectNotFound(_) | ProjectsError::PersonNotFound(_) | ProjectsError::MemberNotFound(_) => {
+                Kind::NotFound
+            }
+            ProjectsError::AlreadyMember { .. } => Kind::AlreadyExists,
+            ProjectsError::Archived(_) => Kind::FailedPrecondition,
+            ProjectsError::People(status) => upstream_kind(status).0,
+            ProjectsError::Mutation(error) => error.kind(),
+            ProjectsError::Database(error) => database_kind(error).0,
+        }
+    }
+
+    fn reason(&self) -> &'static str {
+        match self {
+            ProjectsError::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
+            ProjectsError::PersonNotFound(_) => "PERSON_NOT_FOUND",
+            ProjectsError::MemberNotFound(_) => "MEMBER_NOT_FOUND",
+            ProjectsError::AlreadyMember { .. } => "ALREADY_MEMBER",
+            ProjectsError::Archived(_) => "PROJECT_ARCHIVED",
+            ProjectsError::People(status) => upstream_kind(status).1,
+            ProjectsError::Mutation(error) => error.reason(),
+            ProjectsError::Database(error) => database_kind(error).1,
+        }
+    }
 }
 
 impl From<ProjectsError> for tonic::Status {
     fn from(error: ProjectsError) -> Self {
-        match &error {
-            ProjectsError::ProjectNotFound(name) => {
-                status::not_found("PROJECT_NOT_FOUND", format!("project {name} does not exist"))
-            }
-            ProjectsError::PersonNotFound(name) => {
-                status::not_found("PERSON_NOT_FOUND", format!("member.person: person {name} does not exist"))
-            }
-            ProjectsError::MemberNotFound(name) => {
-                status::not_found("MEMBER_NOT_FOUND", format!("membership {name} does not exist"))
-            }
-            ProjectsError::AlreadyMember { project, person } => status::already_exists(
-                "ALREADY_MEMBER",
-                format!("member.person: {person} is already on the team of {project}"),
-            ),
-            ProjectsError::Archived(name) => {
-                status::failed_precondition("PROJECT_ARCHIVED", format!("project {name} is archived"))
-            }
-            ProjectsError::People(e) => status::upstream("people", e),
-            ProjectsError::Idempotency(e) => baton_platform::idempotency::status(e),
-            ProjectsError::Database(e) => status::database(e),
-        }
+        baton_platform::error::to_status(&error)
     }
 }

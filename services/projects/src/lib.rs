@@ -5,8 +5,9 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 mod repo;
+pub mod wire;
 
-use baton_messaging::outbox::Outbox;
+use baton_messaging::{Outbox, OutboxTables};
 use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
@@ -14,23 +15,24 @@ use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.projects.v1.ProjectsService";
 
-pub(crate) const OUTBOX: Outbox = Outbox { table: "projects.outbox", source: "baton.projects" };
-pub(crate) const IDEMPOTENCY_TABLE: &str = "projects.idempotency";
+const OUTBOX: OutboxTables =
+    OutboxTables { outbox: "projects.outbox", idempotency: "projects.idempotency", source: "baton.projects" };
 
 /// Builds the projects service: migrates its schema and wires its gRPC service, its client of
 /// the people service, and its outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
-    let people = PeopleServiceClient::new(ctx.channel("people")?);
+    let people = PeopleServiceClient::new(ctx.channel(baton_platform::Target::People)?);
     let pool = ctx.open_database("projects", sqlx::migrate!()).await?;
-    let app = app::Projects::new(pool.clone(), people);
+    let outbox = Outbox::new(pool.clone(), OUTBOX);
+    let app = app::Projects::new(outbox.clone(), pool.clone(), people);
     let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app));
     Ok(ServiceModule {
-        target: "projects",
+        target: baton_platform::Target::Projects,
         grpc_service: GRPC_SERVICE,
         routes: Box::new(move |routes| {
             routes.add_service(server);
         }),
-        tasks: vec![baton_messaging::relay_task(ctx, pool.clone(), OUTBOX)],
+        tasks: vec![outbox.relay(ctx)],
         close: Box::pin(async move { pool.close().await }),
     })
 }

@@ -1,13 +1,20 @@
 //! SQL of the `projects` schema.
 
-use sqlx::{AssertSqlSafe, PgConnection};
+use baton_messaging::Change;
+use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::domain::{Member, NewMember, NewProject, Project, ProjectState};
+use baton_platform::names::{MemberName, PersonName, ProjectName};
 
-const PROJECT_COLUMNS: &str = "id, display_name, client, brief, due_date, state, create_time, update_time, revision";
-const MEMBER_COLUMNS: &str = "project_id, person_id, role, create_time, seq";
+use crate::domain::{Member, MemberRole, Project, ProjectState};
+
+/// The columns of a [`ProjectRow`], as a macro so that queries stay constant strings.
+macro_rules! project_columns {
+    () => {
+        "id, display_name, client, brief, due_date, state, create_time, update_time, revision"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 struct ProjectRow {
@@ -16,7 +23,8 @@ struct ProjectRow {
     client: String,
     brief: String,
     due_date: Option<Date>,
-    state: String,
+    #[sqlx(try_from = "String")]
+    state: ProjectState,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     revision: i64,
@@ -25,7 +33,7 @@ struct ProjectRow {
 impl From<ProjectRow> for Project {
     fn from(row: ProjectRow) -> Self {
         Project {
-            id: row.id,
+            name: ProjectName::new(row.id),
             display_name: row.display_name,
             client: row.client,
             brief: row.brief,
@@ -42,119 +50,119 @@ impl From<ProjectRow> for Project {
 struct MemberRow {
     project_id: Uuid,
     person_id: Uuid,
-    role: String,
+    #[sqlx(try_from = "String")]
+    role: MemberRole,
     create_time: OffsetDateTime,
     seq: i64,
 }
 
-impl From<MemberRow> for Member {
+impl From<MemberRow> for (i64, Member) {
     fn from(row: MemberRow) -> Self {
-        Member {
-            project_id: row.project_id,
-            person_id: row.person_id,
-            role: row.role,
-            create_time: row.create_time,
-            seq: row.seq,
-        }
+        let name = MemberName::new(ProjectName::new(row.project_id), PersonName::new(row.person_id));
+        (row.seq, Member { name, role: row.role, create_time: row.create_time })
     }
 }
 
-pub async fn insert_project(conn: &mut PgConnection, new: &NewProject) -> Result<Project, sqlx::Error> {
-    let row: ProjectRow = sqlx::query_as(AssertSqlSafe(format!(
-        "INSERT INTO projects.project (id, display_name, client, brief, due_date, state) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {PROJECT_COLUMNS}"
-    )))
-    .bind(Uuid::now_v7())
-    .bind(&new.display_name)
-    .bind(&new.client)
-    .bind(&new.brief)
-    .bind(new.due_date)
-    .bind(ProjectState::Active.as_str_name())
-    .fetch_one(conn)
-    .await?;
-    Ok(row.into())
+/// Stores a new project.
+pub fn insert_project(project: &Project) -> Change {
+    Change::new(concat!(
+        "change AS (INSERT INTO projects.project (",
+        project_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING 1)"
+    ))
+    .bind(project.name.id)
+    .bind(project.display_name.clone())
+    .bind(project.client.clone())
+    .bind(project.brief.clone())
+    .bind(project.due_date)
+    .bind(project.state.as_str())
+    .bind(project.create_time)
+    .bind(project.revision)
 }
 
-pub async fn get_project(conn: &mut PgConnection, id: Uuid) -> Result<Option<Project>, sqlx::Error> {
+pub async fn get_project(pool: &PgPool, name: ProjectName) -> Result<Option<Project>, sqlx::Error> {
     let row: Option<ProjectRow> =
-        sqlx::query_as(AssertSqlSafe(format!("SELECT {PROJECT_COLUMNS} FROM projects.project WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(conn)
+        sqlx::query_as(concat!("SELECT ", project_columns!(), " FROM projects.project WHERE id = $1"))
+            .bind(name.id)
+            .fetch_optional(pool)
             .await?;
     Ok(row.map(Project::from))
 }
 
-/// Moves the project to its next revision, locking it until the transaction ends so that team
-/// changes are serialized and their events carry increasing revisions.
-pub async fn bump_revision(conn: &mut PgConnection, id: Uuid) -> Result<Option<Project>, sqlx::Error> {
-    let row: Option<ProjectRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "UPDATE projects.project SET revision = revision + 1, update_time = now() \
-         WHERE id = $1 RETURNING {PROJECT_COLUMNS}"
-    )))
-    .bind(id)
+/// Moves a project to its next revision at `now` and locks it until the transaction ends, so that
+/// team changes of one project wait for each other and their events carry increasing revisions.
+pub async fn bump_revision(
+    conn: &mut PgConnection,
+    name: ProjectName,
+    now: OffsetDateTime,
+) -> Result<Option<Project>, sqlx::Error> {
+    let row: Option<ProjectRow> = sqlx::query_as(concat!(
+        "UPDATE projects.project SET revision = revision + 1, update_time = $2 WHERE id = $1 RETURNING ",
+        project_columns!()
+    ))
+    .bind(name.id)
+    .bind(now)
     .fetch_optional(conn)
     .await?;
     Ok(row.map(Project::from))
 }
 
-pub async fn list_projects(
-    conn: &mut PgConnection,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<Project>, sqlx::Error> {
-    let rows: Vec<ProjectRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {PROJECT_COLUMNS} FROM projects.project WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
-    )))
+/// Puts `member` on the team; false when the person is on it already.
+pub async fn insert_member(conn: &mut PgConnection, member: &Member) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO projects.member (project_id, person_id, role, create_time) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (project_id, person_id) DO NOTHING",
+    )
+    .bind(member.name.project)
+    .bind(member.name.person)
+    .bind(member.role.as_str())
+    .bind(member.create_time)
+    .execute(conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Takes a person off the team; the membership that was, or `None` when there was none.
+pub async fn delete_member(conn: &mut PgConnection, name: MemberName) -> Result<Option<Member>, sqlx::Error> {
+    let row: Option<MemberRow> = sqlx::query_as(
+        "DELETE FROM projects.member WHERE project_id = $1 AND person_id = $2 \
+         RETURNING project_id, person_id, role, create_time, seq",
+    )
+    .bind(name.project)
+    .bind(name.person)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| <(i64, Member)>::from(row).1))
+}
+
+pub async fn list_projects(pool: &PgPool, after: Option<Uuid>, limit: i64) -> Result<Vec<Project>, sqlx::Error> {
+    let rows: Vec<ProjectRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        project_columns!(),
+        " FROM projects.project WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
+    ))
     .bind(after)
     .bind(limit + 1)
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Project::from).collect())
 }
 
-/// Inserts a membership; `None` when the person is already on the team.
-pub async fn insert_member(conn: &mut PgConnection, new: &NewMember) -> Result<Option<Member>, sqlx::Error> {
-    let row: Option<MemberRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "INSERT INTO projects.member (project_id, person_id, role) VALUES ($1, $2, $3) \
-         ON CONFLICT (project_id, person_id) DO NOTHING RETURNING {MEMBER_COLUMNS}"
-    )))
-    .bind(new.project_id)
-    .bind(new.person_id)
-    .bind(new.role.as_str_name())
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Member::from))
-}
-
-pub async fn delete_member(
-    conn: &mut PgConnection,
-    project_id: Uuid,
-    person_id: Uuid,
-) -> Result<Option<Member>, sqlx::Error> {
-    let row: Option<MemberRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "DELETE FROM projects.member WHERE project_id = $1 AND person_id = $2 RETURNING {MEMBER_COLUMNS}"
-    )))
-    .bind(project_id)
-    .bind(person_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(Member::from))
-}
-
+/// A keyset page of a team in the order people joined, with each member's position.
 pub async fn list_members(
-    conn: &mut PgConnection,
-    project_id: Uuid,
+    pool: &PgPool,
+    project: ProjectName,
     after_seq: Option<i64>,
     limit: i64,
-) -> Result<Vec<Member>, sqlx::Error> {
-    let rows: Vec<MemberRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {MEMBER_COLUMNS} FROM projects.member \
-         WHERE project_id = $1 AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3"
-    )))
-    .bind(project_id)
+) -> Result<Vec<(i64, Member)>, sqlx::Error> {
+    let rows: Vec<MemberRow> = sqlx::query_as(
+        "SELECT project_id, person_id, role, create_time, seq FROM projects.member \
+         WHERE project_id = $1 AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3",
+    )
+    .bind(project.id)
     .bind(after_seq)
     .bind(limit + 1)
-    .fetch_all(conn)
+    .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(Member::from).collect())
+    Ok(rows.into_iter().map(<(i64, Member)>::from).collect())
 }

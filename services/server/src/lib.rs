@@ -16,27 +16,70 @@ use baton_platform::grpc::RpcLayer;
 use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
 use baton_platform::{Config, actor};
 
-/// Every target, in the order they start.
-pub const TARGETS: [&str; 4] = ["people", "projects", "assets", "notifications"];
+pub use baton_platform::Target;
 
-/// Reads a target list such as `all` or `projects,people`.
-pub fn parse_targets(spec: &str) -> Result<Vec<&'static str>, String> {
-    let mut targets = Vec::new();
-    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        if part == "all" {
-            return Ok(TARGETS.to_vec());
+/// One value of `--target`: a target, or `all` of them. Values are separated by commas
+/// (`--target projects,people`); [`chosen_targets`] resolves them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetArg {
+    All,
+    One(Target),
+}
+
+impl TargetArg {
+    /// `all`, then every target in start order.
+    const VARIANTS: [TargetArg; Target::ALL.len() + 1] = {
+        let mut variants = [TargetArg::All; Target::ALL.len() + 1];
+        let mut i = 0;
+        while i < Target::ALL.len() {
+            variants[i + 1] = TargetArg::One(Target::ALL[i]);
+            i += 1;
         }
-        match TARGETS.iter().find(|t| **t == part) {
-            Some(target) if !targets.contains(target) => targets.push(*target),
-            Some(_) => {}
-            None => return Err(format!("unknown target {part:?}; the targets are all, {}", TARGETS.join(", "))),
+        variants
+    };
+}
+
+impl clap::ValueEnum for TargetArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::VARIANTS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            TargetArg::All => Some(clap::builder::PossibleValue::new("all").help("every target")),
+            TargetArg::One(target) => target.to_possible_value(),
         }
     }
-    if targets.is_empty() {
-        return Err("no target given; the targets are all, people, projects, assets, notifications".into());
+}
+
+/// Parses one `--target` value, ignoring spaces around it (`--target "projects, people"`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TargetParser;
+
+impl clap::builder::TypedValueParser for TargetParser {
+    type Value = TargetArg;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<TargetArg, clap::Error> {
+        let value = value.to_str().map_or(value, |v| std::ffi::OsStr::new(v.trim()));
+        clap::builder::EnumValueParser::<TargetArg>::new().parse_ref(cmd, arg, value)
     }
-    targets.sort_by_key(|t| TARGETS.iter().position(|x| x == t));
-    Ok(targets)
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(TargetArg::VARIANTS.iter().filter_map(clap::ValueEnum::to_possible_value)))
+    }
+}
+
+/// The targets `args` choose, each once, in start order.
+pub fn chosen_targets(args: &[TargetArg]) -> Vec<Target> {
+    Target::in_start_order(args.iter().flat_map(|arg| match arg {
+        TargetArg::All => Target::ALL.to_vec(),
+        TargetArg::One(target) => vec![*target],
+    }))
 }
 
 /// A running server.
@@ -50,30 +93,31 @@ pub struct Server {
 impl Server {
     /// Builds the chosen services (migrating their schemas) and serves them on `listener` until
     /// `shutdown` is cancelled. Returns once every service is built and the listener is serving.
+    /// The targets start in [`Target::ALL`] order, whatever the order of `targets`.
     pub async fn start(
         config: Config,
-        targets: &[&'static str],
+        targets: &[Target],
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> Result<Self, BuildError> {
+        let targets = Target::in_start_order(targets.iter().copied());
+        if targets.is_empty() {
+            return Err("no target to run".into());
+        }
         let addr = listener.local_addr()?;
         let mut config = config;
         config.listen = addr;
-        let ctx = ServiceContext {
-            config: config.clone(),
-            local_targets: targets.iter().map(|t| t.to_string()).collect(),
-            shutdown: shutdown.child_token(),
-        };
+        let ctx =
+            ServiceContext { config: config.clone(), local_targets: targets.clone(), shutdown: shutdown.child_token() };
         let mut modules = Vec::with_capacity(targets.len());
-        for target in targets {
-            let module = match *target {
-                "people" => baton_people::build(&ctx).await?,
-                "projects" => baton_projects::build(&ctx).await?,
-                "assets" => baton_assets::build(&ctx).await?,
-                "notifications" => baton_notifications::build(&ctx).await?,
-                other => return Err(format!("unknown target {other}").into()),
+        for target in &targets {
+            let module = match target {
+                Target::People => baton_people::build(&ctx).await?,
+                Target::Projects => baton_projects::build(&ctx).await?,
+                Target::Assets => baton_assets::build(&ctx).await?,
+                Target::Notifications => baton_notifications::build(&ctx).await?,
             };
-            tracing::info!(target = module.target, "service built");
+            tracing::info!(target = %module.target, "service built");
             modules.push(module);
         }
         let metrics_addr = match config.metrics_listen {
@@ -88,7 +132,8 @@ impl Server {
             None => None,
         };
         let handle = tokio::spawn(serve(config, modules, listener, ctx.shutdown.clone(), shutdown.clone()));
-        tracing::info!(%addr, metrics = ?metrics_addr, targets = %targets.join(","), "baton server listening");
+        let names: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
+        tracing::info!(%addr, metrics = ?metrics_addr, targets = %names.join(","), "baton server listening");
         Ok(Self { addr, metrics_addr, shutdown, handle })
     }
 
@@ -250,12 +295,41 @@ async fn serve_metrics(listener: TcpListener, shutdown: CancellationToken) {
 mod tests {
     use super::*;
 
+    use clap::ValueEnum;
+    use clap::builder::TypedValueParser;
+
+    fn parse(value: &str) -> Result<TargetArg, clap::Error> {
+        let cmd = clap::Command::new("baton-server");
+        TargetParser.parse_ref(&cmd, None, std::ffi::OsStr::new(value))
+    }
+
     #[test]
-    fn targets_parse() {
-        assert_eq!(parse_targets("all").expect("all"), TARGETS.to_vec());
-        assert_eq!(parse_targets("notifications, people").expect("two"), vec!["people", "notifications"]);
-        assert_eq!(parse_targets("people,people").expect("dedup"), vec!["people"]);
-        assert!(parse_targets("billing").unwrap_err().contains("unknown target \"billing\""));
-        assert!(parse_targets("").is_err());
+    fn target_values_are_all_and_each_target() {
+        let names: Vec<String> = TargetArg::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().into())
+            .collect();
+        assert_eq!(names, ["all", "people", "projects", "assets", "notifications"]);
+        assert_eq!(parse("all").expect("all"), TargetArg::All);
+        assert_eq!(parse(" projects ").expect("spaces are ignored"), TargetArg::One(Target::Projects));
+        for target in Target::ALL {
+            assert_eq!(parse(target.as_str()).expect("a target"), TargetArg::One(target));
+        }
+        let unknown = parse("billing").expect_err("unknown").to_string();
+        assert!(unknown.contains("billing") && unknown.contains("notifications"), "{unknown}");
+        assert!(parse("").is_err());
+        assert!(parse("People").is_err(), "names are lowercase");
+    }
+
+    #[test]
+    fn chosen_targets_start_in_order_once_each() {
+        use Target::*;
+        use TargetArg::{All, One};
+        assert_eq!(chosen_targets(&[All]), Target::ALL);
+        assert_eq!(chosen_targets(&[One(Notifications), One(People)]), [People, Notifications]);
+        assert_eq!(chosen_targets(&[One(People), One(People)]), [People]);
+        assert_eq!(chosen_targets(&[One(Assets), All]), Target::ALL);
+        assert_eq!(chosen_targets(&[]), []);
     }
 }

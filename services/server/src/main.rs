@@ -7,7 +7,7 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
 use baton_platform::Config;
-use baton_server::{Server, TARGETS, parse_targets};
+use baton_server::{Server, Target, TargetArg, TargetParser, chosen_targets};
 
 /// Baton: the production-coordination backbone of a digital agency.
 #[derive(Debug, Parser)]
@@ -15,8 +15,8 @@ use baton_server::{Server, TARGETS, parse_targets};
 struct Args {
     /// The services to run: `all`, or a comma-separated list of people, projects, assets,
     /// notifications.
-    #[arg(long, env = "BATON_TARGET", default_value = "all")]
-    target: String,
+    #[arg(long, env = "BATON_TARGET", default_value = "all", value_delimiter = ',', value_parser = TargetParser)]
+    target: Vec<TargetArg>,
     /// Print the targets and exit.
     #[arg(long)]
     list_targets: bool,
@@ -34,7 +34,7 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.list_targets {
-        for target in TARGETS {
+        for target in Target::ALL {
             println!("{target}");
         }
         return ExitCode::SUCCESS;
@@ -64,13 +64,7 @@ async fn run(args: Args) -> ExitCode {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
-    let targets = match parse_targets(&args.target) {
-        Ok(targets) => targets,
-        Err(error) => {
-            eprintln!("baton-server: --target: {error}");
-            return ExitCode::from(2);
-        }
-    };
+    let targets = chosen_targets(&args.target);
     // One process per target shows in traces as `baton-<target>`; a process with several as
     // `baton-server`.
     let service = match targets.as_slice() {
@@ -159,3 +153,38 @@ fn limit_malloc_arenas() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn targets(args: &[&str]) -> Result<Vec<Target>, clap::Error> {
+        let args = Args::try_parse_from(["baton-server"].iter().chain(args))?;
+        Ok(chosen_targets(&args.target))
+    }
+
+    #[test]
+    fn target_lists_parse() {
+        use Target::*;
+        // Without --target, BATON_TARGET (unset in tests) or the default `all` applies.
+        if std::env::var_os("BATON_TARGET").is_none() {
+            assert_eq!(targets(&[]).expect("default"), Target::ALL);
+        }
+        assert_eq!(targets(&["--target", "all"]).expect("all"), Target::ALL);
+        assert_eq!(targets(&["--target", "people"]).expect("one"), [People]);
+        assert_eq!(targets(&["--target", "projects,people"]).expect("two"), [People, Projects]);
+        assert_eq!(targets(&["--target", "notifications, people"]).expect("spaces"), [People, Notifications]);
+        assert_eq!(targets(&["--target=assets,assets"]).expect("dedup"), [Assets]);
+        assert_eq!(targets(&["--target", "people", "--target", "assets"]).expect("repeated"), [People, Assets]);
+        assert_eq!(targets(&["--target", "people,all"]).expect("all wins"), Target::ALL);
+        for bad in ["billing", "", "people,", "people,,assets", "People"] {
+            let error = targets(&["--target", bad]).expect_err(bad);
+            assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue, "{bad:?}: {error}");
+            assert_eq!(error.exit_code(), 2);
+        }
+        let listed = Args::try_parse_from(["baton-server", "--list-targets"]).expect("list");
+        assert!(listed.list_targets);
+    }
+}

@@ -1,13 +1,13 @@
 //! Failures read like sentences and exit with the code of their kind.
 
-use baton_testkit::TestEnv;
+use baton_testkit::{Target, TestEnv};
 
 use crate::common::{add_person, baton, create_project};
 
 #[tokio::test]
 async fn bad_arguments_are_usage_errors() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let endpoint = &server.endpoint();
 
     let unknown = baton(endpoint, &["people", "hire"]).await;
@@ -32,7 +32,7 @@ async fn bad_arguments_are_usage_errors() {
 #[tokio::test]
 async fn unknown_things_are_not_found() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let endpoint = &server.endpoint();
 
     let missing = "projects/0190f3c2-3b5e-7d41-9a0e-2f9d1c6b8e11";
@@ -52,7 +52,7 @@ async fn unknown_things_are_not_found() {
 #[tokio::test]
 async fn invalid_input_names_the_field_and_the_rule() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let endpoint = &server.endpoint();
 
     let email =
@@ -86,7 +86,7 @@ async fn invalid_input_names_the_field_and_the_rule() {
 #[tokio::test]
 async fn conflicts_and_wrong_states_exit_6() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let endpoint = &server.endpoint();
     let paula = add_person(endpoint, "Paula", "paula@example.com", "producer").await;
     let project = create_project(endpoint, &paula, "Relaunch").await;

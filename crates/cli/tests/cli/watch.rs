@@ -4,8 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use baton_testkit::TestEnv;
 use baton_testkit::proxy::{FaultProxy, Mode};
+use baton_testkit::{Target, TestEnv};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -73,7 +73,7 @@ fn lines(reader: impl std::io::Read + Send + 'static) -> mpsc::UnboundedReceiver
 #[tokio::test]
 async fn watch_prints_live_notifications_and_catches_up_after_a_reconnect() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let direct = &server.endpoint();
     // The watcher reaches the server through a proxy the test can cut, as a restart would.
     let proxy = FaultProxy::start(server.addr).await;
@@ -133,7 +133,7 @@ async fn watch_prints_live_notifications_and_catches_up_after_a_reconnect() {
 #[tokio::test]
 async fn watch_refuses_an_unknown_person_and_another_persons_inbox() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&["all"]).await;
+    let server = env.spawn(&Target::ALL).await;
     let endpoint = &server.endpoint();
     let paula = add_person(endpoint, "Paula Reyes", "paula@example.com", "producer").await;
     add_person(endpoint, "Ana López", "ana@example.com", "designer").await;

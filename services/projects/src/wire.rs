@@ -1,0 +1,189 @@
+//! Conversions between the projects service's wire types and its domain, used by `grpc` (and by
+//! the events the use cases emit) and nothing below it. Requests are parsed here, once: every
+//! field is checked and every broken rule becomes one field violation.
+
+use tonic::Status;
+use uuid::Uuid;
+
+use baton_platform::names::{MemberName, PersonName, ProjectName};
+use baton_platform::paging;
+use baton_platform::time::{format_date, parse_date, timestamp};
+use baton_platform::validate::{self, Idempotent, Violations};
+use baton_proto::projects::v1 as pb;
+
+use crate::domain::{Member, MemberRole, NewMember, NewProject, Project, ProjectState};
+
+pub fn project(project: &Project) -> pb::Project {
+    pb::Project {
+        name: project.name.to_string(),
+        display_name: project.display_name.clone(),
+        client: project.client.clone(),
+        brief: project.brief.clone(),
+        due_date: format_date(project.due_date),
+        state: state(project.state) as i32,
+        create_time: Some(timestamp(project.create_time)),
+        update_time: Some(timestamp(project.update_time)),
+        etag: project.etag(),
+    }
+}
+
+pub fn member(member: &Member) -> pb::ProjectMember {
+    pb::ProjectMember {
+        name: member.name.to_string(),
+        person: member.name.person().to_string(),
+        role: role(member.role) as i32,
+        create_time: Some(timestamp(member.create_time)),
+    }
+}
+
+pub fn state(state: ProjectState) -> pb::ProjectState {
+    pb::ProjectState::from_str_name(state.as_str()).unwrap_or(pb::ProjectState::Unspecified)
+}
+
+pub fn role(role: MemberRole) -> pb::ProjectMemberRole {
+    pb::ProjectMemberRole::from_str_name(role.as_str()).unwrap_or(pb::ProjectMemberRole::Unspecified)
+}
+
+/// A role sent by a client: set and known.
+fn parse_role(value: i32) -> Result<MemberRole, String> {
+    let wire = validate::known_enum::<pb::ProjectMemberRole>(value, pb::ProjectMemberRole::Unspecified as i32)?;
+    MemberRole::from_name(wire.as_str_name()).ok_or_else(|| format!("{value} is not a known value"))
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_create(request: pb::CreateProjectRequest) -> Result<Idempotent<NewProject>, Status> {
+    let mut v = Violations::new();
+    let request_id = v.check("request_id", validate::request_id(&request.request_id));
+    let new = match request.project {
+        None => {
+            v.add("project", "is required");
+            None
+        }
+        Some(project) => {
+            let display_name = v.check("project.display_name", validate::required_text(&project.display_name, 200));
+            let client = v.check("project.client", validate::required_text(&project.client, 200));
+            let brief = v.check("project.brief", validate::optional_text(&project.brief, 10_000));
+            let due_date = v.check("project.due_date", parse_date(&project.due_date));
+            match (display_name, client, brief, due_date) {
+                (Some(display_name), Some(client), Some(brief), Some(due_date)) => {
+                    Some(NewProject { display_name, client, brief, due_date })
+                }
+                _ => None,
+            }
+        }
+    };
+    let value = v.finish_with(new)?;
+    Ok(Idempotent { value, request_id: request_id.flatten() })
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_get(request: &pb::GetProjectRequest) -> Result<ProjectName, Status> {
+    let mut v = Violations::new();
+    let name = v.check("name", ProjectName::parse(&request.name));
+    v.finish_with(name)
+}
+
+/// A page to list: its size and where it starts.
+pub struct PageQuery<K> {
+    pub limit: i64,
+    pub after: Option<K>,
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_list(request: &pb::ListProjectsRequest) -> Result<PageQuery<Uuid>, Status> {
+    let mut v = Violations::new();
+    let limit = v.check("page_size", paging::page_size(request.page_size));
+    let after = v.check("page_token", paging::decode_uuid_token(&request.page_token));
+    let query = limit.zip(after).map(|(limit, after)| PageQuery { limit, after });
+    v.finish_with(query)
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_add_member(request: pb::AddProjectMemberRequest) -> Result<Idempotent<NewMember>, Status> {
+    let mut v = Violations::new();
+    let project = v.check("parent", ProjectName::parse(&request.parent));
+    let request_id = v.check("request_id", validate::request_id(&request.request_id));
+    let (person, role) = match request.member {
+        None => {
+            v.add("member", "is required");
+            (None, None)
+        }
+        Some(member) => (
+            v.check("member.person", PersonName::parse(&member.person)),
+            v.check("member.role", parse_role(member.role)),
+        ),
+    };
+    let new = match (project, person, role) {
+        (Some(project), Some(person), Some(role)) => Some(NewMember { project, person, role }),
+        _ => None,
+    };
+    let value = v.finish_with(new)?;
+    Ok(Idempotent { value, request_id: request_id.flatten() })
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_remove_member(request: &pb::RemoveProjectMemberRequest) -> Result<Idempotent<MemberName>, Status> {
+    let mut v = Violations::new();
+    let name = v.check("name", MemberName::parse(&request.name));
+    let request_id = v.check("request_id", validate::request_id(&request.request_id));
+    let value = v.finish_with(name)?;
+    Ok(Idempotent { value, request_id: request_id.flatten() })
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_list_members(request: &pb::ListProjectMembersRequest) -> Result<(ProjectName, PageQuery<i64>), Status> {
+    let mut v = Violations::new();
+    let project = v.check("parent", ProjectName::parse(&request.parent));
+    let limit = v.check("page_size", paging::page_size(request.page_size));
+    let after = v.check("page_token", paging::decode_seq_token(&request.page_token));
+    let query = match (project, limit, after) {
+        (Some(project), Some(limit), Some(after)) => Some((project, PageQuery { limit, after })),
+        _ => None,
+    };
+    v.finish_with(query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_reports_every_bad_field() {
+        let status = parse_create(pb::CreateProjectRequest {
+            project: Some(pb::Project {
+                display_name: String::new(),
+                client: String::new(),
+                due_date: "soon".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .expect_err("invalid");
+        for field in ["project.display_name", "project.client", "project.due_date"] {
+            assert!(status.message().contains(field), "{field} missing from {}", status.message());
+        }
+    }
+
+    #[test]
+    fn add_member_needs_person_and_role() {
+        let status = parse_add_member(pb::AddProjectMemberRequest {
+            parent: "projects/nope".into(),
+            member: Some(pb::ProjectMember { person: "people/1".into(), role: 99, ..Default::default() }),
+            request_id: String::new(),
+        })
+        .expect_err("invalid");
+        for field in ["parent", "member.person", "member.role"] {
+            assert!(status.message().contains(field), "{field} missing from {}", status.message());
+        }
+    }
+
+    #[test]
+    fn every_state_and_role_has_a_wire_value() {
+        for value in ProjectState::ALL {
+            assert_ne!(state(*value), pb::ProjectState::Unspecified, "{value}");
+        }
+        for value in MemberRole::ALL {
+            assert_eq!(parse_role(role(*value) as i32), Ok(*value));
+        }
+    }
+}
