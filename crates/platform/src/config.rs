@@ -155,7 +155,7 @@ impl Default for AmqpConfig {
         Self {
             exchange: "baton.events".into(),
             queue_prefix: String::new(),
-            prefetch: 64,
+            prefetch: 256,
             consumer_lanes: 0,
             delivery_limit: 10,
             heartbeat_secs: 10,

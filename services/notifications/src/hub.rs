@@ -219,45 +219,34 @@ impl Dispatcher {
         tracing::info!("notification dispatcher stopped");
     }
 
-    /// Hands the notifications of `event_id` for `recipients` to their streams, read on the
-    /// dispatcher's own connection a chunk at a time; reconnects once if the connection broke
-    /// before anything was handed out. Each event's delivery continues the trace of the request
-    /// that caused it.
-    async fn deliver_event(
+    /// Hands the notifications of `event_ids` for `recipients` to their streams, read on the
+    /// dispatcher's own connection with one query, a chunk at a time; reconnects once if the
+    /// connection broke before anything was handed out. Each event's delivery has a span of its
+    /// own that continues the trace of the request that caused it.
+    async fn deliver_events(
         &self,
         reader: &mut Option<PgConnection>,
-        event_id: Uuid,
+        event_ids: &[Uuid],
         recipients: &[Uuid],
     ) -> Result<(), sqlx::Error> {
-        let span = tracing::info_span!(
-            "deliver",
-            otel.name = "deliver notifications",
-            otel.kind = "internal",
-            baton.event_id = %event_id,
-            baton.notifications = tracing::field::Empty,
-            trace_id = tracing::field::Empty,
-        );
         let mut delivered = 0usize;
         for attempt in 0..2 {
             if reader.is_none() {
                 *reader = Some(self.pool.connect_options().connect().await?);
             }
             let Some(conn) = reader.as_mut() else { continue };
-            let mut rows = repo::of_event_for(conn, event_id, recipients);
-            let mut chunk = Vec::with_capacity(DELIVERY_CHUNK);
+            let mut rows = repo::of_events_for(conn, event_ids, recipients);
+            let mut event = EventDelivery::none();
             let failed = loop {
                 match rows.next().await {
                     Some(Ok(notification)) => {
-                        if delivered == 0 && chunk.is_empty() {
-                            let parent =
-                                baton_platform::telemetry::context_of(notification.traceparent.as_deref(), None);
-                            baton_platform::telemetry::adopt(&span, parent);
+                        if event.id != Some(notification.event_id) {
+                            delivered += event.finish(&self.hub);
+                            event = EventDelivery::start(&notification);
                         }
-                        chunk.push(notification);
-                        if chunk.len() == DELIVERY_CHUNK {
-                            span.in_scope(|| self.hub.deliver(&chunk));
-                            delivered += chunk.len();
-                            chunk.clear();
+                        event.chunk.push(notification);
+                        if event.chunk.len() == DELIVERY_CHUNK {
+                            delivered += event.flush(&self.hub);
                         }
                     }
                     Some(Err(error)) => break Some(error),
@@ -265,10 +254,7 @@ impl Dispatcher {
                 }
             };
             drop(rows);
-            if !chunk.is_empty() {
-                span.in_scope(|| self.hub.deliver(&chunk));
-                delivered += chunk.len();
-            }
+            delivered += event.finish(&self.hub);
             match failed {
                 None => break,
                 Some(error) if attempt == 0 && delivered == 0 => {
@@ -281,7 +267,6 @@ impl Dispatcher {
                 }
             }
         }
-        span.record("baton.notifications", delivered);
         Ok(())
     }
 
@@ -306,12 +291,58 @@ impl Dispatcher {
             if recipients.is_empty() {
                 continue;
             }
-            for event_id in event_ids {
-                if let Err(error) = self.deliver_event(&mut reader, event_id, &recipients).await {
-                    tracing::warn!(%error, %event_id, "cannot read notifications to deliver; watchers catch up by listing");
-                }
+            if let Err(error) = self.deliver_events(&mut reader, &event_ids, &recipients).await {
+                tracing::warn!(%error, events = event_ids.len(), "cannot read notifications to deliver; watchers catch up by listing");
             }
         }
+    }
+}
+
+/// The delivery of one event's notifications, under a span that continues its request's trace.
+struct EventDelivery {
+    id: Option<Uuid>,
+    span: tracing::Span,
+    chunk: Vec<Notification>,
+    delivered: usize,
+}
+
+impl EventDelivery {
+    fn none() -> Self {
+        Self { id: None, span: tracing::Span::none(), chunk: Vec::new(), delivered: 0 }
+    }
+
+    fn start(first: &Notification) -> Self {
+        let span = tracing::info_span!(
+            "deliver",
+            otel.name = "deliver notifications",
+            otel.kind = "internal",
+            baton.event_id = %first.event_id,
+            baton.notifications = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+        );
+        let parent = baton_platform::telemetry::context_of(first.traceparent.as_deref(), None);
+        baton_platform::telemetry::adopt(&span, parent);
+        Self { id: Some(first.event_id), span, chunk: Vec::with_capacity(DELIVERY_CHUNK), delivered: 0 }
+    }
+
+    /// Hands out what is read so far; how many.
+    fn flush(&mut self, hub: &Hub) -> usize {
+        let count = self.chunk.len();
+        if count > 0 {
+            self.span.in_scope(|| hub.deliver(&self.chunk));
+            self.chunk.clear();
+            self.delivered += count;
+        }
+        count
+    }
+
+    /// Hands out the rest and closes the span; how many were handed out by this call.
+    fn finish(&mut self, hub: &Hub) -> usize {
+        let count = self.flush(hub);
+        if self.id.is_some() {
+            self.span.record("baton.notifications", self.delivered);
+        }
+        count
     }
 }
 

@@ -210,18 +210,22 @@ pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notif
     Ok(row.map(Notification::from))
 }
 
-/// The notifications of one event addressed to any of `recipients`, in creation order, as a
-/// stream of rows. One query per event keeps the plan on the (event_id, recipient) key; a single
-/// query over all events let the planner walk the recipients' whole histories instead.
-pub fn of_event_for<'c>(
+/// The notifications of `event_ids` addressed to any of `recipients`, event by event in the
+/// order given and in creation order within each, as a stream of rows. The lateral join looks
+/// each event up on its (event_id, recipient) key; a plain join over all events let the planner
+/// walk the recipients' whole histories instead.
+pub fn of_events_for<'c>(
     conn: &'c mut PgConnection,
-    event_id: Uuid,
+    event_ids: &'c [Uuid],
     recipients: &'c [Uuid],
 ) -> impl tokio_stream::Stream<Item = Result<Notification, sqlx::Error>> + 'c {
     let rows = sqlx::query_as::<_, NotificationRow>(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications.notification WHERE event_id = $1 AND recipient = ANY($2) ORDER BY seq"
+        "SELECT n.* FROM unnest($1::uuid[]) WITH ORDINALITY AS e(id, ord) \
+         CROSS JOIN LATERAL (SELECT {COLUMNS} FROM notifications.notification \
+                             WHERE event_id = e.id AND recipient = ANY($2) ORDER BY seq) n \
+         ORDER BY e.ord, n.seq"
     )))
-    .bind(event_id)
+    .bind(event_ids)
     .bind(recipients)
     .fetch(conn);
     tokio_stream::StreamExt::map(rows, |row| row.map(Notification::from))
