@@ -40,6 +40,18 @@ impl Violations {
         if self.0.is_empty() { Ok(()) } else { Err(crate::error::invalid_argument(self.0)) }
     }
 
+    /// Like [`finish_with`](Self::finish_with), for a mutation: the value with its request id
+    /// (checked with [`request_id`]).
+    #[allow(clippy::result_large_err)]
+    pub fn finish_idempotent<T>(
+        self,
+        value: Option<T>,
+        request_id: Option<Option<Uuid>>,
+    ) -> Result<Idempotent<T>, Status> {
+        let value = self.finish_with(value)?;
+        Ok(Idempotent { value, request_id: request_id.flatten() })
+    }
+
     /// Like [`finish`](Self::finish), and hands back the value built from the checked fields.
     /// `value` is only `None` when a violation was recorded.
     #[allow(clippy::result_large_err)]
@@ -52,6 +64,14 @@ impl Violations {
             }
         }
     }
+}
+
+/// A request of one field: its value, or INVALID_ARGUMENT naming the field and the rule.
+#[allow(clippy::result_large_err)]
+pub fn single<T>(field: &str, result: Result<T, String>) -> Result<T, Status> {
+    let mut v = Violations::new();
+    let value = v.check(field, result);
+    v.finish_with(value)
 }
 
 /// Required text: trimmed, not empty, at most `max` characters.

@@ -86,8 +86,7 @@ pub fn parse_create(request: pb::CreateAssetRequest) -> Result<Idempotent<NewAss
         }
         _ => None,
     };
-    let value = v.finish_with(new)?;
-    Ok(Idempotent { value, request_id: request_id.flatten() })
+    v.finish_idempotent(new, request_id)
 }
 
 /// The fields every workflow request has.
@@ -113,15 +112,12 @@ pub fn parse_step(transition: Transition, fields: StepFields<'_>) -> Result<Idem
         (Some(asset), Some(comment)) => Some(TransitionRequest { asset, transition, etag, comment }),
         _ => None,
     };
-    let value = v.finish_with(step)?;
-    Ok(Idempotent { value, request_id: request_id.flatten() })
+    v.finish_idempotent(step, request_id)
 }
 
 #[allow(clippy::result_large_err)]
 pub fn parse_get(request: &pb::GetAssetRequest) -> Result<AssetName, Status> {
-    let mut v = Violations::new();
-    let name = v.check("name", AssetName::parse(&request.name));
-    v.finish_with(name)
+    validate::single("name", AssetName::parse(&request.name))
 }
 
 /// What to list: the project, the page size and where the page starts.

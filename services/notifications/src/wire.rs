@@ -6,7 +6,7 @@ use tonic::Status;
 use baton_platform::names::{NotificationName, PersonName};
 use baton_platform::paging;
 use baton_platform::time::{optional_timestamp, timestamp};
-use baton_platform::validate::Violations;
+use baton_platform::validate::{self, Violations};
 use baton_proto::notifications::v1 as pb;
 
 use crate::domain::{Notification, NotificationKind};
@@ -55,16 +55,12 @@ pub fn parse_list(request: &pb::ListNotificationsRequest) -> Result<ListQuery, S
 
 #[allow(clippy::result_large_err)]
 pub fn parse_mark_read(request: &pb::MarkNotificationReadRequest) -> Result<NotificationName, Status> {
-    let mut v = Violations::new();
-    let name = v.check("name", NotificationName::parse(&request.name));
-    v.finish_with(name)
+    validate::single("name", NotificationName::parse(&request.name))
 }
 
 #[allow(clippy::result_large_err)]
 pub fn parse_watch(request: &pb::WatchNotificationsRequest) -> Result<PersonName, Status> {
-    let mut v = Violations::new();
-    let recipient = v.check("recipient", PersonName::parse(&request.recipient));
-    v.finish_with(recipient)
+    validate::single("recipient", PersonName::parse(&request.recipient))
 }
 
 #[cfg(test)]

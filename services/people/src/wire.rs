@@ -62,15 +62,12 @@ pub fn parse_create(request: pb::CreatePersonRequest) -> Result<Idempotent<NewPe
             }
         }
     };
-    let value = v.finish_with(new)?;
-    Ok(Idempotent { value, request_id: request_id.flatten() })
+    v.finish_idempotent(new, request_id)
 }
 
 #[allow(clippy::result_large_err)]
 pub fn parse_get(request: &pb::GetPersonRequest) -> Result<PersonName, Status> {
-    let mut v = Violations::new();
-    let name = v.check("name", PersonName::parse(&request.name));
-    v.finish_with(name)
+    validate::single("name", PersonName::parse(&request.name))
 }
 
 #[allow(clippy::result_large_err)]

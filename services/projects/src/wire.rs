@@ -72,15 +72,12 @@ pub fn parse_create(request: pb::CreateProjectRequest) -> Result<Idempotent<NewP
             }
         }
     };
-    let value = v.finish_with(new)?;
-    Ok(Idempotent { value, request_id: request_id.flatten() })
+    v.finish_idempotent(new, request_id)
 }
 
 #[allow(clippy::result_large_err)]
 pub fn parse_get(request: &pb::GetProjectRequest) -> Result<ProjectName, Status> {
-    let mut v = Violations::new();
-    let name = v.check("name", ProjectName::parse(&request.name));
-    v.finish_with(name)
+    validate::single("name", ProjectName::parse(&request.name))
 }
 
 /// A page to list: its size and where it starts.
@@ -117,8 +114,7 @@ pub fn parse_add_member(request: pb::AddProjectMemberRequest) -> Result<Idempote
         (Some(project), Some(person), Some(role)) => Some(NewMember { project, person, role }),
         _ => None,
     };
-    let value = v.finish_with(new)?;
-    Ok(Idempotent { value, request_id: request_id.flatten() })
+    v.finish_idempotent(new, request_id)
 }
 
 #[allow(clippy::result_large_err)]
@@ -126,8 +122,7 @@ pub fn parse_remove_member(request: &pb::RemoveProjectMemberRequest) -> Result<I
     let mut v = Violations::new();
     let name = v.check("name", MemberName::parse(&request.name));
     let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let value = v.finish_with(name)?;
-    Ok(Idempotent { value, request_id: request_id.flatten() })
+    v.finish_idempotent(name, request_id)
 }
 
 #[allow(clippy::result_large_err)]
