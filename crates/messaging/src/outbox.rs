@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use baton_platform::error::ErrorChain;
-use baton_platform::metrics::{OutboxGauge, metrics, observe_outbox};
+use baton_platform::metrics::{OutboxGauge, Registration, metrics, observe_outbox};
 use baton_platform::telemetry;
 use opentelemetry::KeyValue;
 use tracing::Instrument;
@@ -169,7 +169,7 @@ pub struct Relay {
     batch_size: i64,
     poll_interval: Duration,
     lock_key: i64,
-    gauge: Arc<OutboxGauge>,
+    gauge: Registration<Arc<OutboxGauge>>,
 }
 
 struct Link {

@@ -21,5 +21,5 @@ pub mod validate;
 
 pub use actor::Actor;
 pub use config::Config;
-pub use module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
+pub use module::{BackgroundTask, BuildError, Database, ServiceContext, ServiceModule};
 pub use target::Target;

@@ -3,9 +3,13 @@
 //! `baton_rpc_requests_total`), and over OTLP when the exporter is on.
 //!
 //! Instruments are created on first use from the global meter provider, so
-//! [`crate::telemetry::init`] must run before the first call is served.
+//! [`crate::telemetry::init`] must run before the first call is served. They are process-wide;
+//! what the gauges read is not: each `observe_*` call returns a [`Registration`], and its entry
+//! is reported only while that registration lives, so servers that come and go in one process
+//! (the tests run many) neither leak their pools and outboxes nor report each other's.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use opentelemetry::KeyValue;
@@ -33,19 +37,59 @@ pub struct Metrics {
     _age: ObservableGauge<f64>,
 }
 
-/// What the gauges read when they are collected.
-#[derive(Default)]
-struct Observed {
-    outboxes: Mutex<Vec<(&'static str, Arc<OutboxGauge>)>>,
-    pools: Mutex<Vec<(&'static str, sqlx::PgPool, u32)>>,
-    streams: Mutex<Vec<Arc<dyn Fn() -> usize + Send + Sync>>>,
+/// One thing the gauges read when they are collected.
+enum Observed {
+    Outbox(&'static str, Arc<OutboxGauge>),
+    Pool(&'static str, sqlx::PgPool, u32),
+    Streams(Arc<dyn Fn() -> usize + Send + Sync>),
 }
 
-static OBSERVED: OnceLock<Observed> = OnceLock::new();
+/// The live entries, by the id of the [`Registration`] that owns each.
+static OBSERVED: Mutex<BTreeMap<u64, Observed>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 static METRICS: OnceLock<Metrics> = OnceLock::new();
 
-fn observed() -> &'static Observed {
-    OBSERVED.get_or_init(Observed::default)
+fn observed() -> std::sync::MutexGuard<'static, BTreeMap<u64, Observed>> {
+    lock(&OBSERVED)
+}
+
+/// Keeps an entry reported by the gauges; dropping it removes the entry. Holds what the caller
+/// updates, if anything (the [`OutboxGauge`] of an outbox), and derefs to it.
+#[must_use = "the entry is removed as soon as its registration is dropped"]
+pub struct Registration<T = ()> {
+    id: u64,
+    value: T,
+}
+
+impl<T> Registration<T> {
+    fn new(entry: Observed, value: T) -> Self {
+        metrics();
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        observed().insert(id, entry);
+        Self { id, value }
+    }
+}
+
+impl<T> std::ops::Deref for Registration<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // Dropped outside the lock: a pool or a closure may hold anything.
+        let removed = observed().remove(&self.id);
+        drop(removed);
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Registration<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").field("id", &self.id).field("value", &self.value).finish()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -60,8 +104,10 @@ pub fn metrics() -> &'static Metrics {
             .i64_observable_gauge("baton.outbox.backlog")
             .with_description("Events written to an outbox and not yet published.")
             .with_callback(|gauge| {
-                for (outbox, stats) in lock(&observed().outboxes).iter() {
-                    gauge.observe(stats.backlog.load(Ordering::Relaxed), &[KeyValue::new("outbox", *outbox)]);
+                for entry in observed().values() {
+                    if let Observed::Outbox(outbox, stats) = entry {
+                        gauge.observe(stats.backlog.load(Ordering::Relaxed), &[KeyValue::new("outbox", *outbox)]);
+                    }
                 }
             })
             .build();
@@ -70,9 +116,11 @@ pub fn metrics() -> &'static Metrics {
             .with_unit("s")
             .with_description("Age of the oldest unpublished event of an outbox.")
             .with_callback(|gauge| {
-                for (outbox, stats) in lock(&observed().outboxes).iter() {
-                    let age = stats.oldest_age_ms.load(Ordering::Relaxed) as f64 / 1000.0;
-                    gauge.observe(age, &[KeyValue::new("outbox", *outbox)]);
+                for entry in observed().values() {
+                    if let Observed::Outbox(outbox, stats) = entry {
+                        let age = stats.oldest_age_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+                        gauge.observe(age, &[KeyValue::new("outbox", *outbox)]);
+                    }
                 }
             })
             .build();
@@ -80,7 +128,8 @@ pub fn metrics() -> &'static Metrics {
             .i64_observable_gauge("baton.db.pool.connections")
             .with_description("Database connections of a service's pool, by state (idle, in_use, max).")
             .with_callback(|gauge| {
-                for (service, pool, max) in lock(&observed().pools).iter() {
+                for entry in observed().values() {
+                    let Observed::Pool(service, pool, max) = entry else { continue };
                     let size = i64::from(pool.size());
                     let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
                     let service = KeyValue::new("service", *service);
@@ -94,8 +143,18 @@ pub fn metrics() -> &'static Metrics {
             .i64_observable_gauge("baton.watch.streams.open")
             .with_description("Open WatchNotifications streams.")
             .with_callback(|gauge| {
-                let open: usize = lock(&observed().streams).iter().map(|count| count()).sum();
-                gauge.observe(i64::try_from(open).unwrap_or(i64::MAX), &[]);
+                // Read the counts outside the lock: a count may take locks of its own.
+                let counts: Vec<_> = observed()
+                    .values()
+                    .filter_map(|entry| match entry {
+                        Observed::Streams(count) => Some(count.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if !counts.is_empty() {
+                    let open: usize = counts.iter().map(|count| count()).sum();
+                    gauge.observe(i64::try_from(open).unwrap_or(i64::MAX), &[]);
+                }
             })
             .build();
         Metrics {
@@ -142,22 +201,53 @@ impl OutboxGauge {
     }
 }
 
-/// Reports an outbox's backlog; the relay updates the returned gauge.
-pub fn observe_outbox(outbox: &'static str) -> Arc<OutboxGauge> {
-    metrics();
+/// Reports an outbox's backlog while the registration lives; the relay updates the gauge it
+/// holds.
+pub fn observe_outbox(outbox: &'static str) -> Registration<Arc<OutboxGauge>> {
     let gauge = Arc::new(OutboxGauge::default());
-    lock(&observed().outboxes).push((outbox, gauge.clone()));
-    gauge
+    Registration::new(Observed::Outbox(outbox, gauge.clone()), gauge)
 }
 
-/// Reports a service's pool saturation.
-pub fn observe_pool(service: &'static str, pool: sqlx::PgPool, max: u32) {
-    metrics();
-    lock(&observed().pools).push((service, pool, max));
+/// Reports a service's pool saturation while the registration lives.
+pub fn observe_pool(service: &'static str, pool: sqlx::PgPool, max: u32) -> Registration {
+    Registration::new(Observed::Pool(service, pool, max), ())
 }
 
-/// Reports open watch streams through `count`.
-pub fn observe_streams(count: Arc<dyn Fn() -> usize + Send + Sync>) {
-    metrics();
-    lock(&observed().streams).push(count);
+/// Reports open watch streams through `count` while the registration lives.
+pub fn observe_streams(count: Arc<dyn Fn() -> usize + Send + Sync>) -> Registration {
+    Registration::new(Observed::Streams(count), ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outboxes(name: &str) -> usize {
+        observed().values().filter(|entry| matches!(entry, Observed::Outbox(outbox, _) if *outbox == name)).count()
+    }
+
+    fn streams() -> usize {
+        observed().values().filter(|entry| matches!(entry, Observed::Streams(_))).count()
+    }
+
+    #[test]
+    fn an_entry_is_reported_while_its_registration_lives() {
+        let first = observe_outbox("metrics_test.outbox");
+        let second = observe_outbox("metrics_test.outbox");
+        first.set(3, 1500);
+        assert_eq!(outboxes("metrics_test.outbox"), 2);
+        drop(first);
+        assert_eq!(outboxes("metrics_test.outbox"), 1);
+        assert!(observed().contains_key(&second.id));
+        drop(second);
+        assert_eq!(outboxes("metrics_test.outbox"), 0);
+
+        let before = streams();
+        let watched = observe_streams(Arc::new(|| 2));
+        assert_eq!(streams(), before + 1);
+        assert!(observed().contains_key(&watched.id));
+        let id = watched.id;
+        drop(watched);
+        assert!(!observed().contains_key(&id));
+    }
 }

@@ -35,6 +35,21 @@ pub struct ServiceModule {
     pub close: Pin<Box<dyn Future<Output = ()> + Send + 'static>>,
 }
 
+/// A service's pool, reported by the pool gauge until [`Database::close`] (or until it is
+/// dropped, when the service could not be built). Its `close` goes in [`ServiceModule::close`].
+#[derive(Debug)]
+pub struct Database {
+    pub pool: sqlx::PgPool,
+    _metrics: crate::metrics::Registration,
+}
+
+impl Database {
+    /// Closes the pool, then stops reporting it.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
 /// A service that could not be built.
 pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -49,6 +64,7 @@ pub struct ServiceContext {
 
 impl ServiceContext {
     /// Opens the service's pool and migrates its schema, waiting up to 30 s for the database.
+    /// The pool is reported by the pool gauge until the returned [`Database`] is closed.
     ///
     /// Migrations the binary does not know (a newer version applied them) are tolerated, so that
     /// an older replica keeps running during a rolling update or after a rollback; migrations
@@ -57,15 +73,15 @@ impl ServiceContext {
         &self,
         service: &'static str,
         mut migrator: sqlx::migrate::Migrator,
-    ) -> Result<sqlx::PgPool, BuildError> {
+    ) -> Result<Database, BuildError> {
         migrator.set_ignore_missing(true);
         let size = self.config.database.pool_size(self.local_targets.len());
         let pool = crate::db::pool(&self.config, service, size)?;
         crate::db::migrate(&pool, &migrator, service, std::time::Duration::from_secs(30))
             .await
             .map_err(|e| format!("cannot migrate the {service} schema: {e}"))?;
-        crate::metrics::observe_pool(service, pool.clone(), size);
-        Ok(pool)
+        let metrics = crate::metrics::observe_pool(service, pool.clone(), size);
+        Ok(Database { pool, _metrics: metrics })
     }
 
     /// Where another service answers: its configured endpoint, or this process when it runs

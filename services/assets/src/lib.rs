@@ -25,7 +25,8 @@ const OUTBOX: OutboxTables =
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let projects = ProjectsServiceClient::new(ctx.channel(baton_platform::Target::Projects)?);
     let people = PeopleServiceClient::new(ctx.channel(baton_platform::Target::People)?);
-    let pool = ctx.open_database("assets", sqlx::migrate!()).await?;
+    let database = ctx.open_database("assets", sqlx::migrate!()).await?;
+    let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::Assets::new(outbox.clone(), pool.clone(), projects, people);
     let server = AssetsServiceServer::new(grpc::AssetsApi::new(app));
@@ -36,6 +37,6 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
             routes.add_service(server);
         }),
         tasks: vec![outbox.relay(ctx)],
-        close: Box::pin(async move { pool.close().await }),
+        close: Box::pin(database.close()),
     })
 }

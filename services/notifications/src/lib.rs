@@ -41,10 +41,11 @@ pub(crate) const INBOX_TABLE: &str = "notifications.inbox";
 /// Builds the notifications service: migrates its schema and wires its gRPC service, its event
 /// consumer, and the dispatcher that feeds watch streams.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
-    let pool = ctx.open_database("notifications", sqlx::migrate!()).await?;
+    let database = ctx.open_database("notifications", sqlx::migrate!()).await?;
+    let pool = database.pool.clone();
     let hub = hub::Hub::new();
     let watched = hub.clone();
-    baton_platform::metrics::observe_streams(std::sync::Arc::new(move || watched.open_streams()));
+    let streams = baton_platform::metrics::observe_streams(std::sync::Arc::new(move || watched.open_streams()));
     let app = app::Notifications::new(pool.clone(), hub.clone());
     let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app));
     let consumer = Consumer::new(
@@ -67,6 +68,9 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
             BackgroundTask::new("notifications-consumer", consumer.run(ctx.shutdown.clone())),
             BackgroundTask::new("notifications-dispatcher", dispatcher.run(ctx.shutdown.clone())),
         ],
-        close: Box::pin(async move { pool.close().await }),
+        close: Box::pin(async move {
+            database.close().await;
+            drop(streams);
+        }),
     })
 }

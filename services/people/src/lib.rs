@@ -18,7 +18,8 @@ const OUTBOX: OutboxTables =
 
 /// Builds the people service: migrates its schema and wires its gRPC service and outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, baton_platform::module::BuildError> {
-    let pool = ctx.open_database("people", sqlx::migrate!()).await?;
+    let database = ctx.open_database("people", sqlx::migrate!()).await?;
+    let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::People::new(outbox.clone(), pool.clone());
     let server = baton_proto::people::v1::people_service_server::PeopleServiceServer::new(grpc::PeopleApi::new(app));
@@ -29,6 +30,6 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, baton_platform
             routes.add_service(server);
         }),
         tasks: vec![outbox.relay(ctx)],
-        close: Box::pin(async move { pool.close().await }),
+        close: Box::pin(database.close()),
     })
 }

@@ -22,7 +22,8 @@ const OUTBOX: OutboxTables =
 /// the people service, and its outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let people = PeopleServiceClient::new(ctx.channel(baton_platform::Target::People)?);
-    let pool = ctx.open_database("projects", sqlx::migrate!()).await?;
+    let database = ctx.open_database("projects", sqlx::migrate!()).await?;
+    let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::Projects::new(outbox.clone(), pool.clone(), people);
     let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app));
@@ -33,6 +34,6 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
             routes.add_service(server);
         }),
         tasks: vec![outbox.relay(ctx)],
-        close: Box::pin(async move { pool.close().await }),
+        close: Box::pin(database.close()),
     })
 }
