@@ -23,6 +23,37 @@ use crate::{repo, wire};
 /// How many times a step is decided again when concurrent writes keep moving the asset.
 const ATTEMPTS: usize = 5;
 
+/// The assets this process wrote last, by name: where the next step of each starts from, so
+/// that a step is one statement. Only a starting point: the step's compare-and-set on the
+/// revision refuses a stale one (another replica moved the asset), and the stored asset is read
+/// then. Bounded; emptied when full.
+#[derive(Debug, Clone, Default)]
+struct Recent(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<AssetName, Asset>>>);
+
+impl Recent {
+    const CAPACITY: usize = 10_000;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<AssetName, Asset>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, name: AssetName) -> Option<Asset> {
+        self.lock().get(&name).cloned()
+    }
+
+    fn remember(&self, asset: &Asset) {
+        let mut recent = self.lock();
+        if recent.len() >= Self::CAPACITY && !recent.contains_key(&asset.name) {
+            recent.clear();
+        }
+        recent.insert(asset.name, asset.clone());
+    }
+
+    fn forget(&self, name: AssetName) {
+        self.lock().remove(&name);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Assets {
     pool: PgPool,
@@ -31,6 +62,7 @@ pub struct Assets {
     people: PeopleServiceClient<Channel>,
     /// Projects and people known to exist (neither is ever deleted).
     known: KnownIds,
+    recent: Recent,
 }
 
 impl Assets {
@@ -40,7 +72,7 @@ impl Assets {
         projects: ProjectsServiceClient<Channel>,
         people: PeopleServiceClient<Channel>,
     ) -> Self {
-        Self { pool, outbox, projects, people, known: KnownIds::default() }
+        Self { pool, outbox, projects, people, known: KnownIds::default(), recent: Recent::default() }
     }
 
     /// Creates an asset in an existing project and records `AssetCreated`, once per `request_id`.
@@ -56,6 +88,7 @@ impl Assets {
             &pb::AssetCreated { asset: Some(wire::asset(&asset)), actor: actor.resource_name() },
         );
         let asset = mutation.finish(repo::insert(&asset), asset).await?.changed()?;
+        self.recent.remember(&asset);
         tracing::info!(asset = %asset.name, "asset created");
         Ok(asset)
     }
@@ -78,13 +111,21 @@ impl Assets {
         step: TransitionRequest,
         request_id: Option<Uuid>,
     ) -> Result<Asset, AssetsError> {
+        // The asset this process wrote last, else (and after a miss or a refusal) the stored one.
+        let mut remembered = self.recent.get(step.asset);
         for _ in 0..ATTEMPTS {
             let mut mutation = self.outbox.mutation(step.transition.method(), request_id);
-            let Some(current) = repo::get(&self.pool, step.asset).await? else {
-                return mutation.refuse(AssetsError::AssetNotFound(step.asset)).await;
+            let (current, stored) = match remembered.take() {
+                Some(asset) => (asset, false),
+                None => match repo::get(&self.pool, step.asset).await? {
+                    Some(asset) => (asset, true),
+                    None => return mutation.refuse(AssetsError::AssetNotFound(step.asset)).await,
+                },
             };
             let next = match current.take(&step, time::now()) {
                 Ok(next) => next,
+                // What this process remembers may be behind: decide again on the stored asset.
+                Err(_) if !stored => continue,
                 Err(refusal) => return mutation.refuse(refused(step.asset, &step, refusal)).await,
             };
             mutation.emit(
@@ -99,12 +140,13 @@ impl Assets {
             );
             match mutation.finish(repo::move_status(&next), next).await? {
                 Written::Done(asset) => {
+                    self.recent.remember(&asset);
                     tracing::info!(asset = %asset.name, from = %current.status, to = %asset.status, "asset status changed");
                     return Ok(asset);
                 }
                 Written::Replay(asset) => return Ok(asset),
-                // Another write moved the asset since it was read: decide again.
-                Written::Missed => continue,
+                // Another write moved the asset since it was read: decide again on what is stored.
+                Written::Missed => self.recent.forget(step.asset),
             }
         }
         Err(AssetsError::Contended { asset: step.asset })
