@@ -280,6 +280,52 @@ async fn concurrent_calls_apply_each_change_once() {
     assert_eq!(outbox(&env).await.len(), 2, "AssetCreated and one AssetStatusChanged");
 }
 
+#[tokio::test]
+async fn a_replica_decides_on_the_stored_asset_when_another_moved_it() {
+    // Each replica starts a step from the asset it wrote last; these steps are taken where the
+    // other replica moved the asset since, so what the first remembers is behind.
+    let env = TestEnv::new().await;
+    let first = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let second = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let producer = person(&first, "Paula", PersonRole::Producer).await;
+    let project = project(&first, &producer, "Relaunch").await;
+    let name = asset(&first, &producer, &project, "Poster", &[]).await.name;
+    let (mut one, mut two) = (first.assets(), second.assets());
+
+    // The first remembers it PLANNED, where starting is allowed; it was started meanwhile.
+    two.start_asset(StartAssetRequest { name: name.clone(), ..Default::default() }).await.expect("start");
+    let status = one
+        .start_asset(StartAssetRequest { name: name.clone(), ..Default::default() })
+        .await
+        .expect_err("already started");
+    assert_eq!((status.code(), reason(&status).as_str()), (Code::FailedPrecondition, "ILLEGAL_TRANSITION"));
+
+    // The first remembers it IN_REVIEW at revision 3; the caller knows revision 4.
+    one.submit_asset_for_review(SubmitAssetForReviewRequest { name: name.clone(), ..Default::default() })
+        .await
+        .expect("submit");
+    let changed = two
+        .request_asset_changes(RequestAssetChangesRequest {
+            name: name.clone(),
+            comment: "tighter crop".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("changes")
+        .into_inner()
+        .asset
+        .expect("asset");
+    let restarted = one
+        .start_asset(StartAssetRequest { name: name.clone(), etag: changed.etag.clone(), ..Default::default() })
+        .await
+        .expect("restart with the etag the caller read")
+        .into_inner()
+        .asset
+        .expect("asset");
+    assert_eq!((restarted.status, restarted.etag.as_str()), (AssetStatus::InProgress as i32, "5"));
+    assert_eq!(outbox(&env).await.len(), 5, "AssetCreated and four changes, none twice");
+}
+
 /// Runs the futures at once, each on its own task, and collects their outputs in order.
 async fn all_at_once<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
 where
