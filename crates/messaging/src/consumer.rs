@@ -21,11 +21,11 @@ use std::time::Duration;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions};
 use lapin::types::FieldTable;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Connection as _, PgConnection, PgPool};
 use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use baton_platform::db::{DbFailure, classify};
+use baton_platform::db::{DbFailure, Held, classify};
 use baton_platform::error::ErrorChain;
 use baton_platform::metrics::metrics;
 use baton_platform::telemetry;
@@ -247,6 +247,7 @@ impl<H: Handler> Consumer<H> {
             lanes.push(sender);
             let (this, shutdown, broken) = (self.clone(), shutdown.clone(), broken.clone());
             workers.spawn(async move {
+                let mut db = Held::new(this.pool.clone());
                 while let Some(first) = receiver.recv().await {
                     if shutdown.is_cancelled() || broken.is_cancelled() {
                         // Left unacknowledged: the broker requeues it when the channel closes.
@@ -259,7 +260,7 @@ impl<H: Handler> Consumer<H> {
                             Err(_) => break,
                         }
                     }
-                    if let Err(error) = this.process(batch, &shutdown).await {
+                    if let Err(error) = this.process(&mut db, batch, &shutdown).await {
                         tracing::warn!(consumer = this.name, error = %error, "cannot settle a delivery");
                         broken.cancel();
                     }
@@ -345,7 +346,12 @@ impl<H: Handler> Consumer<H> {
     /// Applies deliveries of one lane. Several are applied in one transaction (one commit for
     /// all, then an ack each); if any of them fails, the transaction is rolled back and each is
     /// applied and settled on its own.
-    async fn process(&self, deliveries: Vec<Delivery>, shutdown: &CancellationToken) -> lapin::Result<()> {
+    async fn process(
+        &self,
+        db: &mut Held,
+        deliveries: Vec<Delivery>,
+        shutdown: &CancellationToken,
+    ) -> lapin::Result<()> {
         let mut prepared = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
             let Some(p) = self.prepare(delivery).await? else { continue };
@@ -357,7 +363,7 @@ impl<H: Handler> Consumer<H> {
             }
         }
         if prepared.len() > 1
-            && let Some(outcomes) = self.apply_together(&prepared).await
+            && let Some(outcomes) = self.apply_together(db, &prepared).await
         {
             for (p, outcome) in prepared.iter().zip(outcomes) {
                 self.count(&p.envelope.event_type, outcome.label());
@@ -371,15 +377,15 @@ impl<H: Handler> Consumer<H> {
             return Ok(());
         }
         for p in prepared {
-            self.settle(p, shutdown).await?;
+            self.settle(db, p, shutdown).await?;
         }
         Ok(())
     }
 
     /// All of `prepared` in one transaction, or `None` when any of them failed.
-    async fn apply_together(&self, prepared: &[Prepared]) -> Option<Vec<Outcome>> {
+    async fn apply_together(&self, db: &mut Held, prepared: &[Prepared]) -> Option<Vec<Outcome>> {
         let result = async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = db.get().await?.begin().await?;
             // One inbox statement for the whole batch: the events it has not seen before.
             let sources: Vec<&str> = prepared.iter().map(|p| p.envelope.source.as_str()).collect();
             let ids: Vec<uuid::Uuid> = prepared.iter().map(|p| p.envelope.id).collect();
@@ -412,6 +418,7 @@ impl<H: Handler> Consumer<H> {
             Ok(outcomes) => Some(outcomes),
             Err(error) => {
                 tracing::debug!(consumer = self.name, events = prepared.len(), error = %error, "batch failed, applying one by one");
+                db.discard();
                 None
             }
         }
@@ -420,17 +427,21 @@ impl<H: Handler> Consumer<H> {
     /// Applies one delivery in its own transaction and settles it: ack after commit, reject
     /// poison to the dead-letter queue, requeue failures (bounded by the queue's delivery
     /// limit), and retry in place while the database is unavailable.
-    async fn settle(&self, prepared: Prepared, shutdown: &CancellationToken) -> lapin::Result<()> {
+    async fn settle(&self, db: &mut Held, prepared: Prepared, shutdown: &CancellationToken) -> lapin::Result<()> {
         let Prepared { delivery, envelope, span } = prepared;
         let mut backoff = Backoff::new(Duration::from_secs(5));
         loop {
             let applied = async {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = db.get().await?.begin().await?;
                 let outcome = self.apply_in(&mut tx, &envelope).await?;
                 tx.commit().await?;
                 Ok::<_, HandlerError>(outcome)
             };
-            match applied.instrument(span.clone()).await {
+            let applied = applied.instrument(span.clone()).await;
+            if applied.is_err() {
+                db.discard();
+            }
+            match applied {
                 Ok(outcome) => {
                     self.count(&envelope.event_type, outcome.label());
                     tracing::debug!(consumer = self.name, event_id = %envelope.id, event_type = %envelope.event_type, outcome = outcome.label(), "event settled");

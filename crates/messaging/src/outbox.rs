@@ -25,11 +25,13 @@ use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{Channel, Confirmation, Connection};
+use sqlx::Connection as _;
 use sqlx::{AssertSqlSafe, PgPool};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use baton_platform::db::Held;
 use baton_platform::error::ErrorChain;
 use baton_platform::metrics::{OutboxGauge, Registration, metrics, observe_outbox};
 use baton_platform::telemetry;
@@ -193,6 +195,7 @@ impl Relay {
     /// Runs until `shutdown` is cancelled, then closes its broker connection.
     pub async fn run(self, shutdown: CancellationToken) {
         let mut link: Option<Link> = None;
+        let mut db = Held::new(self.outbox.pool().clone());
         let mut backoff = Backoff::new(self.broker.max_backoff);
         let mut measured = tokio::time::Instant::now() - Duration::from_secs(60);
         tracing::info!(outbox = self.outbox.table(), "outbox relay started");
@@ -214,7 +217,7 @@ impl Relay {
                 }
             }
             let Some(active) = link.as_ref() else { continue };
-            let published = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_batch(&active.channel))
+            let published = tokio::time::timeout(PUBLISH_TIMEOUT, self.publish_batch(&mut db, &active.channel))
                 .await
                 .unwrap_or(Err(RelayError::TimedOut(PUBLISH_TIMEOUT)));
             match published {
@@ -230,6 +233,10 @@ impl Relay {
                 }
                 Err(error) => {
                     tracing::warn!(outbox = self.outbox.table(), error = %ErrorChain(&error), "outbox publish failed, will retry");
+                    if !matches!(error, RelayError::Rejected { .. }) {
+                        // The connection may be broken, or left inside the abandoned batch.
+                        db.discard();
+                    }
                     if matches!(error, RelayError::Broker(_) | RelayError::TimedOut(_)) {
                         link = None;
                     }
@@ -277,8 +284,8 @@ impl Relay {
     }
 
     /// Publishes one batch; returns how many events were taken.
-    async fn publish_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
-        let mut tx = self.outbox.pool().begin().await?;
+    async fn publish_batch(&self, db: &mut Held, channel: &Channel) -> Result<usize, RelayError> {
+        let mut tx = db.get().await?.begin().await?;
         // The advisory lock makes this relay the only one reading and deleting the outbox until
         // it commits, so rows need no locks of their own. The commit that deletes what was
         // published need not wait for its WAL flush: if a crash loses it, those events are
