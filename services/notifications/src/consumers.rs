@@ -154,8 +154,7 @@ async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> 
     let mut projects: Vec<Uuid> = changes.iter().map(|(_, _, _, project)| *project).collect();
     projects.sort();
     projects.dedup();
-    let people = repo::display_names(conn, "notifications.person", &actors).await?;
-    let titles = repo::display_names(conn, "notifications.project", &projects).await?;
+    let (people, titles) = repo::display_names(conn, &actors, &projects).await?;
     // Inside a consumer span (one event) the notifications continue that span; in a batch
     // they continue the publisher's span the event carried.
     let current = baton_platform::telemetry::current_context_headers().remove("traceparent");
@@ -186,11 +185,10 @@ async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> 
             }
         })
         .collect();
-    let (created, announced) = repo::fan_out_many(conn, NotificationKind::AssetStatusChanged, &drafts).await?;
+    let created = repo::fan_out_many(conn, NotificationKind::AssetStatusChanged, &drafts, CREATED_CHANNEL).await?;
     tracing::debug!(events = drafts.len(), created, "asset status changes fanned out");
     if created > 0 {
         count_created(created);
-        repo::announce(conn, CREATED_CHANNEL, &announced).await?;
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! SQL of the `notifications` schema.
 
+use std::collections::HashMap;
+
 use sqlx::{AssertSqlSafe, PgConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -247,24 +249,30 @@ pub struct TeamDraft {
 }
 
 /// Fans out many status changes at once: one notification per active member of each change's
-/// project but the person who acted, in one statement. Returns the events that created any.
+/// project but the person who acted, and one `NOTIFY` on `channel` naming the events that
+/// created any (delivered on commit), in one statement. Returns how many notifications it made.
 pub async fn fan_out_many(
     conn: &mut PgConnection,
     kind: NotificationKind,
     drafts: &[TeamDraft],
-) -> Result<(u64, Vec<Uuid>), sqlx::Error> {
+    channel: &str,
+) -> Result<u64, sqlx::Error> {
     let column = |f: fn(&TeamDraft) -> &str| drafts.iter().map(f).collect::<Vec<&str>>();
-    let created: Vec<Uuid> = sqlx::query_scalar(
-        "INSERT INTO notifications.notification \
-             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
-         SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent \
-         FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) \
-              WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, ord) \
-         JOIN notifications.project_member m ON m.project_id = e.project_id AND m.active \
-              AND m.person_id IS DISTINCT FROM e.exclude \
-         ORDER BY e.ord, m.person_id \
-         ON CONFLICT (event_id, recipient) DO NOTHING \
-         RETURNING event_id",
+    let created: i64 = sqlx::query_scalar(
+        "WITH created AS ( \
+             INSERT INTO notifications.notification \
+                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
+             SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent \
+             FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) \
+                  WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, ord) \
+             JOIN notifications.project_member m ON m.project_id = e.project_id AND m.active \
+                  AND m.person_id IS DISTINCT FROM e.exclude \
+             ORDER BY e.ord, m.person_id \
+             ON CONFLICT (event_id, recipient) DO NOTHING \
+             RETURNING event_id), \
+         announced AS ( \
+             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created HAVING count(*) > 0) \
+         SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a",
     )
     .bind(kind.as_str())
     .bind(drafts.iter().map(|d| d.event_id).collect::<Vec<_>>())
@@ -276,26 +284,34 @@ pub async fn fan_out_many(
     .bind(column(|d| &d.project))
     .bind(column(|d| &d.actor))
     .bind(drafts.iter().map(|d| d.traceparent.as_deref()).collect::<Vec<_>>())
-    .fetch_all(conn)
+    .bind(channel)
+    .fetch_one(conn)
     .await?;
-    let count = created.len() as u64;
-    let mut events = created;
-    events.sort();
-    events.dedup();
-    Ok((count, events))
+    Ok(created as u64)
 }
 
-/// The projected people (`notifications.person`) or projects (`notifications.project`) a
-/// message names, by id.
+/// The projected display names a batch of messages uses, in one query: of the people who acted
+/// (`notifications.person`) and of the projects (`notifications.project`), by id.
 pub async fn display_names(
     conn: &mut PgConnection,
-    table: &'static str,
-    ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
-    let rows: Vec<(Uuid, String)> =
-        sqlx::query_as(AssertSqlSafe(format!("SELECT id, display_name FROM {table} WHERE id = ANY($1)")))
-            .bind(ids)
-            .fetch_all(conn)
-            .await?;
-    Ok(rows.into_iter().collect())
+    people: &[Uuid],
+    projects: &[Uuid],
+) -> Result<(HashMap<Uuid, String>, HashMap<Uuid, String>), sqlx::Error> {
+    let rows: Vec<(bool, Uuid, String)> = sqlx::query_as(
+        "SELECT true, id, display_name FROM notifications.person WHERE id = ANY($1) \
+         UNION ALL SELECT false, id, display_name FROM notifications.project WHERE id = ANY($2)",
+    )
+    .bind(people)
+    .bind(projects)
+    .fetch_all(conn)
+    .await?;
+    let (mut names, mut titles) = (HashMap::new(), HashMap::new());
+    for (person, id, name) in rows {
+        if person {
+            names.insert(id, name)
+        } else {
+            titles.insert(id, name)
+        };
+    }
+    Ok((names, titles))
 }
