@@ -19,15 +19,7 @@ use crate::config::Config;
 pub fn pool(config: &Config, service: &str, size: u32) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(&config.database_url)?
         .application_name(&format!("baton-{service}"))
-        // Every statement is prepared once per connection; planning it again at each execution
-        // (PostgreSQL's custom plans, tried at least five times) cost a write more than running
-        // it: a generic plan is planned once. Baton's statements are key and index lookups,
-        // whose generic plans are the custom ones.
-        .options([
-            ("statement_timeout", "15s"),
-            ("idle_in_transaction_session_timeout", "60s"),
-            ("plan_cache_mode", "force_generic_plan"),
-        ]);
+        .options([("statement_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s")]);
     Ok(PgPoolOptions::new()
         .max_connections(size)
         .min_connections(0)
