@@ -30,6 +30,14 @@ impl Violations {
         }
     }
 
+    /// Keeps a message field that is present, or records that `field` is required.
+    pub fn required<T>(&mut self, field: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.add(field, "is required");
+        }
+        value
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

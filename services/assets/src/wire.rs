@@ -49,8 +49,7 @@ pub fn parse_create(request: pb::CreateAssetRequest) -> Result<Idempotent<NewAss
     let mut v = Violations::new();
     let project = v.check("parent", ProjectName::parse(&request.parent));
     let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let Some(asset) = request.asset else {
-        v.add("asset", "is required");
+    let Some(asset) = v.required("asset", request.asset) else {
         return v.finish_with(None);
     };
     let display_name = v.check("asset.display_name", validate::required_text(&asset.display_name, 200));

@@ -44,11 +44,8 @@ fn parse_optional_role(value: i32) -> Result<Option<PersonRole>, String> {
 pub fn parse_create(request: pb::CreatePersonRequest) -> Result<Idempotent<NewPerson>, Status> {
     let mut v = Violations::new();
     let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let new = match request.person {
-        None => {
-            v.add("person", "is required");
-            None
-        }
+    let new = match v.required("person", request.person) {
+        None => None,
         Some(person) => {
             let display_name = v.check("person.display_name", validate::required_text(&person.display_name, 200));
             let email = v.check("person.email", validate::email(&person.email));

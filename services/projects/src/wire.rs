@@ -54,11 +54,8 @@ fn parse_role(value: i32) -> Result<MemberRole, String> {
 pub fn parse_create(request: pb::CreateProjectRequest) -> Result<Idempotent<NewProject>, Status> {
     let mut v = Violations::new();
     let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let new = match request.project {
-        None => {
-            v.add("project", "is required");
-            None
-        }
+    let new = match v.required("project", request.project) {
+        None => None,
         Some(project) => {
             let display_name = v.check("project.display_name", validate::required_text(&project.display_name, 200));
             let client = v.check("project.client", validate::required_text(&project.client, 200));
@@ -100,11 +97,8 @@ pub fn parse_add_member(request: pb::AddProjectMemberRequest) -> Result<Idempote
     let mut v = Violations::new();
     let project = v.check("parent", ProjectName::parse(&request.parent));
     let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let (person, role) = match request.member {
-        None => {
-            v.add("member", "is required");
-            (None, None)
-        }
+    let (person, role) = match v.required("member", request.member) {
+        None => (None, None),
         Some(member) => (
             v.check("member.person", PersonName::parse(&member.person)),
             v.check("member.role", parse_role(member.role)),
