@@ -71,11 +71,6 @@ impl Held {
             conn.close_on_drop();
         }
     }
-
-    /// The pool it holds a connection of.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
 
 /// Runs a service's migrations, retrying while the database is unreachable, for at most `patience`.

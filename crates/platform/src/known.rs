@@ -1,57 +1,81 @@
-//! A bounded set of resource ids known to exist in another service.
+//! Bounded memories shared by clones: what another service confirmed to exist, what this
+//! process wrote last. When one is full and a new key comes, it is simply emptied.
 //!
 //! People and projects are never deleted, so once another service confirmed one exists, later
-//! calls can skip the round trip. When the set is full it is simply emptied.
+//! calls can skip the round trip ([`KnownIds`]).
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use uuid::Uuid;
 
-/// Ids confirmed to exist; cheap to clone and share.
+/// A map of at most `capacity` entries; cheap to clone and share.
 #[derive(Debug, Clone)]
-pub struct KnownIds {
-    ids: Arc<Mutex<HashSet<Uuid>>>,
+pub struct Bounded<K, V> {
+    map: Arc<Mutex<HashMap<K, V>>>,
     capacity: usize,
 }
 
-impl Default for KnownIds {
+/// Ids confirmed to exist.
+pub type KnownIds = Bounded<Uuid, ()>;
+
+impl<K: Eq + Hash, V: Clone> Default for Bounded<K, V> {
     fn default() -> Self {
         Self::with_capacity(Self::CAPACITY)
     }
 }
 
-impl KnownIds {
-    /// How many ids the set holds by default.
+impl<K: Eq + Hash, V: Clone> Bounded<K, V> {
+    /// How many entries a map holds by default.
     pub const CAPACITY: usize = 100_000;
 
-    /// A set that holds at most `capacity` ids (at least one).
+    /// A map that holds at most `capacity` entries (at least one).
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { ids: Arc::default(), capacity: capacity.max(1) }
+        Self { map: Arc::default(), capacity: capacity.max(1) }
     }
 
-    /// How many ids the set holds now.
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, V>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many entries the map holds now.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.ids.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().len()
     }
 
-    pub fn contains(&self, id: Uuid) -> bool {
-        self.ids.lock().unwrap_or_else(|p| p.into_inner()).contains(&id)
+    pub fn contains(&self, key: &K) -> bool {
+        self.lock().contains_key(key)
     }
 
-    pub fn insert(&self, id: Uuid) {
-        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
-        if ids.len() >= self.capacity {
-            ids.clear();
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.lock().get(key).cloned()
+    }
+
+    /// Keeps `value` under `key`, emptying the map first when it is full and `key` is new.
+    pub fn remember(&self, key: K, value: V) {
+        let mut map = self.lock();
+        if map.len() >= self.capacity && !map.contains_key(&key) {
+            map.clear();
         }
-        ids.insert(id);
+        map.insert(key, value);
+    }
+
+    pub fn forget(&self, key: &K) {
+        self.lock().remove(key);
+    }
+}
+
+impl KnownIds {
+    pub fn insert(&self, id: Uuid) {
+        self.remember(id, ());
     }
 
     /// Ok at once when `id` is known; otherwise runs `check` (which asks the owning service)
     /// and remembers `id` when it passes.
     pub async fn ensure<E>(&self, id: Uuid, check: impl std::future::Future<Output = Result<(), E>>) -> Result<(), E> {
-        if self.contains(id) {
+        if self.contains(&id) {
             return Ok(());
         }
         check.await?;
@@ -69,20 +93,20 @@ mod tests {
         const CAPACITY: usize = 8;
         let known = KnownIds::with_capacity(CAPACITY);
         let first = Uuid::now_v7();
-        assert!(!known.contains(first));
+        assert!(!known.contains(&first));
         known.insert(first);
-        assert!(known.clone().contains(first), "clones share the set");
+        assert!(known.clone().contains(&first), "clones share the set");
 
         let mut filled_up = false;
         for _ in 0..CAPACITY * 3 {
             let id = Uuid::now_v7();
             known.insert(id);
             assert!(known.len() <= CAPACITY, "{} ids held, more than the capacity of {CAPACITY}", known.len());
-            assert!(known.contains(id), "the newest id is remembered");
+            assert!(known.contains(&id), "the newest id is remembered");
             filled_up |= known.len() == CAPACITY;
         }
         assert!(filled_up, "the set reached its capacity");
-        assert!(!known.contains(first), "the oldest id was forgotten to make room");
+        assert!(!known.contains(&first), "the oldest id was forgotten to make room");
         assert_eq!(KnownIds::default().capacity, KnownIds::CAPACITY);
     }
 
@@ -91,7 +115,7 @@ mod tests {
         let known = KnownIds::default();
         let id = Uuid::now_v7();
         assert_eq!(known.ensure(id, async { Err::<(), _>("missing") }).await, Err("missing"));
-        assert!(!known.contains(id), "a failed check is not remembered");
+        assert!(!known.contains(&id), "a failed check is not remembered");
         assert_eq!(known.ensure(id, async { Ok::<_, &str>(()) }).await, Ok(()));
         assert_eq!(known.ensure(id, async { Err("not asked again") }).await, Ok(()));
     }

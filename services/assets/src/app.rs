@@ -6,7 +6,7 @@ use uuid::Uuid;
 use baton_messaging::{Outbox, Written};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
-use baton_platform::known::KnownIds;
+use baton_platform::known::{Bounded, KnownIds};
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
 use baton_platform::time;
@@ -23,36 +23,8 @@ use crate::{repo, wire};
 /// How many times a step is decided again when concurrent writes keep moving the asset.
 const ATTEMPTS: usize = 5;
 
-/// The assets this process wrote last, by name: where the next step of each starts from, so
-/// that a step is one statement. Only a starting point: the step's compare-and-set on the
-/// revision refuses a stale one (another replica moved the asset), and the stored asset is read
-/// then. Bounded; emptied when full.
-#[derive(Debug, Clone, Default)]
-struct Recent(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<AssetName, Asset>>>);
-
-impl Recent {
-    const CAPACITY: usize = 10_000;
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<AssetName, Asset>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn get(&self, name: AssetName) -> Option<Asset> {
-        self.lock().get(&name).cloned()
-    }
-
-    fn remember(&self, asset: &Asset) {
-        let mut recent = self.lock();
-        if recent.len() >= Self::CAPACITY && !recent.contains_key(&asset.name) {
-            recent.clear();
-        }
-        recent.insert(asset.name, asset.clone());
-    }
-
-    fn forget(&self, name: AssetName) {
-        self.lock().remove(&name);
-    }
-}
+/// How many assets a process remembers as it wrote them.
+const RECENT: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Assets {
@@ -62,7 +34,10 @@ pub struct Assets {
     people: PeopleServiceClient<Channel>,
     /// Projects and people known to exist (neither is ever deleted).
     known: KnownIds,
-    recent: Recent,
+    /// The assets this process wrote last: where the next step of each starts from, so that a
+    /// step is one statement. Only a starting point: the step's compare-and-set on the revision
+    /// refuses a stale one (another replica moved the asset), and the stored asset is read then.
+    recent: Bounded<AssetName, Asset>,
 }
 
 impl Assets {
@@ -72,7 +47,7 @@ impl Assets {
         projects: ProjectsServiceClient<Channel>,
         people: PeopleServiceClient<Channel>,
     ) -> Self {
-        Self { pool, outbox, projects, people, known: KnownIds::default(), recent: Recent::default() }
+        Self { pool, outbox, projects, people, known: KnownIds::default(), recent: Bounded::with_capacity(RECENT) }
     }
 
     /// Creates an asset in an existing project and records `AssetCreated`, once per `request_id`.
@@ -88,7 +63,7 @@ impl Assets {
             &pb::AssetCreated { asset: Some(wire::asset(&asset)), actor: actor.resource_name() },
         );
         let asset = mutation.finish(repo::insert(&asset), asset).await?.changed()?;
-        self.recent.remember(&asset);
+        self.recent.remember(asset.name, asset.clone());
         tracing::info!(asset = %asset.name, "asset created");
         Ok(asset)
     }
@@ -112,7 +87,7 @@ impl Assets {
         request_id: Option<Uuid>,
     ) -> Result<Asset, AssetsError> {
         // The asset this process wrote last, else (and after a miss or a refusal) the stored one.
-        let mut remembered = self.recent.get(step.asset);
+        let mut remembered = self.recent.get(&step.asset);
         for _ in 0..ATTEMPTS {
             let mut mutation = self.outbox.mutation(step.transition.method(), request_id);
             let (current, stored) = match remembered.take() {
@@ -140,13 +115,13 @@ impl Assets {
             );
             match mutation.finish(repo::move_status(&next), next).await? {
                 Written::Done(asset) => {
-                    self.recent.remember(&asset);
+                    self.recent.remember(asset.name, asset.clone());
                     tracing::info!(asset = %asset.name, from = %current.status, to = %asset.status, "asset status changed");
                     return Ok(asset);
                 }
                 Written::Replay(asset) => return Ok(asset),
                 // Another write moved the asset since it was read: decide again on what is stored.
-                Written::Missed => self.recent.forget(step.asset),
+                Written::Missed => self.recent.forget(&step.asset),
             }
         }
         Err(AssetsError::Contended { asset: step.asset })
