@@ -283,6 +283,19 @@ def check_deployment(
         if required not in names:
             report.error(where, f"env lacks {required}")
 
+    # Authentication: the JWKS and the service key come from the Secret baton-auth.
+    if config.get("BATON_AUTH__DEVELOPMENT", "false").lower() == "true":
+        report.error(where, "BATON_AUTH__DEVELOPMENT must stay off in a deployment")
+    mounts = {m.get("name"): m.get("mountPath") for m in container.get("volumeMounts", [])}
+    auth_volumes = [v for v in pod.get("volumes", []) if v.get("secret", {}).get("secretName") == "baton-auth"]
+    if len(auth_volumes) != 1 or auth_volumes[0].get("name") not in mounts:
+        report.error(where, "the Secret baton-auth must be mounted (JWKS and service signing key)")
+    else:
+        mount = mounts[auth_volumes[0]["name"]]
+        for key in ("BATON_AUTH__JWKS_FILE", "BATON_AUTH__SIGNING_KEY_FILE"):
+            if not config.get(key, "").startswith(mount.rstrip("/") + "/"):
+                report.error(where, f"{key} must name a file under {mount}, where baton-auth is mounted")
+
     # Its Service and PodDisruptionBudget.
     services = [
         o for o in objects

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod assets;
+mod auth;
 mod notifications;
 mod people;
 mod projects;

@@ -47,7 +47,10 @@ async fn joining_a_team_is_notified_listed_watched_and_marked_read() {
 
     let mut notifications = server.notifications();
     let listed = notifications
-        .list_notifications(ListNotificationsRequest { recipient: designer.clone(), ..Default::default() })
+        .list_notifications(as_actor(
+            &designer,
+            ListNotificationsRequest { recipient: designer.clone(), ..Default::default() },
+        ))
         .await
         .expect("list")
         .into_inner();
@@ -68,11 +71,10 @@ async fn joining_a_team_is_notified_listed_watched_and_marked_read() {
         .expect("notification");
     assert!(read.read_time.is_some());
     let unread = notifications
-        .list_notifications(ListNotificationsRequest {
-            recipient: designer.clone(),
-            unread_only: true,
-            ..Default::default()
-        })
+        .list_notifications(as_actor(
+            &designer,
+            ListNotificationsRequest { recipient: designer.clone(), unread_only: true, ..Default::default() },
+        ))
         .await
         .expect("list unread")
         .into_inner();
@@ -97,11 +99,10 @@ async fn inbox_lists_newest_first_in_pages() {
         let designer = designer.clone();
         async move {
             let page = notifications
-                .list_notifications(ListNotificationsRequest {
-                    recipient: designer,
-                    page_size: 2,
-                    ..Default::default()
-                })
+                .list_notifications(as_actor(
+                    &designer.clone(),
+                    ListNotificationsRequest { recipient: designer, page_size: 2, ..Default::default() },
+                ))
                 .await
                 .ok()?
                 .into_inner();
@@ -110,12 +111,15 @@ async fn inbox_lists_newest_first_in_pages() {
     })
     .await;
     let second = notifications
-        .list_notifications(ListNotificationsRequest {
-            recipient: designer.clone(),
-            page_size: 2,
-            page_token: first.next_page_token.clone(),
-            ..Default::default()
-        })
+        .list_notifications(as_actor(
+            &designer,
+            ListNotificationsRequest {
+                recipient: designer.clone(),
+                page_size: 2,
+                page_token: first.next_page_token.clone(),
+                ..Default::default()
+            },
+        ))
         .await
         .expect("page 2")
         .into_inner();

@@ -45,12 +45,15 @@ async fn count_kind(server: &TestServer, person: &str, kind: NotificationKind) -
     let mut token = String::new();
     loop {
         let page = client
-            .list_notifications(ListNotificationsRequest {
-                recipient: person.into(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
+            .list_notifications(as_actor(
+                person,
+                ListNotificationsRequest {
+                    recipient: person.into(),
+                    page_size: 1000,
+                    page_token: token,
+                    ..Default::default()
+                },
+            ))
             .await
             .expect("list notifications")
             .into_inner();
@@ -198,7 +201,10 @@ async fn run_slice(c: Cluster<'_>) {
     let inbox = c
         .notifications
         .notifications()
-        .list_notifications(ListNotificationsRequest { recipient: team.designer.clone(), ..Default::default() })
+        .list_notifications(as_actor(
+            &team.designer,
+            ListNotificationsRequest { recipient: team.designer.clone(), ..Default::default() },
+        ))
         .await
         .expect("inbox")
         .into_inner();

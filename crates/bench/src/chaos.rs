@@ -279,7 +279,7 @@ pub async fn chaos(target: &Target, settings: &Settings, plan: &Plan) -> anyhow:
 }
 
 async fn step(
-    client: &mut AssetsServiceClient<tonic::transport::Channel>,
+    client: &mut AssetsServiceClient<crate::target::Channel>,
     actor: &str,
     name: &str,
     step: u64,

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::target::{Channel, authorized};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
     QueueDeleteOptions,
@@ -16,7 +17,6 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_stream::StreamExt;
 use tonic::Request;
-use tonic::transport::Channel;
 
 use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::assets::v1::*;
@@ -45,11 +45,26 @@ pub struct Settings {
     pub fanout_sizes: Vec<usize>,
 }
 
+/// A request made by `actor` (`people/{id}`) with a token of the test issuer (signed once per
+/// person, as a client reuses its token), asserting the producer role.
 pub fn as_actor<T>(actor: &str, message: T) -> Request<T> {
+    static TOKENS: std::sync::Mutex<Option<HashMap<String, tonic::metadata::AsciiMetadataValue>>> =
+        std::sync::Mutex::new(None);
+    let value = {
+        let mut tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
+        tokens
+            .get_or_insert_with(HashMap::new)
+            .entry(actor.to_string())
+            .or_insert_with(|| {
+                let token = baton_testkit::token(actor, &[baton_testkit::Role::Producer]);
+                format!("Bearer {token}")
+                    .parse()
+                    .unwrap_or_else(|_| tonic::metadata::AsciiMetadataValue::from_static(""))
+            })
+            .clone()
+    };
     let mut request = Request::new(message);
-    if let Ok(value) = actor.parse() {
-        request.metadata_mut().insert("x-baton-actor", value);
-    }
+    request.metadata_mut().insert("authorization", value);
     request
 }
 
@@ -146,6 +161,31 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
             async move { client.get_project(GetProjectRequest { name }).await.map(drop) }
         }
     };
+    // The same read without a token to check (a development server's `x-baton-actor`): what
+    // authentication costs, measured in the same run.
+    let get_untokened = {
+        let channels = target.bare_pool(Projects);
+        let project = project.clone();
+        let actor: tonic::metadata::AsciiMetadataValue = producer.parse()?;
+        move |i: u64| {
+            let mut client = ProjectsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let mut request = Request::new(GetProjectRequest { name: project.clone() });
+            request.metadata_mut().insert("x-baton-actor", actor.clone());
+            async move { client.get_project(request).await.map(drop) }
+        }
+    };
+    let outcome = closed_loop(settings.concurrency, settings.duration, get_untokened).await;
+    rows.push(
+        Row::new(
+            "rpc",
+            "GetProject without a token (development actor), maximum",
+            None,
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    );
     let outcome = closed_loop(settings.concurrency, settings.duration, get.clone()).await;
     rows.push(
         Row::new("rpc", "GetProject, maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
@@ -460,8 +500,11 @@ pub async fn idle(target: &Target, settings: &Settings) -> anyhow::Result<Row> {
     // Arrivals per subject; the tenth arrival of the awaited subject wakes the measurement.
     let arrivals: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let complete = Arc::new(tokio::sync::Notify::new());
-    let connection =
-        Channel::from_shared(target.endpoints.of(Notifications).to_string())?.tcp_nodelay(true).connect_lazy();
+    let connection = authorized(
+        tonic::transport::Channel::from_shared(target.endpoints.of(Notifications).to_string())?
+            .tcp_nodelay(true)
+            .connect_lazy(),
+    );
     for member in &members {
         let (arrivals, complete) = (arrivals.clone(), complete.clone());
         watch(connection.clone(), member, move |subject| {
@@ -522,8 +565,8 @@ pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
         let arrived = Arc::new(AtomicU64::new(0));
         let connections: Vec<Channel> = (0..size.div_ceil(100))
             .map(|_| {
-                Channel::from_shared(target.endpoints.of(Notifications).to_string())
-                    .map(|e| e.tcp_nodelay(true).connect_lazy())
+                tonic::transport::Channel::from_shared(target.endpoints.of(Notifications).to_string())
+                    .map(|e| authorized(e.tcp_nodelay(true).connect_lazy()))
             })
             .collect::<Result<_, _>>()?;
         let subject = asset(target.channel(Assets, 0), actor.clone(), project.clone(), 0).await?;

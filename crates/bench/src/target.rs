@@ -11,14 +11,16 @@ use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::process::{Child, Command};
-use tonic::transport::Channel;
+
+/// A channel whose calls carry the test operator's token unless they carry their own.
+pub type Channel = baton_testkit::AuthChannel;
 
 /// Where the benchmark sends load.
 pub struct Target {
     /// Where each service answers (the same URL four times for `--target all`).
     pub endpoints: Endpoints,
     /// Per service, one channel per HTTP/2 connection; calls spread over them.
-    pools: [Vec<Channel>; 4],
+    pools: [Vec<tonic::transport::Channel>; 4],
     /// The server's database, for measurements the API does not expose.
     pub db: PgPool,
     /// Server processes to report memory for.
@@ -82,13 +84,18 @@ fn database_url(admin: &str, database: &str) -> String {
     }
 }
 
-fn channels(endpoint: &str, connections: usize) -> anyhow::Result<Vec<Channel>> {
+fn channels(endpoint: &str, connections: usize) -> anyhow::Result<Vec<tonic::transport::Channel>> {
     (0..connections.max(1))
-        .map(|_| Ok(Channel::from_shared(endpoint.to_string())?.tcp_nodelay(true).connect_lazy()))
+        .map(|_| Ok(tonic::transport::Channel::from_shared(endpoint.to_string())?.tcp_nodelay(true).connect_lazy()))
         .collect()
 }
 
-fn pools(endpoints: &Endpoints, connections: usize) -> anyhow::Result<[Vec<Channel>; 4]> {
+/// `channel` with the operator's token on every call that carries none.
+pub fn authorized(channel: tonic::transport::Channel) -> Channel {
+    Channel::new(channel, baton_testkit::Bearer::default())
+}
+
+fn pools(endpoints: &Endpoints, connections: usize) -> anyhow::Result<[Vec<tonic::transport::Channel>; 4]> {
     let shared = if endpoints.shared() { Some(channels(&endpoints.0[0], connections)?) } else { None };
     let pool = |i: usize| match &shared {
         Some(shared) => Ok(shared.clone()),
@@ -159,7 +166,12 @@ impl Target {
                 ("BATON_AMQP__RECONNECT_MAX_BACKOFF_MS".to_string(), "1000".to_string()),
                 ("BATON_METRICS_LISTEN".to_string(), "127.0.0.1:0".to_string()),
                 ("RUST_LOG".to_string(), std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into())),
+                // Development mode besides the test JWKS: calls carry ES256 tokens of the test
+                // issuer, and `rpc` compares GetProject with a development `x-baton-actor`
+                // (no token to check) in the same run.
+                ("BATON_AUTH__DEVELOPMENT".to_string(), "true".to_string()),
             ];
+            envs.extend(baton_testkit::auth_env());
             if split {
                 for service in Service::ALL {
                     let variable = format!("BATON_ENDPOINTS__{}", service.as_str().to_uppercase());
@@ -237,7 +249,10 @@ impl Target {
                 })
                 .await;
             let notifications = NotificationsServiceClient::new(self.channel(Service::Notifications, 0))
-                .list_notifications(ListNotificationsRequest { recipient: nobody.clone(), ..Default::default() })
+                .list_notifications(crate::scenarios::as_actor(
+                    &nobody,
+                    ListNotificationsRequest { recipient: nobody.clone(), ..Default::default() },
+                ))
                 .await;
             if people.is_ok() && projects.is_ok() && assets.is_ok() && notifications.is_ok() {
                 return Ok(());
@@ -250,11 +265,16 @@ impl Target {
     /// A channel to `service`, the `i`-th of its connections (round robin).
     pub fn channel(&self, service: Service, i: u64) -> Channel {
         let pool = &self.pools[slot(service)];
-        pool[(i as usize) % pool.len()].clone()
+        authorized(pool[(i as usize) % pool.len()].clone())
     }
 
     /// All the channels to `service`, for closures that pick one per call.
     pub fn pool(&self, service: Service) -> Vec<Channel> {
+        self.pools[slot(service)].iter().cloned().map(authorized).collect()
+    }
+
+    /// The channels to `service` without a token, for calls that bring their own credentials.
+    pub fn bare_pool(&self, service: Service) -> Vec<tonic::transport::Channel> {
         self.pools[slot(service)].clone()
     }
 

@@ -35,9 +35,19 @@ pub struct Cli {
     /// and streams).
     #[arg(long, short, value_enum, default_value_t = Format::Table, global = true)]
     pub output: Format,
-    /// The person you act as; sent as `x-baton-actor: people/{id}` on every call.
+    /// Your bearer token from the identity provider, sent on every call. Without one, the tool
+    /// signs development tokens, which only a server in development mode accepts.
+    #[arg(long, env = "BATON_TOKEN", global = true, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The person you act as (an email, a name or people/{id}). Without --token the tool signs a
+    /// development token for them; with one, it must be the token's own person.
     #[arg(long = "as", env = "BATON_AS", global = true, value_name = "PERSON")]
     pub actor: Option<String>,
+    /// The secret development tokens are signed with (a development server's
+    /// `auth.development_secret`).
+    #[arg(long, env = "BATON_DEV_SECRET", global = true, hide = true, hide_env_values = true,
+          default_value = baton_auth::DEVELOPMENT_SECRET, hide_default_value = true)]
+    pub dev_secret: String,
     #[command(subcommand)]
     pub command: Command,
 }

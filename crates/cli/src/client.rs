@@ -1,10 +1,13 @@
-//! The connection to a Baton server: generated gRPC clients, the `x-baton-actor` metadata, paging,
-//! and turning what a person types (an email, a title, a bare id) into resource names.
+//! The connection to a Baton server: generated gRPC clients, the bearer token of every call,
+//! paging, and turning what a person types (an email, a title, a bare id) into resource names.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tonic::metadata::MetadataValue;
+use baton_auth::{GlobalRole, Minter, Subject};
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Status};
 use uuid::Uuid;
@@ -19,9 +22,6 @@ use baton_proto::projects::v1::{ListProjectMembersRequest, ListProjectsRequest, 
 
 use crate::error::{CliError, root_cause};
 
-/// The metadata entry naming the acting person.
-pub const ACTOR_METADATA_KEY: &str = "x-baton-actor";
-
 /// The largest page the server hands out; the tool reads whole lists page by page.
 const PAGE_SIZE: i32 = 1000;
 
@@ -30,8 +30,85 @@ const PAGE_SIZE: i32 = 1000;
 pub struct Baton {
     pub endpoint: String,
     channel: Channel,
+    credentials: Credentials,
     actor: Option<String>,
 }
+
+/// How the tool proves who it is.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A token from the identity provider (`--token`, `BATON_TOKEN`), sent on every call.
+    Token(AsciiMetadataValue),
+    /// Development tokens the tool signs itself with the development secret, which only a
+    /// server in development mode accepts: an administrator's for its own lookups, and the
+    /// acting person's (`--as`) for what it does on their behalf.
+    Development(Arc<DevelopmentTokens>),
+}
+
+/// Development tokens, signed once per person.
+#[derive(Debug)]
+pub struct DevelopmentTokens {
+    minter: Minter,
+    signed: Mutex<HashMap<String, AsciiMetadataValue>>,
+}
+
+/// The administrator the tool acts as for its own lookups in development.
+const DEVELOPMENT_OPERATOR: &str = "people/00000000-0000-4000-8000-000000000000";
+
+impl Credentials {
+    /// `--token` when given, development tokens signed with `development_secret` otherwise.
+    pub fn new(token: Option<&str>, development_secret: &str) -> Result<Self, CliError> {
+        if let Some(token) = token {
+            let value = format!("Bearer {}", token.trim())
+                .parse()
+                .map_err(|_| CliError::Usage("--token: a token is printable ASCII".into()))?;
+            return Ok(Credentials::Token(value));
+        }
+        let minter = Minter::development(development_secret, "baton", "baton")
+            .map_err(|e| CliError::Usage(format!("--dev-secret: {e}")))?;
+        Ok(Credentials::Development(Arc::new(DevelopmentTokens { minter, signed: Mutex::default() })))
+    }
+
+    /// `Bearer …` for `person` (`people/{id}`) with `roles`, or for the tool itself.
+    fn bearer(&self, person: Option<&str>, roles: &[GlobalRole]) -> Option<AsciiMetadataValue> {
+        let tokens = match self {
+            Credentials::Token(value) => return Some(value.clone()),
+            Credentials::Development(tokens) => tokens,
+        };
+        let (person, roles) = match person {
+            Some(person) => (person, roles),
+            None => (DEVELOPMENT_OPERATOR, &[GlobalRole::Admin][..]),
+        };
+        let key = format!("{person} {roles:?}");
+        let mut signed = tokens.signed.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(value) = signed.get(&key) {
+            return Some(value.clone());
+        }
+        let subject = Subject::parse(person)?;
+        let token = tokens.minter.mint(&subject, roles, Duration::from_secs(12 * 3600)).ok()?;
+        let value: AsciiMetadataValue = format!("Bearer {token}").parse().ok()?;
+        signed.insert(key, value.clone());
+        Some(value)
+    }
+}
+
+/// Adds the tool's own token to every call that carries none.
+#[derive(Debug, Clone)]
+pub struct Authorize(Option<AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for Authorize {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0
+            && !request.metadata().contains_key("authorization")
+        {
+            request.metadata_mut().insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A channel whose calls carry the tool's token.
+pub type AuthChannel = InterceptedService<Channel, Authorize>;
 
 /// Parses `--endpoint`; `host:port` without a scheme means `http://host:port`.
 pub fn endpoint(raw: &str) -> Result<(String, Endpoint), CliError> {
@@ -51,13 +128,13 @@ pub fn endpoint(raw: &str) -> Result<(String, Endpoint), CliError> {
 impl Baton {
     /// Connects to the server at `raw` (see [`endpoint`]); an unreachable server is
     /// [`CliError::Unreachable`].
-    pub async fn connect(raw: &str) -> Result<Self, CliError> {
+    pub async fn connect(raw: &str, credentials: Credentials) -> Result<Self, CliError> {
         let (url, endpoint) = endpoint(raw)?;
         let channel = endpoint
             .connect()
             .await
             .map_err(|error| CliError::Unreachable { endpoint: url.clone(), cause: root_cause(&error) })?;
-        Ok(Self { endpoint: url, channel, actor: None })
+        Ok(Self { endpoint: url, channel, credentials, actor: None })
     }
 
     /// Acts as `person` (`people/{id}`) on every call from now on.
@@ -69,28 +146,51 @@ impl Baton {
         self.actor.as_deref()
     }
 
-    /// A request carrying the acting person, if there is one.
+    /// A request made by the acting person (`--as`), if there is one, or by the tool.
     pub fn request<T>(&self, message: T) -> Request<T> {
         match &self.actor {
-            Some(actor) => request_as(actor, message),
+            Some(actor) => self.request_as(actor, &[GlobalRole::Member], message),
             None => Request::new(message),
         }
     }
 
-    pub fn people(&self) -> PeopleServiceClient<Channel> {
-        PeopleServiceClient::new(self.channel.clone())
+    /// A request about `person`'s own things (their inbox, their stream): made by the acting
+    /// person when there is one, else by `person` (in development, with a token signed for them).
+    pub fn request_for<T>(&self, person: &str, message: T) -> Request<T> {
+        match &self.actor {
+            Some(_) => self.request(message),
+            None => self.request_as(person, &[GlobalRole::Member], message),
+        }
     }
 
-    pub fn projects(&self) -> ProjectsServiceClient<Channel> {
-        ProjectsServiceClient::new(self.channel.clone())
+    /// A request made by `person` (`people/{id}`) with `roles`: in development, with a token
+    /// signed for them; with `--token`, as whoever that token names.
+    pub fn request_as<T>(&self, person: &str, roles: &[GlobalRole], message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        if let Some(value) = self.credentials.bearer(Some(person), roles) {
+            request.metadata_mut().insert("authorization", value);
+        }
+        request
     }
 
-    pub fn assets(&self) -> AssetsServiceClient<Channel> {
-        AssetsServiceClient::new(self.channel.clone())
+    fn channel(&self) -> AuthChannel {
+        InterceptedService::new(self.channel.clone(), Authorize(self.credentials.bearer(None, &[])))
     }
 
-    pub fn notifications(&self) -> NotificationsServiceClient<Channel> {
-        NotificationsServiceClient::new(self.channel.clone())
+    pub fn people(&self) -> PeopleServiceClient<AuthChannel> {
+        PeopleServiceClient::new(self.channel())
+    }
+
+    pub fn projects(&self) -> ProjectsServiceClient<AuthChannel> {
+        ProjectsServiceClient::new(self.channel())
+    }
+
+    pub fn assets(&self) -> AssetsServiceClient<AuthChannel> {
+        AssetsServiceClient::new(self.channel())
+    }
+
+    pub fn notifications(&self) -> NotificationsServiceClient<AuthChannel> {
+        NotificationsServiceClient::new(self.channel())
     }
 
     /// Every person, optionally of one role.
@@ -254,15 +354,6 @@ impl Baton {
             ))),
         }
     }
-}
-
-/// A request on behalf of `actor` (`people/{id}`).
-pub fn request_as<T>(actor: &str, message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    if let Ok(value) = MetadataValue::try_from(actor) {
-        request.metadata_mut().insert(ACTOR_METADATA_KEY, value);
-    }
-    request
 }
 
 /// `collection/...` as given, or a bare UUID made into `collection/{id}`.

@@ -26,11 +26,12 @@ use baton_proto::projects::v1::{
 };
 
 use crate::cli::{AssetKindArg, MemberRoleArg, PersonRoleArg};
-use crate::client::{Baton, request_as};
+use crate::client::Baton;
 use crate::error::CliError;
 use crate::json;
 use crate::output::{Out, note};
 use crate::status::{self, Report};
+use baton_auth::GlobalRole;
 
 /// The namespace of the demo's request ids. Never change it: a server seeded with it would get a
 /// second production.
@@ -109,6 +110,15 @@ const BRIEF: &str = "Relaunch northwindcoffee.example before the spring roast: a
                      animation, a streaming product video, a podcast trailer, new web pages and a product database \
                      behind the shop.";
 const DUE: &str = "2027-03-31";
+
+/// The global role a development token asserts for a person of the demo.
+fn global_role(role: i32) -> GlobalRole {
+    match PersonRole::try_from(role) {
+        Ok(PersonRole::Producer) => GlobalRole::Producer,
+        Ok(PersonRole::ClientContact) => GlobalRole::ClientContact,
+        _ => GlobalRole::Member,
+    }
+}
 
 struct Component {
     key: &'static str,
@@ -286,7 +296,11 @@ impl Feeds {
         let (sender, receiver) = mpsc::unbounded_channel();
         let mut tasks = Vec::new();
         for person in people {
-            let request = request_as(&person.name, WatchNotificationsRequest { recipient: person.name.clone() });
+            let request = baton.request_as(
+                &person.name,
+                &[global_role(person.role)],
+                WatchNotificationsRequest { recipient: person.name.clone() },
+            );
             let mut stream = baton.notifications().watch_notifications(request).await?.into_inner();
             let sender = sender.clone();
             tasks.push(tokio::spawn(async move {
@@ -457,7 +471,8 @@ async fn seed_project(
         }),
         request_id: request_id("project"),
     };
-    let response = baton.projects().create_project(request_as(&producer, request)).await?;
+    let response =
+        baton.projects().create_project(baton.request_as(&producer, &[GlobalRole::Producer], request)).await?;
     let project = response.into_inner().project.unwrap_or_default();
     let what = if before.iter().any(|p| p.name == project.name) { "already here" } else { "created" };
     narrator.say(format!(
@@ -501,7 +516,7 @@ async fn seed_team(
             }),
             request_id: request_id(&format!("member/{}", member.key)),
         };
-        match baton.projects().add_project_member(request_as(&producer, request)).await {
+        match baton.projects().add_project_member(baton.request_as(&producer, &[GlobalRole::Producer], request)).await {
             Ok(_) => {}
             // Someone added them meanwhile: they are on the team, which is what the demo wants.
             Err(status) if status.code() == Code::AlreadyExists => {}
@@ -541,7 +556,12 @@ async fn seed_components(baton: &Baton, narrator: &Narrator, production: &mut Pr
             }),
             request_id: request_id(&format!("asset/{}", component.key)),
         };
-        let created = baton.assets().create_asset(request_as(&producer, request)).await?.into_inner().asset;
+        let created = baton
+            .assets()
+            .create_asset(baton.request_as(&producer, &[GlobalRole::Producer], request))
+            .await?
+            .into_inner()
+            .asset;
         let created = created.unwrap_or_default();
         // A replayed create answers with the asset as it was first created; the list has it now.
         let (current, what) = match before.iter().find(|a| a.name == created.name) {
@@ -593,7 +613,7 @@ async fn play(
         if !step.comment.is_empty() {
             line.push_str(&format!(": “{}”", step.comment));
         }
-        match transition(baton, &actor.name, &asset, step, id).await {
+        match transition(baton, &actor, &asset, step, id).await {
             Ok(after) => {
                 let newest = production.newest.entry(step.asset).or_default();
                 if time_of(&after) > *newest {
@@ -620,30 +640,56 @@ async fn play(
     Ok(())
 }
 
-async fn transition(baton: &Baton, actor: &str, name: &str, step: &Step, request_id: String) -> Result<Asset, Status> {
+async fn transition(
+    baton: &Baton,
+    actor: &Person,
+    name: &str,
+    step: &Step,
+    request_id: String,
+) -> Result<Asset, Status> {
     let mut assets = baton.assets();
     let name = name.to_string();
     let comment = step.comment.to_string();
     let asset = match step.action {
         Move::Start | Move::Resume => {
             let request = StartAssetRequest { name, etag: String::new(), request_id };
-            assets.start_asset(request_as(actor, request)).await?.into_inner().asset
+            assets
+                .start_asset(baton.request_as(&actor.name, &[global_role(actor.role)], request))
+                .await?
+                .into_inner()
+                .asset
         }
         Move::Submit => {
             let request = SubmitAssetForReviewRequest { name, etag: String::new(), comment, request_id };
-            assets.submit_asset_for_review(request_as(actor, request)).await?.into_inner().asset
+            assets
+                .submit_asset_for_review(baton.request_as(&actor.name, &[global_role(actor.role)], request))
+                .await?
+                .into_inner()
+                .asset
         }
         Move::RequestChanges => {
             let request = RequestAssetChangesRequest { name, etag: String::new(), comment, request_id };
-            assets.request_asset_changes(request_as(actor, request)).await?.into_inner().asset
+            assets
+                .request_asset_changes(baton.request_as(&actor.name, &[global_role(actor.role)], request))
+                .await?
+                .into_inner()
+                .asset
         }
         Move::Approve => {
             let request = ApproveAssetRequest { name, etag: String::new(), comment, request_id };
-            assets.approve_asset(request_as(actor, request)).await?.into_inner().asset
+            assets
+                .approve_asset(baton.request_as(&actor.name, &[global_role(actor.role)], request))
+                .await?
+                .into_inner()
+                .asset
         }
         Move::Deliver => {
             let request = DeliverAssetRequest { name, etag: String::new(), comment, request_id };
-            assets.deliver_asset(request_as(actor, request)).await?.into_inner().asset
+            assets
+                .deliver_asset(baton.request_as(&actor.name, &[global_role(actor.role)], request))
+                .await?
+                .into_inner()
+                .asset
         }
     };
     Ok(asset.unwrap_or_default())

@@ -12,7 +12,7 @@ use tonic_types::StatusExt;
 /// The exit codes of `baton`, one per kind of failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Anything else: permission denied, an internal server error, a local I/O failure.
+    /// Anything else: an internal server error, a local I/O failure.
     Other = 1,
     /// The command line is wrong: an unknown flag, a missing argument, a malformed value.
     Usage = 2,
@@ -25,6 +25,8 @@ pub enum Exit {
     /// The request conflicts with the current state: it already exists, the asset is in the
     /// wrong status, or it changed since it was read.
     Conflict = 6,
+    /// The server did not accept the credentials, or they do not allow this.
+    Denied = 7,
 }
 
 impl Exit {
@@ -37,12 +39,13 @@ impl Exit {
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  other failure (permission denied, internal server error, local I/O)
+  1  other failure (internal server error, local I/O)
   2  usage: unknown flag, missing or malformed argument, ambiguous name
   3  not found: the person, project, asset or notification does not exist
   4  invalid: the server refused a field (the message names the field and the rule)
   5  unavailable: the server cannot be reached, or a service behind it is down
-  6  conflict: already exists, wrong status for this step, or changed since read (etag)";
+  6  conflict: already exists, wrong status for this step, or changed since read (etag)
+  7  denied: the server did not accept the credentials, or they do not allow this";
 
 /// A failure of one `baton` command.
 #[derive(Debug)]
@@ -84,6 +87,7 @@ impl CliError {
                 Code::InvalidArgument | Code::OutOfRange => Exit::Invalid,
                 Code::Unavailable | Code::DeadlineExceeded => Exit::Unavailable,
                 Code::AlreadyExists | Code::FailedPrecondition | Code::Aborted => Exit::Conflict,
+                Code::Unauthenticated | Code::PermissionDenied => Exit::Denied,
                 _ => Exit::Other,
             },
         }
@@ -179,6 +183,13 @@ fn render_status(status: &Status, endpoint: &str) -> String {
         Code::DeadlineExceeded if reason.is_none() => {
             format!("error: the Baton server at {endpoint} did not answer in time")
         }
+        Code::Unauthenticated => format!(
+            "error: the server at {endpoint} did not accept the credentials: {} ({})\n  \
+             pass your token with --token or BATON_TOKEN; without one, the tool signs development \
+             tokens, which only a server in development mode accepts",
+            status.message().trim_end_matches('.'),
+            reason.as_deref().unwrap_or("UNAUTHENTICATED")
+        ),
         Code::Unimplemented => format!(
             "error: the server at {endpoint} does not run the service this command needs \
              (start it with --target all, or point --endpoint at one that does)"

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
-use crate::client::Baton;
+use crate::client::{Baton, Credentials};
 use crate::error::{CliError, Exit};
 use crate::output::Out;
 
@@ -47,7 +47,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         clap_complete::generate(shell, &mut command, "baton", &mut stdout);
         return Ok(());
     }
-    let mut baton = Baton::connect(&cli.endpoint).await?;
+    let credentials = Credentials::new(cli.token.as_deref(), &cli.dev_secret)?;
+    let mut baton = Baton::connect(&cli.endpoint, credentials).await?;
     if let Some(actor) = &cli.actor {
         let person = baton.resolve_person(actor).await?;
         baton.act_as(person);

@@ -21,6 +21,7 @@ const CONFIG_KEYS: &[&str] = &[
     "amqp",
     "outbox",
     "endpoints",
+    "auth",
 ];
 
 /// The whole configuration of a Baton server process.
@@ -44,6 +45,7 @@ pub struct Config {
     pub amqp: AmqpConfig,
     pub outbox: OutboxConfig,
     pub endpoints: Endpoints,
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// How logs are written.
@@ -120,6 +122,7 @@ impl Default for Config {
             amqp: AmqpConfig::default(),
             outbox: OutboxConfig::default(),
             endpoints: Endpoints::default(),
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }
@@ -219,6 +222,9 @@ impl Config {
         }
         if self.outbox.batch_size == 0 {
             return invalid("outbox.batch_size must be at least 1");
+        }
+        if self.auth.leeway_secs > baton_auth::MAX_LEEWAY.as_secs() {
+            return invalid("auth.leeway_secs may be at most 30");
         }
         if self.outbox.poll_interval_ms == 0 {
             return invalid("outbox.poll_interval_ms must be at least 1");

@@ -1,5 +1,6 @@
 //! gRPC plumbing shared by every service: the server layer that traces and measures each call,
-//! and the client interceptor that carries the trace context to the next service.
+//! and the client interceptor that carries the service's token and the trace context to the next
+//! service.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,15 +18,27 @@ use tracing::Instrument;
 use crate::metrics::metrics;
 use crate::telemetry;
 
-/// A channel to another Baton service whose calls carry the caller's trace context.
-pub type TracedChannel = InterceptedService<tonic::transport::Channel, TraceInjector>;
+/// A channel to another Baton service whose calls carry the calling service's token and the
+/// caller's trace context.
+pub type TracedChannel = InterceptedService<tonic::transport::Channel, Outgoing>;
 
-/// Writes the current span's W3C trace context into every outgoing call's metadata.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TraceInjector;
+/// Writes the calling service's bearer token and the current span's W3C trace context into
+/// every outgoing call's metadata.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    credentials: crate::auth::ServiceCredentials,
+}
 
-impl Interceptor for TraceInjector {
+impl Outgoing {
+    pub fn new(credentials: crate::auth::ServiceCredentials) -> Self {
+        Self { credentials }
+    }
+}
+
+impl Interceptor for Outgoing {
     fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let authorization = self.credentials.authorization()?;
+        request.metadata_mut().insert("authorization", authorization);
         telemetry::inject(&tracing::Span::current(), &mut MetadataInjector(request.metadata_mut()));
         Ok(request)
     }

@@ -4,6 +4,7 @@
 //! People and projects are never deleted, so once another service confirmed one exists, later
 //! calls can skip the round trip ([`KnownIds`]).
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -45,11 +46,17 @@ impl<K: Eq + Hash, V: Clone> Bounded<K, V> {
         self.lock().len()
     }
 
-    pub fn contains(&self, key: &K) -> bool {
+    pub fn contains<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.lock().contains_key(key)
     }
 
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         self.lock().get(key).cloned()
     }
 

@@ -105,13 +105,23 @@ impl ServiceContext {
         }
     }
 
-    /// A lazily connecting gRPC channel to another service, carrying the trace context.
-    pub fn channel(&self, target: Target) -> Result<crate::grpc::TracedChannel, BuildError> {
-        let endpoint = tonic::transport::Endpoint::from_shared(self.endpoint(target)?)?
+    /// A lazily connecting gRPC channel from service `from` to service `to`: its calls carry
+    /// `from`'s service token and the trace context.
+    pub fn channel(&self, from: Target, to: Target) -> Result<crate::grpc::TracedChannel, BuildError> {
+        let credentials = crate::auth::ServiceCredentials::new(&self.config.auth, from)?.ok_or_else(|| {
+            format!(
+                "auth.signing_key_file (BATON_AUTH__SIGNING_KEY_FILE) must be set: the {from} service calls {to} \
+                 with a token it signs"
+            )
+        })?;
+        let endpoint = tonic::transport::Endpoint::from_shared(self.endpoint(to)?)?
             .connect_timeout(std::time::Duration::from_secs(2))
             .timeout(std::time::Duration::from_secs(10))
             .tcp_nodelay(true);
-        Ok(tonic::service::interceptor::InterceptedService::new(endpoint.connect_lazy(), crate::grpc::TraceInjector))
+        Ok(tonic::service::interceptor::InterceptedService::new(
+            endpoint.connect_lazy(),
+            crate::grpc::Outgoing::new(credentials),
+        ))
     }
 }
 

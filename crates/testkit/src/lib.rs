@@ -24,9 +24,12 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
+use baton_auth::{GlobalRole, Minter, Subject};
 use baton_messaging::BrokerConfig;
 use baton_platform::Config;
-use baton_platform::actor::ACTOR_METADATA_KEY;
+
+pub use baton_auth::GlobalRole as Role;
+use baton_platform::auth::AuthConfig;
 use baton_platform::config::{AmqpConfig, DatabaseConfig};
 use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
@@ -54,6 +57,85 @@ fn init_logging() {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     });
 }
+
+/// The test key pairs: `jwks.json` publishes the public halves of `issuer.pem` (the identity
+/// provider of the tests, kid `test-issuer-1`) and `service.pem` (the services, kid
+/// `test-services-1`). Made for the tests only; they guard nothing.
+pub const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/keys");
+
+/// How test servers authenticate: the production path (ES256 against the test JWKS), not
+/// development mode.
+pub fn auth_config() -> AuthConfig {
+    AuthConfig {
+        jwks_file: Some(format!("{KEYS}/jwks.json").into()),
+        signing_key_file: Some(format!("{KEYS}/service.pem").into()),
+        signing_key_id: "test-services-1".into(),
+        ..AuthConfig::default()
+    }
+}
+
+/// The same settings as environment variables, for a `baton-server` child process.
+pub fn auth_env() -> Vec<(String, String)> {
+    vec![
+        ("BATON_AUTH__JWKS_FILE".into(), format!("{KEYS}/jwks.json")),
+        ("BATON_AUTH__SIGNING_KEY_FILE".into(), format!("{KEYS}/service.pem")),
+        ("BATON_AUTH__SIGNING_KEY_ID".into(), "test-services-1".into()),
+    ]
+}
+
+/// The test identity provider, signing as `test-issuer-1`.
+pub fn issuer() -> &'static Minter {
+    static ISSUER: std::sync::OnceLock<Minter> = std::sync::OnceLock::new();
+    ISSUER.get_or_init(|| {
+        let defaults = AuthConfig::default();
+        Minter::es256_file(
+            std::path::Path::new(&format!("{KEYS}/issuer.pem")),
+            "test-issuer-1",
+            &defaults.issuer,
+            &defaults.audience,
+        )
+        .expect("the test issuer key")
+    })
+}
+
+/// A token of the test identity provider for `subject` (`people/{uuid}`) with `roles`, valid
+/// for an hour.
+pub fn token(subject: &str, roles: &[GlobalRole]) -> String {
+    let subject = Subject::parse(subject).expect("a canonical subject");
+    issuer().mint(&subject, roles, Duration::from_secs(3600)).expect("mint a test token")
+}
+
+/// The person test clients act as unless a request says otherwise: an administrator.
+pub fn operator() -> &'static str {
+    static OPERATOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OPERATOR.get_or_init(|| format!("people/{}", Uuid::new_v4()))
+}
+
+/// Adds the operator's token to every call that carries none.
+#[derive(Debug, Clone)]
+pub struct Bearer(tonic::metadata::AsciiMetadataValue);
+
+impl Default for Bearer {
+    fn default() -> Self {
+        static OPERATOR: std::sync::OnceLock<tonic::metadata::AsciiMetadataValue> = std::sync::OnceLock::new();
+        let value = OPERATOR.get_or_init(|| {
+            format!("Bearer {}", token(operator(), &[GlobalRole::Admin])).parse().expect("ascii token")
+        });
+        Self(value.clone())
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if !request.metadata().contains_key("authorization") {
+            request.metadata_mut().insert("authorization", self.0.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A channel whose calls carry the operator's token unless they carry their own.
+pub type AuthChannel = tonic::service::interceptor::InterceptedService<Channel, Bearer>;
 
 /// One test's share of the machine: a fresh database and unique AMQP names. Dropping it drops
 /// the database and deletes the exchanges and queues.
@@ -87,6 +169,7 @@ impl TestEnv {
             database: DatabaseConfig { max_connections: 5, ..defaults.database.clone() },
             shutdown_timeout_ms: 5_000,
             metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            auth: auth_config(),
             ..defaults
         };
         Self { id, database, config }
@@ -260,20 +343,20 @@ impl TestServer {
         self.channel.clone()
     }
 
-    pub fn people(&self) -> PeopleServiceClient<Channel> {
-        PeopleServiceClient::new(self.channel())
+    pub fn people(&self) -> PeopleServiceClient<AuthChannel> {
+        PeopleServiceClient::with_interceptor(self.channel(), Bearer::default())
     }
 
-    pub fn projects(&self) -> ProjectsServiceClient<Channel> {
-        ProjectsServiceClient::new(self.channel())
+    pub fn projects(&self) -> ProjectsServiceClient<AuthChannel> {
+        ProjectsServiceClient::with_interceptor(self.channel(), Bearer::default())
     }
 
-    pub fn assets(&self) -> AssetsServiceClient<Channel> {
-        AssetsServiceClient::new(self.channel())
+    pub fn assets(&self) -> AssetsServiceClient<AuthChannel> {
+        AssetsServiceClient::with_interceptor(self.channel(), Bearer::default())
     }
 
-    pub fn notifications(&self) -> NotificationsServiceClient<Channel> {
-        NotificationsServiceClient::new(self.channel())
+    pub fn notifications(&self) -> NotificationsServiceClient<AuthChannel> {
+        NotificationsServiceClient::with_interceptor(self.channel(), Bearer::default())
     }
 
     /// Shuts the server down gracefully and waits until it stopped.
@@ -291,10 +374,16 @@ impl Drop for TestServer {
     }
 }
 
-/// A request made on behalf of `actor` (`people/{id}`).
+/// A request made by `actor` (`people/{id}`), a member of the agency, with its own token.
 pub fn as_actor<T>(actor: &str, message: T) -> tonic::Request<T> {
+    as_person(actor, &[GlobalRole::Member], message)
+}
+
+/// A request made by `person` (`people/{id}`) with a token asserting `roles`.
+pub fn as_person<T>(person: &str, roles: &[GlobalRole], message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(ACTOR_METADATA_KEY, actor.parse().expect("ascii actor"));
+    let bearer = format!("Bearer {}", token(person, roles));
+    request.metadata_mut().insert("authorization", bearer.parse().expect("ascii token"));
     request
 }
 

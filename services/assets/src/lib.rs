@@ -23,8 +23,9 @@ const OUTBOX: OutboxTables =
 /// Builds the assets service: migrates its schema and wires its gRPC service, its clients of the
 /// projects and people services, and its outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
-    let projects = ProjectsServiceClient::new(ctx.channel(baton_platform::Target::Projects)?);
-    let people = PeopleServiceClient::new(ctx.channel(baton_platform::Target::People)?);
+    let projects =
+        ProjectsServiceClient::new(ctx.channel(baton_platform::Target::Assets, baton_platform::Target::Projects)?);
+    let people = PeopleServiceClient::new(ctx.channel(baton_platform::Target::Assets, baton_platform::Target::People)?);
     let database = ctx.open_database("assets", sqlx::migrate!()).await?;
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);

@@ -21,7 +21,8 @@ const OUTBOX: OutboxTables =
 /// Builds the projects service: migrates its schema and wires its gRPC service, its client of
 /// the people service, and its outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
-    let people = PeopleServiceClient::new(ctx.channel(baton_platform::Target::People)?);
+    let people =
+        PeopleServiceClient::new(ctx.channel(baton_platform::Target::Projects, baton_platform::Target::People)?);
     let database = ctx.open_database("projects", sqlx::migrate!()).await?;
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);

@@ -1,5 +1,5 @@
 //! The Baton server: runs any subset of the four services behind one gRPC listener, with health,
-//! reflection, the acting-person interceptor, and graceful shutdown. The binary and the tests
+//! reflection, authentication of every other call, and graceful shutdown. The binary and the tests
 //! both start it through [`Server::start`].
 
 use std::net::SocketAddr;
@@ -9,12 +9,13 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic::service::{InterceptorLayer, RoutesBuilder};
+use tonic::service::RoutesBuilder;
 use tonic_health::ServingStatus;
 
+use baton_platform::Config;
+use baton_platform::auth::{AuthLayer, Authenticator};
 use baton_platform::grpc::RpcLayer;
 use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
-use baton_platform::{Config, actor};
 
 pub use baton_platform::Target;
 
@@ -104,6 +105,12 @@ impl Server {
         if targets.is_empty() {
             return Err("no target to run".into());
         }
+        let authenticator = std::sync::Arc::new(Authenticator::new(&config.auth)?);
+        if config.auth.development {
+            tracing::warn!(
+                "development mode is on: HS256 tokens signed with the development secret and x-baton-actor are accepted; never run it in production"
+            );
+        }
         let addr = listener.local_addr()?;
         let mut config = config;
         config.listen = addr;
@@ -131,7 +138,8 @@ impl Server {
             }
             None => None,
         };
-        let handle = tokio::spawn(serve(config, modules, listener, ctx.shutdown.clone(), shutdown.clone()));
+        let handle =
+            tokio::spawn(serve(config, authenticator, modules, listener, ctx.shutdown.clone(), shutdown.clone()));
         let names: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
         tracing::info!(%addr, metrics = ?metrics_addr, targets = %names.join(","), "baton server listening");
         Ok(Self { addr, metrics_addr, shutdown, handle })
@@ -159,6 +167,7 @@ impl Server {
 
 async fn serve(
     config: Config,
+    authenticator: std::sync::Arc<Authenticator>,
     modules: Vec<ServiceModule>,
     listener: TcpListener,
     tasks_shutdown: CancellationToken,
@@ -226,7 +235,7 @@ async fn serve(
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .layer(RpcLayer)
-        .layer(InterceptorLayer::new(actor::interceptor))
+        .layer(AuthLayer::new(authenticator))
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(incoming(listener), signal);
     let served = tokio::select! {

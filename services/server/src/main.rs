@@ -29,6 +29,69 @@ struct Args {
     /// Check a running server's health (grpc.health.v1) at this URL and exit 0 when it serves.
     #[arg(long, value_name = "URL")]
     probe: Option<String>,
+    /// Development mode (`auth.development`): accept HS256 tokens signed with the development
+    /// secret and `x-baton-actor` without a token. Never in production.
+    #[arg(long)]
+    development: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Print a development token (HS256, signed with `auth.development_secret`) that a server in
+    /// development mode accepts: `export BATON_TOKEN=$(baton-server dev-token --person people/…)`.
+    DevToken {
+        /// The person the token speaks for, `people/{uuid}`.
+        #[arg(long, value_parser = parse_person)]
+        person: baton_auth::Subject,
+        /// A global role the token asserts (repeat for several): admin, producer, member,
+        /// client_contact.
+        #[arg(long = "role", value_parser = parse_role, default_value = "member")]
+        roles: Vec<baton_auth::GlobalRole>,
+        /// How long the token is valid, in hours.
+        #[arg(long, default_value_t = 12)]
+        hours: u64,
+    },
+}
+
+fn parse_person(text: &str) -> Result<baton_auth::Subject, String> {
+    baton_auth::Subject::parse(text)
+        .filter(|subject| subject.person().is_some())
+        .ok_or_else(|| "a person's resource name, people/{uuid} (lowercase, hyphenated)".to_string())
+}
+
+fn parse_role(text: &str) -> Result<baton_auth::GlobalRole, String> {
+    baton_auth::GlobalRole::parse(text).ok_or_else(|| "one of admin, producer, member, client_contact".to_string())
+}
+
+/// Prints a development token for `person`.
+fn dev_token(
+    config: Option<&std::path::Path>,
+    person: &baton_auth::Subject,
+    roles: &[baton_auth::GlobalRole],
+    hours: u64,
+) -> ExitCode {
+    let config = match Config::load(config) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("baton-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let auth = &config.auth;
+    let minted = baton_auth::Minter::development(&auth.development_secret, &auth.issuer, &auth.audience)
+        .and_then(|minter| minter.mint(person, roles, std::time::Duration::from_secs(hours * 3600)));
+    match minted {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("baton-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -38,6 +101,9 @@ fn main() -> ExitCode {
             println!("{target}");
         }
         return ExitCode::SUCCESS;
+    }
+    if let Some(Command::DevToken { person, roles, hours }) = &args.command {
+        return dev_token(args.config.as_deref(), person, roles, *hours);
     }
     limit_malloc_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -63,6 +129,9 @@ async fn run(args: Args) -> ExitCode {
     };
     if let Some(listen) = args.listen {
         config.listen = listen;
+    }
+    if args.development {
+        config.auth.development = true;
     }
     let targets = chosen_targets(&args.target);
     // One process per target shows in traces as `baton-<target>`; a process with several as
@@ -186,5 +255,23 @@ mod tests {
         }
         let listed = Args::try_parse_from(["baton-server", "--list-targets"]).expect("list");
         assert!(listed.list_targets);
+    }
+
+    #[test]
+    fn dev_token_names_a_person_and_roles() {
+        let id = uuid::Uuid::new_v4();
+        let args =
+            Args::try_parse_from(["baton-server", "dev-token", "--person", &format!("people/{id}")]).expect("parses");
+        let Some(Command::DevToken { person, roles, hours }) = args.command else { panic!("dev-token") };
+        assert_eq!((person, roles, hours), (baton_auth::Subject::Person(id), vec![baton_auth::GlobalRole::Member], 12));
+        let args =
+            ["baton-server", "dev-token", "--person", &format!("people/{id}"), "--role", "producer", "--role", "admin"];
+        let Some(Command::DevToken { roles, .. }) = Args::try_parse_from(args).expect("parses").command else {
+            panic!("dev-token")
+        };
+        assert_eq!(roles, [baton_auth::GlobalRole::Producer, baton_auth::GlobalRole::Admin]);
+        for bad in [format!("people/{}", id.simple()), "services/assets".into(), "bob".into()] {
+            assert!(Args::try_parse_from(["baton-server", "dev-token", "--person", &bad]).is_err(), "{bad}");
+        }
     }
 }

@@ -37,6 +37,7 @@ fn start(env: &TestEnv, addr: SocketAddr) -> Child {
         .env("BATON_AMQP__RECONNECT_MAX_BACKOFF_MS", "500")
         .env("BATON_METRICS_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
+        .envs(baton_testkit::auth_env())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -143,7 +144,10 @@ async fn sigkill_mid_workload_loses_nothing_and_duplicates_nothing() {
         async move {
             let list = server
                 .notifications()
-                .list_notifications(ListNotificationsRequest { recipient: designer, ..Default::default() })
+                .list_notifications(as_actor(
+                    &designer.clone(),
+                    ListNotificationsRequest { recipient: designer, ..Default::default() },
+                ))
                 .await
                 .ok()?
                 .into_inner();
@@ -209,11 +213,10 @@ async fn sigkill_mid_workload_loses_nothing_and_duplicates_nothing() {
             for (person, want) in expected {
                 let list = server
                     .notifications()
-                    .list_notifications(ListNotificationsRequest {
-                        recipient: person.clone(),
-                        page_size: 1000,
-                        ..Default::default()
-                    })
+                    .list_notifications(as_actor(
+                        person,
+                        ListNotificationsRequest { recipient: person.clone(), page_size: 1000, ..Default::default() },
+                    ))
                     .await
                     .ok()?
                     .into_inner();

@@ -84,7 +84,7 @@ async fn list(baton: &Baton, recipient: &str, unread_only: bool) -> Result<Vec<N
     loop {
         let request =
             ListNotificationsRequest { recipient: recipient.to_string(), page_size: 1000, page_token, unread_only };
-        let page = baton.notifications().list_notifications(baton.request(request)).await?.into_inner();
+        let page = baton.notifications().list_notifications(baton.request_for(recipient, request)).await?.into_inner();
         notifications.extend(page.notifications);
         if page.next_page_token.is_empty() {
             return Ok(notifications);
@@ -168,7 +168,7 @@ fn why(status: &Status) -> String {
 
 async fn open(baton: &Baton, recipient: &str) -> Result<Streaming<WatchNotificationsResponse>, Status> {
     let request = WatchNotificationsRequest { recipient: recipient.to_string() };
-    Ok(baton.notifications().watch_notifications(baton.request(request)).await?.into_inner())
+    Ok(baton.notifications().watch_notifications(baton.request_for(recipient, request)).await?.into_inner())
 }
 
 fn print(out: &Out, seen: &mut Seen, notification: &Notification) -> Result<(), CliError> {
@@ -185,7 +185,7 @@ async fn follow(baton: &Baton, out: &Out, recipient: &str, who: &str) -> Result<
     // What exists already is history, not news: only a catch-up after a reconnect prints what
     // came while the stream was down.
     let newest = ListNotificationsRequest { recipient: recipient.to_string(), page_size: 1, ..Default::default() };
-    let newest = baton.notifications().list_notifications(baton.request(newest)).await?.into_inner();
+    let newest = baton.notifications().list_notifications(baton.request_for(recipient, newest)).await?.into_inner();
     for notification in &newest.notifications {
         seen.insert(notification);
     }
@@ -248,7 +248,7 @@ async fn catch_up(baton: &Baton, recipient: &str, seen: &Seen) -> Result<Vec<Not
             page_token,
             unread_only: false,
         };
-        let page = baton.notifications().list_notifications(baton.request(request)).await?.into_inner();
+        let page = baton.notifications().list_notifications(baton.request_for(recipient, request)).await?.into_inner();
         let mut reached_history = false;
         for notification in page.notifications {
             let time = notification.create_time.as_ref().map(|t| (t.seconds, t.nanos));

@@ -1,14 +1,14 @@
 //! The resource commands: people, projects, members, assets and their workflow, notifications.
 
-use baton_testkit::{Target, TestEnv};
+use baton_testkit::TestEnv;
 use serde_json::Value;
 
-use crate::common::{add_person, baton, create_project, text};
+use crate::common::{add_person, baton, create_project, development_server, text};
 
 #[tokio::test]
 async fn people_projects_and_members_by_name_email_or_id() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
 
     let added = baton(
@@ -92,7 +92,7 @@ async fn people_projects_and_members_by_name_email_or_id() {
 #[tokio::test]
 async fn assets_move_through_the_workflow_and_notify_the_team() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
     let paula = add_person(endpoint, "Paula Reyes", "paula@example.com", "producer").await;
     let marco = add_person(endpoint, "Marco Rossi", "marco@example.com", "animator").await;

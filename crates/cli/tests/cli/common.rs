@@ -53,10 +53,20 @@ pub fn command(endpoint: &str, args: &[&str]) -> Command {
         .args(args)
         .env("BATON_ENDPOINT", endpoint)
         .env_remove("BATON_AS")
+        .env_remove("BATON_TOKEN")
+        .env_remove("BATON_DEV_SECRET")
         .env_remove("BATON_PROJECT")
         .env_remove("NO_COLOR")
         .stdin(Stdio::null());
     command
+}
+
+/// A server running every service in development mode, which accepts the development tokens
+/// the tool signs for `--as`.
+pub async fn development_server(env: &baton_testkit::TestEnv) -> baton_testkit::TestServer {
+    let mut config = env.config.clone();
+    config.auth.development = true;
+    env.spawn_with(&baton_testkit::Target::ALL, config).await
 }
 
 /// Runs `baton` to completion off the async runtime, so the in-process server keeps serving.

@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use baton_testkit::{Target, TestEnv, eventually};
+use baton_testkit::{TestEnv, eventually};
 use serde_json::Value;
 
-use crate::common::{add_person, baton, create_project, text};
+use crate::common::{add_person, baton, create_project, development_server, text};
 
 /// Runs `baton args` until its JSON lines satisfy `done`, and returns them.
 pub async fn eventually_lines(endpoint: &str, args: &[&str], done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
@@ -20,7 +20,7 @@ pub async fn eventually_lines(endpoint: &str, args: &[&str], done: impl Fn(&[Val
 #[tokio::test]
 async fn demo_runs_twice_without_errors_or_duplicates() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
 
     // First run, for scripts: every notification the team's feeds received, then the status.
@@ -96,7 +96,7 @@ fn assert_demo_status(status: &Value) {
 #[tokio::test]
 async fn status_shows_weights_reviews_and_who_holds_what() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
     let paula = add_person(endpoint, "Paula Reyes", "paula@example.com", "producer").await;
     let ana = add_person(endpoint, "Ana López", "ana@example.com", "designer").await;

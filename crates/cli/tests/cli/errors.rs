@@ -2,12 +2,12 @@
 
 use baton_testkit::{Target, TestEnv};
 
-use crate::common::{add_person, baton, create_project};
+use crate::common::{add_person, baton, create_project, development_server};
 
 #[tokio::test]
 async fn bad_arguments_are_usage_errors() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
 
     let unknown = baton(endpoint, &["people", "hire"]).await;
@@ -32,7 +32,7 @@ async fn bad_arguments_are_usage_errors() {
 #[tokio::test]
 async fn unknown_things_are_not_found() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
 
     let missing = "projects/0190f3c2-3b5e-7d41-9a0e-2f9d1c6b8e11";
@@ -52,7 +52,7 @@ async fn unknown_things_are_not_found() {
 #[tokio::test]
 async fn invalid_input_names_the_field_and_the_rule() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
 
     let email =
@@ -86,7 +86,7 @@ async fn invalid_input_names_the_field_and_the_rule() {
 #[tokio::test]
 async fn conflicts_and_wrong_states_exit_6() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&Target::ALL).await;
+    let server = development_server(&env).await;
     let endpoint = &server.endpoint();
     let paula = add_person(endpoint, "Paula", "paula@example.com", "producer").await;
     let project = create_project(endpoint, &paula, "Relaunch").await;
@@ -118,4 +118,24 @@ async fn an_unreachable_server_is_one_line_naming_the_endpoint() {
         assert!(stderr.contains("connection refused"), "{stderr}");
         assert!(run.stdout.is_empty());
     }
+}
+
+#[tokio::test]
+async fn a_production_server_wants_a_real_token() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&Target::ALL).await;
+    let endpoint = server.endpoint();
+
+    // The tool's own development tokens are HS256, which a production server refuses.
+    let refused = baton(&endpoint, &["people", "list"]).await;
+    let stderr = refused.failed(7);
+    assert!(stderr.contains("UNSUPPORTED_TOKEN_ALGORITHM"), "{stderr}");
+    assert!(stderr.contains("--token or BATON_TOKEN"), "{stderr}");
+
+    let token = baton_testkit::token(baton_testkit::operator(), &[baton_auth::GlobalRole::Admin]);
+    let listed = baton(&endpoint, &["-o", "json", "--token", &token, "people", "list"]).await;
+    listed.ok();
+    let expired = baton(&endpoint, &["--token", "not-a-token", "people", "list"]).await;
+    assert!(expired.failed(7).contains("MALFORMED_TOKEN"), "{}", expired.stderr);
+    server.stop().await;
 }
