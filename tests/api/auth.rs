@@ -117,7 +117,7 @@ async fn bad_tokens_are_refused_with_their_reason() {
     let stranger = Minter::es256(&pem, "test-issuer-1", "someone-else", "baton").expect("key");
     let other_audience = Minter::es256(&pem, "test-issuer-1", "baton", "billing").expect("key");
     let development = Minter::development(DEVELOPMENT_SECRET, "baton", "baton").expect("secret");
-    let valid = issuer.mint(&person, &[], Duration::from_secs(60)).expect("mint");
+    let valid = issuer.mint(&person, &[GlobalRole::Member], Duration::from_secs(60)).expect("mint");
     let tampered = {
         let admin = issuer.mint(&person, &[GlobalRole::Admin], Duration::from_secs(60)).expect("mint");
         let mut parts: Vec<&str> = valid.split('.').collect();
@@ -177,8 +177,9 @@ async fn development_mode_takes_the_actor_header_and_development_tokens() {
     let status = people.list_people(with_actor("bob", ListPeopleRequest::default())).await.expect_err("malformed");
     assert_eq!((status.code(), reason(&status).as_str()), (Code::Unauthenticated, "INVALID_ACTOR"));
     let development = Minter::development(DEVELOPMENT_SECRET, "baton", "baton").expect("secret");
-    let token =
-        development.mint(&Subject::parse(&actor).expect("subject"), &[], Duration::from_secs(60)).expect("mint");
+    let token = development
+        .mint(&Subject::parse(&actor).expect("subject"), &[GlobalRole::Member], Duration::from_secs(60))
+        .expect("mint");
     server
         .people()
         .list_people(with_authorization(&format!("Bearer {token}"), ListPeopleRequest::default()))

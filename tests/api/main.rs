@@ -5,6 +5,7 @@
 
 mod assets;
 mod auth;
+mod matrix;
 mod notifications;
 mod people;
 mod projects;

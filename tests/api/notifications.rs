@@ -56,12 +56,12 @@ async fn joining_a_team_is_notified_listed_watched_and_marked_read() {
         .into_inner();
     assert_eq!(listed.notifications, vec![streamed.clone()]);
 
-    // Only the recipient may mark it, when the caller is known.
+    // Only the recipient may mark it: to anyone else it is not found, as if it did not exist.
     let status = notifications
         .mark_notification_read(as_actor(&producer, MarkNotificationReadRequest { name: streamed.name.clone() }))
         .await
         .expect_err("not theirs");
-    assert_eq!((status.code(), reason(&status).as_str()), (Code::PermissionDenied, "NOT_RECIPIENT"));
+    assert_eq!((status.code(), reason(&status).as_str()), (Code::NotFound, "NOTIFICATION_NOT_FOUND"));
     let read = notifications
         .mark_notification_read(as_actor(&designer, MarkNotificationReadRequest { name: streamed.name.clone() }))
         .await

@@ -48,15 +48,26 @@ pub struct Settings {
 /// A request made by `actor` (`people/{id}`) with a token of the test issuer (signed once per
 /// person, as a client reuses its token), asserting the producer role.
 pub fn as_actor<T>(actor: &str, message: T) -> Request<T> {
-    static TOKENS: std::sync::Mutex<Option<HashMap<String, tonic::metadata::AsciiMetadataValue>>> =
-        std::sync::Mutex::new(None);
+    with_token(actor, baton_testkit::Role::Producer, message)
+}
+
+/// A request made by `person`, an agency member: what they may do depends on their teams.
+pub fn as_member<T>(person: &str, message: T) -> Request<T> {
+    with_token(person, baton_testkit::Role::Member, message)
+}
+
+/// A request with a token for `person` asserting `role`, minted once per person and role (a
+/// client reuses its token, so the server verifies it once).
+fn with_token<T>(person: &str, role: baton_testkit::Role, message: T) -> Request<T> {
+    type Tokens = HashMap<(String, baton_testkit::Role), tonic::metadata::AsciiMetadataValue>;
+    static TOKENS: std::sync::Mutex<Option<Tokens>> = std::sync::Mutex::new(None);
     let value = {
         let mut tokens = TOKENS.lock().unwrap_or_else(|p| p.into_inner());
         tokens
             .get_or_insert_with(HashMap::new)
-            .entry(actor.to_string())
+            .entry((person.to_string(), role))
             .or_insert_with(|| {
-                let token = baton_testkit::token(actor, &[baton_testkit::Role::Producer]);
+                let token = baton_testkit::token(person, &[role]);
                 format!("Bearer {token}")
                     .parse()
                     .unwrap_or_else(|_| tonic::metadata::AsciiMetadataValue::from_static(""))
@@ -150,23 +161,26 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
     let producer = person(target.channel(People, 0), "Bench Producer").await?;
     let project = project(target.channel(Projects, 0), &producer).await?;
     many(60, 16, |i| asset(target.channel(Assets, i as u64), producer.clone(), project.clone(), i)).await?;
+    // Reads are a team member's: the project and their place on its team, decided per call.
+    let member = person(target.channel(People, 0), "Bench Designer").await?;
+    add_member(target.channel(Projects, 0), &producer, &project, &member).await?;
     let mut rows = Vec::new();
 
     let get = {
         let channels = target.pool(Projects);
-        let project = project.clone();
+        let (project, member) = (project.clone(), member.clone());
         move |i: u64| {
             let mut client = ProjectsServiceClient::new(channels[i as usize % channels.len()].clone());
-            let name = project.clone();
-            async move { client.get_project(GetProjectRequest { name }).await.map(drop) }
+            let request = as_member(&member, GetProjectRequest { name: project.clone() });
+            async move { client.get_project(request).await.map(drop) }
         }
     };
-    // The same read without a token to check (a development server's `x-baton-actor`): what
-    // authentication costs, measured in the same run.
+    // The same read by the same member without a token to check (a development server's
+    // `x-baton-actor`): what authentication costs, measured in the same run.
     let get_untokened = {
         let channels = target.bare_pool(Projects);
         let project = project.clone();
-        let actor: tonic::metadata::AsciiMetadataValue = producer.parse()?;
+        let actor: tonic::metadata::AsciiMetadataValue = member.parse()?;
         move |i: u64| {
             let mut client = ProjectsServiceClient::new(channels[i as usize % channels.len()].clone());
             let mut request = Request::new(GetProjectRequest { name: project.clone() });

@@ -16,7 +16,7 @@ use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::assets::v1::{Asset, ListAssetsRequest};
 use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
-use baton_proto::people::v1::{GetPersonRequest, ListPeopleRequest, Person};
+use baton_proto::people::v1::{GetPersonRequest, ListPeopleRequest, Person, PersonRole};
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{ListProjectMembersRequest, ListProjectsRequest, Project, ProjectMember};
 
@@ -31,7 +31,8 @@ pub struct Baton {
     pub endpoint: String,
     channel: Channel,
     credentials: Credentials,
-    actor: Option<String>,
+    /// The acting person (`--as`) and the roles their development tokens assert.
+    actor: Option<(String, Vec<GlobalRole>)>,
 }
 
 /// How the tool proves who it is.
@@ -92,6 +93,15 @@ impl Credentials {
     }
 }
 
+/// The global role a development token asserts for a person with this role at the agency.
+pub fn global_role(role: i32) -> GlobalRole {
+    match PersonRole::try_from(role) {
+        Ok(PersonRole::Producer) => GlobalRole::Producer,
+        Ok(PersonRole::ClientContact) => GlobalRole::ClientContact,
+        _ => GlobalRole::Member,
+    }
+}
+
 /// Adds the tool's own token to every call that carries none.
 #[derive(Debug, Clone)]
 pub struct Authorize(Option<AsciiMetadataValue>);
@@ -137,19 +147,29 @@ impl Baton {
         Ok(Self { endpoint: url, channel, credentials, actor: None })
     }
 
-    /// Acts as `person` (`people/{id}`) on every call from now on.
-    pub fn act_as(&mut self, person: String) {
-        self.actor = Some(person);
+    /// Acts as `person` (`people/{id}`) on every call from now on. With development tokens, they
+    /// assert the global role that goes with the person's role at the agency.
+    pub async fn act_as(&mut self, person: String) -> Result<(), CliError> {
+        let roles = match &self.credentials {
+            Credentials::Token(_) => Vec::new(),
+            Credentials::Development(_) => {
+                let request = GetPersonRequest { name: person.clone() };
+                let found = self.people().get_person(request).await?.into_inner().person;
+                vec![global_role(found.map_or(0, |p| p.role))]
+            }
+        };
+        self.actor = Some((person, roles));
+        Ok(())
     }
 
     pub fn actor(&self) -> Option<&str> {
-        self.actor.as_deref()
+        self.actor.as_ref().map(|(person, _)| person.as_str())
     }
 
     /// A request made by the acting person (`--as`), if there is one, or by the tool.
     pub fn request<T>(&self, message: T) -> Request<T> {
         match &self.actor {
-            Some(actor) => self.request_as(actor, &[GlobalRole::Member], message),
+            Some((actor, roles)) => self.request_as(actor, roles, message),
             None => Request::new(message),
         }
     }

@@ -26,7 +26,7 @@ use baton_proto::projects::v1::{
 };
 
 use crate::cli::{AssetKindArg, MemberRoleArg, PersonRoleArg};
-use crate::client::Baton;
+use crate::client::{Baton, global_role};
 use crate::error::CliError;
 use crate::json;
 use crate::output::{Out, note};
@@ -110,15 +110,6 @@ const BRIEF: &str = "Relaunch northwindcoffee.example before the spring roast: a
                      animation, a streaming product video, a podcast trailer, new web pages and a product database \
                      behind the shop.";
 const DUE: &str = "2027-03-31";
-
-/// The global role a development token asserts for a person of the demo.
-fn global_role(role: i32) -> GlobalRole {
-    match PersonRole::try_from(role) {
-        Ok(PersonRole::Producer) => GlobalRole::Producer,
-        Ok(PersonRole::ClientContact) => GlobalRole::ClientContact,
-        _ => GlobalRole::Member,
-    }
-}
 
 struct Component {
     key: &'static str,

@@ -51,7 +51,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     let mut baton = Baton::connect(&cli.endpoint, credentials).await?;
     if let Some(actor) = &cli.actor {
         let person = baton.resolve_person(actor).await?;
-        baton.act_as(person);
+        baton.act_as(person).await?;
     }
     match cli.command {
         Command::People(command) => commands::people::run(&baton, &out, command).await,

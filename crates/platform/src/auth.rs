@@ -24,6 +24,7 @@ use crate::Target;
 use crate::actor::Actor;
 use crate::error::{status, unauthenticated};
 use crate::known::Bounded;
+use crate::policy::{self, Access};
 
 pub use baton_auth::{DEVELOPMENT_SECRET, GlobalRole as Role};
 
@@ -200,8 +201,9 @@ fn is_open(path: &str) -> bool {
     path.starts_with("/grpc.health.") || path.starts_with("/grpc.reflection.")
 }
 
-/// Authenticates every call but health and reflection; a call that fails is answered
-/// UNAUTHENTICATED without reaching the service.
+/// Authenticates every call but health and reflection and applies the call's [`policy`] rule as
+/// far as the caller alone decides it: a call that fails is answered UNAUTHENTICATED (or
+/// PERMISSION_DENIED) without reaching the service; one that passes carries its [`Access`].
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
     authenticator: Arc<Authenticator>,
@@ -242,11 +244,21 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        if !is_open(request.uri().path()) {
-            match self.authenticator.authenticate(request.headers()) {
-                Ok(caller) => {
-                    request.extensions_mut().insert(caller.actor());
-                    request.extensions_mut().insert(caller);
+        let path = request.uri().path();
+        if !is_open(path) {
+            let admitted = self.authenticator.authenticate(request.headers()).and_then(|caller| {
+                // A method without a rule is no method of Baton's: every RPC has one (tested).
+                let rule = policy::rule(path).ok_or_else(|| {
+                    status(Code::Unimplemented, "UNKNOWN_METHOD", format!("{path} is not a method of this server"))
+                })?;
+                rule.admit(&caller)?;
+                Ok(Access::new(caller, rule))
+            });
+            match admitted {
+                Ok(access) => {
+                    request.extensions_mut().insert(access.caller().actor());
+                    request.extensions_mut().insert(access.caller().clone());
+                    request.extensions_mut().insert(access);
                 }
                 Err(status) => return Box::pin(std::future::ready(Ok(status.into_http()))),
             }

@@ -14,6 +14,7 @@ pub mod module;
 mod named_enum;
 pub mod names;
 pub mod paging;
+pub mod policy;
 pub mod shutdown;
 pub mod target;
 pub mod telemetry;

@@ -374,9 +374,10 @@ impl Drop for TestServer {
     }
 }
 
-/// A request made by `actor` (`people/{id}`), a member of the agency, with its own token.
+/// A request made by `actor` (`people/{id}`), a producer of the agency (who may act on every
+/// project without being on its team), with its own token.
 pub fn as_actor<T>(actor: &str, message: T) -> tonic::Request<T> {
-    as_person(actor, &[GlobalRole::Member], message)
+    as_person(actor, &[GlobalRole::Producer], message)
 }
 
 /// A request made by `person` (`people/{id}`) with a token asserting `roles`.

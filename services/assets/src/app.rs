@@ -1,5 +1,7 @@
 //! The assets service's use cases.
 
+use std::time::{Duration, Instant};
+
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -7,16 +9,17 @@ use baton_messaging::{Outbox, Written};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
 use baton_platform::known::{Bounded, KnownIds};
-use baton_platform::names::{AssetName, PersonName, ProjectName};
+use baton_platform::names::{AssetName, MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
+use baton_platform::policy::{Access, ProjectRole, View};
 use baton_platform::time;
 use baton_proto::assets::v1 as pb;
 use baton_proto::people::v1::GetPersonRequest;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
-use baton_proto::projects::v1::GetProjectRequest;
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
+use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole};
 
-use crate::domain::{Asset, AssetPage, NewAsset, Refusal, TransitionRequest};
+use crate::domain::{Asset, AssetPage, AssetStatus, NewAsset, Refusal, TransitionRequest};
 use crate::error::AssetsError;
 use crate::{repo, wire};
 
@@ -25,6 +28,13 @@ const ATTEMPTS: usize = 5;
 
 /// How many assets a process remembers as it wrote them.
 const RECENT: usize = 10_000;
+
+/// How long a team membership the projects service told of is trusted: a person taken off a
+/// team loses access here within this time.
+const MEMBERSHIP_TTL: Duration = Duration::from_millis(500);
+
+/// How many memberships a process remembers.
+const MEMBERSHIPS: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Assets {
@@ -38,6 +48,8 @@ pub struct Assets {
     /// step is one statement. Only a starting point: the step's compare-and-set on the revision
     /// refuses a stale one (another replica moved the asset), and the stored asset is read then.
     recent: Bounded<AssetName, Asset>,
+    /// Team memberships as the projects service told them, each with when it was asked.
+    memberships: Bounded<MemberName, (Option<ProjectRole>, Instant)>,
 }
 
 impl Assets {
@@ -47,11 +59,27 @@ impl Assets {
         projects: ProjectsServiceClient<Channel>,
         people: PeopleServiceClient<Channel>,
     ) -> Self {
-        Self { pool, outbox, projects, people, known: KnownIds::default(), recent: Bounded::with_capacity(RECENT) }
+        Self {
+            pool,
+            outbox,
+            projects,
+            people,
+            known: KnownIds::default(),
+            recent: Bounded::with_capacity(RECENT),
+            memberships: Bounded::with_capacity(MEMBERSHIPS),
+        }
     }
 
     /// Creates an asset in an existing project and records `AssetCreated`, once per `request_id`.
-    pub async fn create(&self, actor: Actor, new: NewAsset, request_id: Option<Uuid>) -> Result<Asset, AssetsError> {
+    pub async fn create(
+        &self,
+        access: &Access,
+        actor: Actor,
+        new: NewAsset,
+        request_id: Option<Uuid>,
+    ) -> Result<Asset, AssetsError> {
+        let project = new.project;
+        self.authorize(access, project).await.map_err(|r| r.into_error(|| AssetsError::ProjectNotFound(project)))?;
         self.ensure_project(new.project).await?;
         for (index, person) in new.assignees.iter().enumerate() {
             self.ensure_person(*person, format!("asset.assignees[{index}]")).await?;
@@ -68,24 +96,79 @@ impl Assets {
         Ok(asset)
     }
 
-    pub async fn get(&self, name: AssetName) -> Result<Asset, AssetsError> {
-        repo::get(&self.pool, name).await?.ok_or(AssetsError::AssetNotFound(name))
+    pub async fn get(&self, access: &Access, name: AssetName) -> Result<Asset, AssetsError> {
+        let hidden = || AssetsError::AssetNotFound(name);
+        let view = self.authorize(access, name.project()).await.map_err(|r| r.into_error(hidden))?;
+        let asset = repo::get(&self.pool, name).await?.ok_or_else(hidden)?;
+        if view == View::Client && !asset.status.client_visible() {
+            return Err(hidden());
+        }
+        Ok(asset)
     }
 
-    pub async fn list(&self, project: ProjectName, after: Option<Uuid>, limit: i64) -> Result<AssetPage, AssetsError> {
-        let rows = repo::list(&self.pool, project, after, limit).await?;
+    /// A page of a project's assets, of those the caller may see.
+    pub async fn list(
+        &self,
+        access: &Access,
+        project: ProjectName,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<AssetPage, AssetsError> {
+        let view = self
+            .authorize(access, project)
+            .await
+            .map_err(|r| r.into_error(|| AssetsError::ProjectNotFound(project)))?;
+        let statuses =
+            (view == View::Client).then(|| AssetStatus::CLIENT_VISIBLE.iter().map(|status| status.as_str()).collect());
+        let rows = repo::list(&self.pool, project, statuses, after, limit).await?;
         let (assets, next_page_token) = split_page(rows, limit, |a| a.name.id);
         Ok(AssetPage { assets, next_page_token })
+    }
+
+    /// What the caller may see of `project` under the call's rule, from its place on the team.
+    async fn authorize(&self, access: &Access, project: ProjectName) -> Result<View, Authorization> {
+        let membership = match access.person() {
+            Some(person) if !access.passes_anywhere() => {
+                self.membership(MemberName::new(project, person)).await.map_err(Authorization::Failed)?
+            }
+            _ => None,
+        };
+        access.on_project(membership).map_err(Authorization::Refused)
+    }
+
+    /// A person's role on a team, as the projects service said at most `MEMBERSHIP_TTL` ago.
+    async fn membership(&self, name: MemberName) -> Result<Option<ProjectRole>, AssetsError> {
+        if let Some((role, asked)) = self.memberships.get(&name)
+            && asked.elapsed() < MEMBERSHIP_TTL
+        {
+            return Ok(role);
+        }
+        let asked = Instant::now();
+        let request = GetProjectMemberRequest { name: name.to_string() };
+        let role = match self.projects.clone().get_project_member(request).await {
+            Ok(response) => response
+                .into_inner()
+                .member
+                .and_then(|member| ProjectMemberRole::try_from(member.role).ok())
+                .and_then(|role| ProjectRole::from_name(role.as_str_name())),
+            Err(status) if status.code() == tonic::Code::NotFound => None,
+            Err(status) => return Err(AssetsError::Upstream { service: "projects", status }),
+        };
+        self.memberships.remember(name, (role, asked));
+        Ok(role)
     }
 
     /// Moves an asset one step through its workflow and records `AssetStatusChanged` with the
     /// status before and after and who acted.
     pub async fn transition(
         &self,
+        access: &Access,
         actor: Actor,
         step: TransitionRequest,
         request_id: Option<Uuid>,
     ) -> Result<Asset, AssetsError> {
+        let hidden = || AssetsError::AssetNotFound(step.asset);
+        let view = self.authorize(access, step.asset.project()).await.map_err(|r| r.into_error(hidden))?;
         // The asset this process wrote last, else (and after a miss or a refusal) the stored one.
         let mut remembered = self.recent.get(&step.asset);
         for _ in 0..ATTEMPTS {
@@ -97,6 +180,10 @@ impl Assets {
                     None => return mutation.refuse(AssetsError::AssetNotFound(step.asset)).await,
                 },
             };
+            // A client does not learn of work in progress, not even by acting on it.
+            if view == View::Client && !current.status.client_visible() {
+                return mutation.refuse(hidden()).await;
+            }
             let next = match current.take(&step, time::now()) {
                 Ok(next) => next,
                 // What this process remembers may be behind: decide again on the stored asset.
@@ -152,6 +239,22 @@ impl Assets {
                 }
             })
             .await
+    }
+}
+
+/// Why a call may not go on: refused by the policy, or the team could not be asked.
+enum Authorization {
+    Refused(baton_platform::policy::Refusal),
+    Failed(AssetsError),
+}
+
+impl Authorization {
+    /// The error to answer: `hidden` where the caller may not know the resource exists.
+    fn into_error(self, hidden: impl FnOnce() -> AssetsError) -> AssetsError {
+        match self {
+            Authorization::Refused(refusal) => refusal.into_error(hidden),
+            Authorization::Failed(error) => error,
+        }
     }
 }
 

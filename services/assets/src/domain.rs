@@ -34,6 +34,16 @@ baton_platform::named_enum! {
     }
 }
 
+impl AssetStatus {
+    /// The statuses a client sees: work put in front of them, never work in progress.
+    pub const CLIENT_VISIBLE: &'static [AssetStatus] =
+        &[AssetStatus::InReview, AssetStatus::ChangesRequested, AssetStatus::Approved, AssetStatus::Delivered];
+
+    pub fn client_visible(self) -> bool {
+        Self::CLIENT_VISIBLE.contains(&self)
+    }
+}
+
 /// An asset to create, already validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAsset {

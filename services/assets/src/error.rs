@@ -3,6 +3,7 @@
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
 use baton_platform::names::{AssetName, PersonName, ProjectName};
+use baton_platform::policy::Denial;
 
 use crate::domain::{AssetStatus, Transition};
 
@@ -20,6 +21,8 @@ pub enum AssetsError {
     EtagMismatch { asset: AssetName, current: String },
     #[error("{asset} kept changing while this call tried to change it; retry")]
     Contended { asset: AssetName },
+    #[error(transparent)]
+    Denied(#[from] Denial),
     #[error("the {service} service is unavailable; retry later")]
     Upstream {
         service: &'static str,
@@ -43,6 +46,7 @@ impl ServiceError for AssetsError {
                 Kind::NotFound
             }
             AssetsError::IllegalTransition { .. } => Kind::FailedPrecondition,
+            AssetsError::Denied(_) => Kind::PermissionDenied,
             AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
             AssetsError::Mutation(error) => error.kind(),
@@ -56,6 +60,7 @@ impl ServiceError for AssetsError {
             AssetsError::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
             AssetsError::PersonNotFound { .. } => "PERSON_NOT_FOUND",
             AssetsError::IllegalTransition { .. } => "ILLEGAL_TRANSITION",
+            AssetsError::Denied(denial) => denial.reason,
             AssetsError::EtagMismatch { .. } => "ETAG_MISMATCH",
             AssetsError::Contended { .. } => "CONCURRENT_UPDATE",
             AssetsError::Upstream { status, .. } => upstream_kind(status).1,

@@ -4,6 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
+use baton_platform::policy::Access;
 use baton_proto::assets::v1 as pb;
 use baton_proto::assets::v1::assets_service_server::AssetsService;
 
@@ -21,9 +22,15 @@ impl AssetsApi {
     }
 
     /// Runs one workflow step: parses the request's common fields, then transitions.
-    async fn step(&self, actor: Actor, transition: Transition, fields: StepFields<'_>) -> Result<pb::Asset, Status> {
+    async fn step<T: Sync>(
+        &self,
+        request: &Request<T>,
+        transition: Transition,
+        fields: StepFields<'_>,
+    ) -> Result<pb::Asset, Status> {
+        let (access, actor) = (Access::of(request)?, Actor::of(request));
         let step = wire::parse_step(transition, fields)?;
-        let asset = self.app.transition(actor, step.value, step.request_id).await?;
+        let asset = self.app.transition(&access, actor, step.value, step.request_id).await?;
         Ok(wire::asset(&asset))
     }
 }
@@ -34,15 +41,16 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::CreateAssetRequest>,
     ) -> Result<Response<pb::CreateAssetResponse>, Status> {
-        let actor = Actor::of(&request);
+        let (access, actor) = (Access::of(&request)?, Actor::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let asset = self.app.create(actor, create.value, create.request_id).await?;
+        let asset = self.app.create(&access, actor, create.value, create.request_id).await?;
         Ok(Response::new(pb::CreateAssetResponse { asset: Some(wire::asset(&asset)) }))
     }
 
     async fn get_asset(&self, request: Request<pb::GetAssetRequest>) -> Result<Response<pb::GetAssetResponse>, Status> {
+        let access = Access::of(&request)?;
         let name = wire::parse_get(request.get_ref())?;
-        let asset = self.app.get(name).await?;
+        let asset = self.app.get(&access, name).await?;
         Ok(Response::new(pb::GetAssetResponse { asset: Some(wire::asset(&asset)) }))
     }
 
@@ -50,8 +58,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::ListAssetsRequest>,
     ) -> Result<Response<pb::ListAssetsResponse>, Status> {
+        let access = Access::of(&request)?;
         let query = wire::parse_list(request.get_ref())?;
-        let page = self.app.list(query.project, query.after, query.limit).await?;
+        let page = self.app.list(&access, query.project, query.after, query.limit).await?;
         Ok(Response::new(pb::ListAssetsResponse {
             assets: page.assets.iter().map(wire::asset).collect(),
             next_page_token: page.next_page_token,
@@ -62,10 +71,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::StartAssetRequest>,
     ) -> Result<Response<pb::StartAssetResponse>, Status> {
-        let actor = Actor::of(&request);
         let r = request.get_ref();
         let fields = StepFields { name: &r.name, etag: &r.etag, comment: "", request_id: &r.request_id };
-        let asset = self.step(actor, Transition::Start, fields).await?;
+        let asset = self.step(&request, Transition::Start, fields).await?;
         Ok(Response::new(pb::StartAssetResponse { asset: Some(asset) }))
     }
 
@@ -73,10 +81,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::SubmitAssetForReviewRequest>,
     ) -> Result<Response<pb::SubmitAssetForReviewResponse>, Status> {
-        let actor = Actor::of(&request);
         let r = request.get_ref();
         let fields = StepFields { name: &r.name, etag: &r.etag, comment: &r.comment, request_id: &r.request_id };
-        let asset = self.step(actor, Transition::SubmitForReview, fields).await?;
+        let asset = self.step(&request, Transition::SubmitForReview, fields).await?;
         Ok(Response::new(pb::SubmitAssetForReviewResponse { asset: Some(asset) }))
     }
 
@@ -84,10 +91,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::RequestAssetChangesRequest>,
     ) -> Result<Response<pb::RequestAssetChangesResponse>, Status> {
-        let actor = Actor::of(&request);
         let r = request.get_ref();
         let fields = StepFields { name: &r.name, etag: &r.etag, comment: &r.comment, request_id: &r.request_id };
-        let asset = self.step(actor, Transition::RequestChanges, fields).await?;
+        let asset = self.step(&request, Transition::RequestChanges, fields).await?;
         Ok(Response::new(pb::RequestAssetChangesResponse { asset: Some(asset) }))
     }
 
@@ -95,10 +101,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::ApproveAssetRequest>,
     ) -> Result<Response<pb::ApproveAssetResponse>, Status> {
-        let actor = Actor::of(&request);
         let r = request.get_ref();
         let fields = StepFields { name: &r.name, etag: &r.etag, comment: &r.comment, request_id: &r.request_id };
-        let asset = self.step(actor, Transition::Approve, fields).await?;
+        let asset = self.step(&request, Transition::Approve, fields).await?;
         Ok(Response::new(pb::ApproveAssetResponse { asset: Some(asset) }))
     }
 
@@ -106,10 +111,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::DeliverAssetRequest>,
     ) -> Result<Response<pb::DeliverAssetResponse>, Status> {
-        let actor = Actor::of(&request);
         let r = request.get_ref();
         let fields = StepFields { name: &r.name, etag: &r.etag, comment: &r.comment, request_id: &r.request_id };
-        let asset = self.step(actor, Transition::Deliver, fields).await?;
+        let asset = self.step(&request, Transition::Deliver, fields).await?;
         Ok(Response::new(pb::DeliverAssetResponse { asset: Some(asset) }))
     }
 }

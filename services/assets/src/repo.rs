@@ -100,17 +100,20 @@ pub async fn get(pool: &PgPool, name: AssetName) -> Result<Option<Asset>, sqlx::
 pub async fn list(
     pool: &PgPool,
     project: ProjectName,
+    statuses: Option<Vec<&'static str>>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Asset>, sqlx::Error> {
     let rows: Vec<AssetRow> = sqlx::query_as(concat!(
         "SELECT ",
         columns!(),
-        " FROM assets.asset WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
+        " FROM assets.asset WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) \
+         AND ($4::text[] IS NULL OR status = ANY($4)) ORDER BY id LIMIT $3"
     ))
     .bind(project.id)
     .bind(after)
     .bind(limit + 1)
+    .bind(statuses)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Asset::from).collect())

@@ -2,9 +2,9 @@
 
 use sqlx::PgPool;
 
-use baton_platform::Actor;
 use baton_platform::names::{NotificationName, PersonName};
 use baton_platform::paging::split_page;
+use baton_platform::policy::Access;
 
 use crate::domain::Notification;
 use crate::error::NotificationsError;
@@ -30,16 +30,8 @@ impl Notifications {
         Self { pool, hub }
     }
 
-    /// A known caller may only see their own notifications.
-    fn check_recipient(actor: Actor, recipient: PersonName) -> Result<(), NotificationsError> {
-        match actor.person() {
-            Some(person) if person != recipient => Err(NotificationsError::NotRecipient { actor: person, recipient }),
-            _ => Ok(()),
-        }
-    }
-
-    pub async fn list(&self, actor: Actor, query: ListQuery) -> Result<NotificationPage, NotificationsError> {
-        Self::check_recipient(actor, query.recipient)?;
+    pub async fn list(&self, access: &Access, query: ListQuery) -> Result<NotificationPage, NotificationsError> {
+        access.own(query.recipient)?;
         let mut conn = self.pool.acquire().await?;
         let rows = repo::list(&mut conn, query.recipient.id, query.unread_only, query.before_seq, query.limit).await?;
         let (notifications, next_page_token) = split_page(rows, query.limit, |n| n.seq);
@@ -48,10 +40,11 @@ impl Notifications {
 
     /// Marks a notification read; marking it again keeps the first read time. Needs no
     /// `request_id` and emits no event: the change is idempotent by itself.
-    pub async fn mark_read(&self, actor: Actor, name: NotificationName) -> Result<Notification, NotificationsError> {
+    /// Someone else's notification is not found, exactly as one that does not exist.
+    pub async fn mark_read(&self, access: &Access, name: NotificationName) -> Result<Notification, NotificationsError> {
         let mut conn = self.pool.acquire().await?;
         let notification = repo::get(&mut conn, name.id).await?.ok_or(NotificationsError::NotFound(name))?;
-        Self::check_recipient(actor, notification.recipient)?;
+        access.on_owned(notification.recipient).map_err(|r| r.into_error(|| NotificationsError::NotFound(name)))?;
         if notification.read_time.is_some() {
             return Ok(notification);
         }
@@ -59,8 +52,8 @@ impl Notifications {
     }
 
     /// Opens a live stream of `recipient`'s notifications, registered before this returns.
-    pub fn watch(&self, actor: Actor, recipient: PersonName) -> Result<Watch, NotificationsError> {
-        Self::check_recipient(actor, recipient)?;
+    pub fn watch(&self, access: &Access, recipient: PersonName) -> Result<Watch, NotificationsError> {
+        access.own(recipient)?;
         Ok(self.hub.subscribe(recipient))
     }
 }

@@ -2,14 +2,15 @@
 //! maps them.
 
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::names::{NotificationName, PersonName};
+use baton_platform::names::NotificationName;
+use baton_platform::policy::Denial;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationsError {
     #[error("notification {0} does not exist")]
     NotFound(NotificationName),
-    #[error("{actor} may not read or change the notifications of {recipient}")]
-    NotRecipient { actor: PersonName, recipient: PersonName },
+    #[error(transparent)]
+    Denied(#[from] Denial),
     #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
 }
@@ -18,7 +19,7 @@ impl ServiceError for NotificationsError {
     fn kind(&self) -> Kind {
         match self {
             NotificationsError::NotFound(_) => Kind::NotFound,
-            NotificationsError::NotRecipient { .. } => Kind::PermissionDenied,
+            NotificationsError::Denied(_) => Kind::PermissionDenied,
             NotificationsError::Database(error) => database_kind(error).0,
         }
     }
@@ -26,7 +27,7 @@ impl ServiceError for NotificationsError {
     fn reason(&self) -> &'static str {
         match self {
             NotificationsError::NotFound(_) => "NOTIFICATION_NOT_FOUND",
-            NotificationsError::NotRecipient { .. } => "NOT_RECIPIENT",
+            NotificationsError::Denied(denial) => denial.reason,
             NotificationsError::Database(error) => database_kind(error).1,
         }
     }

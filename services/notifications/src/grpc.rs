@@ -3,7 +3,7 @@
 
 use tonic::{Request, Response, Status};
 
-use baton_platform::Actor;
+use baton_platform::policy::Access;
 use baton_proto::notifications::v1 as pb;
 use baton_proto::notifications::v1::notifications_service_server::NotificationsService;
 
@@ -27,9 +27,9 @@ impl NotificationsService for NotificationsApi {
         &self,
         request: Request<pb::ListNotificationsRequest>,
     ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
-        let actor = Actor::of(&request);
+        let access = Access::of(&request)?;
         let query = wire::parse_list(request.get_ref())?;
-        let page = self.app.list(actor, query).await?;
+        let page = self.app.list(&access, query).await?;
         Ok(Response::new(pb::ListNotificationsResponse {
             notifications: page.notifications.iter().map(wire::notification).collect(),
             next_page_token: page.next_page_token,
@@ -40,9 +40,9 @@ impl NotificationsService for NotificationsApi {
         &self,
         request: Request<pb::MarkNotificationReadRequest>,
     ) -> Result<Response<pb::MarkNotificationReadResponse>, Status> {
-        let actor = Actor::of(&request);
+        let access = Access::of(&request)?;
         let name = wire::parse_mark_read(request.get_ref())?;
-        let notification = self.app.mark_read(actor, name).await?;
+        let notification = self.app.mark_read(&access, name).await?;
         Ok(Response::new(pb::MarkNotificationReadResponse { notification: Some(wire::notification(&notification)) }))
     }
 
@@ -53,9 +53,9 @@ impl NotificationsService for NotificationsApi {
         &self,
         request: Request<pb::WatchNotificationsRequest>,
     ) -> Result<Response<Self::WatchNotificationsStream>, Status> {
-        let actor = Actor::of(&request);
+        let access = Access::of(&request)?;
         let recipient = wire::parse_watch(request.get_ref())?;
-        let watch = self.app.watch(actor, recipient)?;
+        let watch = self.app.watch(&access, recipient)?;
         let stream = tokio_stream::StreamExt::map(watch, |notification: StreamItem| {
             Ok(pb::WatchNotificationsResponse { notification: Some((*notification).clone()) })
         });

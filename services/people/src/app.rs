@@ -6,6 +6,7 @@ use uuid::Uuid;
 use baton_messaging::{MutationError, Outbox};
 use baton_platform::Actor;
 use baton_platform::names::PersonName;
+use baton_platform::policy::Access;
 use baton_platform::time;
 use baton_proto::people::v1 as pb;
 
@@ -44,7 +45,9 @@ impl People {
         Ok(person)
     }
 
-    pub async fn get(&self, name: PersonName) -> Result<Person, PeopleError> {
+    /// A person: oneself, or anyone for staff and services.
+    pub async fn get(&self, access: &Access, name: PersonName) -> Result<Person, PeopleError> {
+        access.own(name)?;
         repo::get(&self.pool, name).await?.ok_or(PeopleError::NotFound(name))
     }
 

@@ -3,6 +3,7 @@
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
 use baton_platform::names::PersonName;
+use baton_platform::policy::Denial;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
@@ -10,6 +11,8 @@ pub enum PeopleError {
     NotFound(PersonName),
     #[error("person.email: {0} already belongs to another person")]
     EmailTaken(String),
+    #[error(transparent)]
+    Denied(#[from] Denial),
     #[error(transparent)]
     Mutation(#[from] MutationError),
     #[error("{}", database_message(.0))]
@@ -21,6 +24,7 @@ impl ServiceError for PeopleError {
         match self {
             PeopleError::NotFound(_) => Kind::NotFound,
             PeopleError::EmailTaken(_) => Kind::AlreadyExists,
+            PeopleError::Denied(_) => Kind::PermissionDenied,
             PeopleError::Mutation(error) => error.kind(),
             PeopleError::Database(error) => database_kind(error).0,
         }
@@ -30,6 +34,7 @@ impl ServiceError for PeopleError {
         match self {
             PeopleError::NotFound(_) => "PERSON_NOT_FOUND",
             PeopleError::EmailTaken(_) => "EMAIL_TAKEN",
+            PeopleError::Denied(denial) => denial.reason,
             PeopleError::Mutation(error) => error.reason(),
             PeopleError::Database(error) => database_kind(error).1,
         }

@@ -3,6 +3,8 @@
 
 use tonic::{Request, Response, Status};
 
+use baton_platform::policy::Access;
+
 use baton_platform::Actor;
 use baton_proto::people::v1 as pb;
 use baton_proto::people::v1::people_service_server::PeopleService;
@@ -36,8 +38,9 @@ impl PeopleService for PeopleApi {
         &self,
         request: Request<pb::GetPersonRequest>,
     ) -> Result<Response<pb::GetPersonResponse>, Status> {
+        let access = Access::of(&request)?;
         let name = wire::parse_get(request.get_ref())?;
-        let person = self.app.get(name).await?;
+        let person = self.app.get(&access, name).await?;
         Ok(Response::new(pb::GetPersonResponse { person: Some(wire::person(&person)) }))
     }
 

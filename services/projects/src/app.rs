@@ -9,6 +9,7 @@ use baton_platform::grpc::TracedChannel as Channel;
 use baton_platform::known::KnownIds;
 use baton_platform::names::{MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
+use baton_platform::policy::{Access, View};
 use baton_platform::time;
 use baton_proto::people::v1::GetPersonRequest;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
@@ -50,14 +51,42 @@ impl Projects {
         Ok(project)
     }
 
-    pub async fn get(&self, name: ProjectName) -> Result<Project, ProjectsError> {
-        repo::get_project(&self.pool, name).await?.ok_or(ProjectsError::ProjectNotFound(name))
+    pub async fn get(&self, access: &Access, name: ProjectName) -> Result<Project, ProjectsError> {
+        let not_found = || ProjectsError::ProjectNotFound(name);
+        let (project, membership) = match access.person() {
+            // A team member's read: the project and their place on it in one round trip.
+            Some(person) if !access.passes_anywhere() => match repo::get_project_as(&self.pool, name, person).await? {
+                Some((project, membership)) => (Some(project), membership),
+                None => (None, None),
+            },
+            _ => (repo::get_project(&self.pool, name).await?, None),
+        };
+        access.on_project(membership).map_err(|refusal| refusal.into_error(not_found))?;
+        project.ok_or_else(not_found)
     }
 
-    pub async fn list(&self, after: Option<Uuid>, limit: i64) -> Result<Page<Project>, ProjectsError> {
-        let rows = repo::list_projects(&self.pool, after, limit).await?;
+    /// A page of the projects the caller may see: every project for those whose roles pass
+    /// anywhere, else the projects they are on.
+    pub async fn list(&self, access: &Access, after: Option<Uuid>, limit: i64) -> Result<Page<Project>, ProjectsError> {
+        let rows = match access.person() {
+            _ if access.passes_anywhere() => repo::list_projects(&self.pool, after, limit).await?,
+            Some(person) => repo::list_projects_of(&self.pool, person, after, limit).await?,
+            None => Vec::new(),
+        };
         let (items, next_page_token) = split_page(rows, limit, |p| p.name.id);
         Ok(Page { items, next_page_token })
+    }
+
+    /// What the caller may see of `project` under the call's rule: a project they may not know
+    /// of is not found, exactly as one that does not exist.
+    async fn authorize(&self, access: &Access, project: ProjectName) -> Result<View, ProjectsError> {
+        let membership = match access.person() {
+            Some(person) if !access.passes_anywhere() => {
+                repo::get_member(&self.pool, MemberName::new(project, person)).await?.map(|member| member.role)
+            }
+            _ => None,
+        };
+        access.on_project(membership).map_err(|refusal| refusal.into_error(|| ProjectsError::ProjectNotFound(project)))
     }
 
     /// Adds a person to a project's team and records `ProjectMemberAdded`.
@@ -66,10 +95,12 @@ impl Projects {
     /// often filled by many calls at once): each waits its turn rather than retrying.
     pub async fn add_member(
         &self,
+        access: &Access,
         actor: Actor,
         new: NewMember,
         request_id: Option<Uuid>,
     ) -> Result<Member, ProjectsError> {
+        self.authorize(access, new.project).await?;
         // The person must exist; ask the people service before holding any lock.
         self.ensure_person(new.person).await?;
         let name = MemberName::new(new.project, new.person);
@@ -103,10 +134,12 @@ impl Projects {
     /// Removes a person from a project's team and records `ProjectMemberRemoved`.
     pub async fn remove_member(
         &self,
+        access: &Access,
         actor: Actor,
         name: MemberName,
         request_id: Option<Uuid>,
     ) -> Result<Member, ProjectsError> {
+        self.authorize(access, name.project()).await?;
         let mut tx = match self.outbox.mutation("RemoveProjectMember", request_id).begin().await? {
             Begun::New(tx) => tx,
             Begun::Replay(member) => return Ok(member),
@@ -131,16 +164,24 @@ impl Projects {
 
     pub async fn list_members(
         &self,
+        access: &Access,
         project: ProjectName,
         after_seq: Option<i64>,
         limit: i64,
     ) -> Result<Page<Member>, ProjectsError> {
+        self.authorize(access, project).await?;
         if repo::get_project(&self.pool, project).await?.is_none() {
             return Err(ProjectsError::ProjectNotFound(project));
         }
         let rows = repo::list_members(&self.pool, project, after_seq, limit).await?;
         let (rows, next_page_token) = split_page(rows, limit, |(seq, _)| *seq);
         Ok(Page { items: rows.into_iter().map(|(_, member)| member).collect(), next_page_token })
+    }
+
+    /// One membership: whether a person is on a team, and in which role.
+    pub async fn get_member(&self, access: &Access, name: MemberName) -> Result<Member, ProjectsError> {
+        self.authorize(access, name.project()).await?;
+        repo::get_member(&self.pool, name).await?.ok_or(ProjectsError::MemberNotFound(name))
     }
 
     async fn ensure_person(&self, person: PersonName) -> Result<(), ProjectsError> {

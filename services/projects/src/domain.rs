@@ -13,17 +13,8 @@ baton_platform::named_enum! {
     }
 }
 
-baton_platform::named_enum! {
-    /// A person's role on a project's team.
-    pub enum MemberRole {
-        Producer = "PROJECT_MEMBER_ROLE_PRODUCER",
-        Lead = "PROJECT_MEMBER_ROLE_LEAD",
-        Contributor = "PROJECT_MEMBER_ROLE_CONTRIBUTOR",
-        Reviewer = "PROJECT_MEMBER_ROLE_REVIEWER",
-        Client = "PROJECT_MEMBER_ROLE_CLIENT",
-        Observer = "PROJECT_MEMBER_ROLE_OBSERVER",
-    }
-}
+/// A person's role on a project's team: the policy's project roles.
+pub use baton_platform::policy::ProjectRole as MemberRole;
 
 /// A project to create, already validated.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,7 @@
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
 use baton_platform::names::{MemberName, PersonName, ProjectName};
+use baton_platform::policy::Denial;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectsError {
@@ -16,6 +17,8 @@ pub enum ProjectsError {
     AlreadyMember { project: ProjectName, person: PersonName },
     #[error("project {0} is archived")]
     Archived(ProjectName),
+    #[error(transparent)]
+    Denied(#[from] Denial),
     #[error("the people service is unavailable; retry later")]
     People(#[source] tonic::Status),
     #[error(transparent)]
@@ -32,6 +35,7 @@ impl ServiceError for ProjectsError {
             }
             ProjectsError::AlreadyMember { .. } => Kind::AlreadyExists,
             ProjectsError::Archived(_) => Kind::FailedPrecondition,
+            ProjectsError::Denied(_) => Kind::PermissionDenied,
             ProjectsError::People(status) => upstream_kind(status).0,
             ProjectsError::Mutation(error) => error.kind(),
             ProjectsError::Database(error) => database_kind(error).0,
@@ -45,6 +49,7 @@ impl ServiceError for ProjectsError {
             ProjectsError::MemberNotFound(_) => "MEMBER_NOT_FOUND",
             ProjectsError::AlreadyMember { .. } => "ALREADY_MEMBER",
             ProjectsError::Archived(_) => "PROJECT_ARCHIVED",
+            ProjectsError::Denied(denial) => denial.reason,
             ProjectsError::People(status) => upstream_kind(status).1,
             ProjectsError::Mutation(error) => error.reason(),
             ProjectsError::Database(error) => database_kind(error).1,

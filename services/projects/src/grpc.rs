@@ -4,6 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
+use baton_platform::policy::Access;
 use baton_proto::projects::v1 as pb;
 use baton_proto::projects::v1::projects_service_server::ProjectsService;
 
@@ -36,8 +37,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::GetProjectRequest>,
     ) -> Result<Response<pb::GetProjectResponse>, Status> {
+        let access = Access::of(&request)?;
         let name = wire::parse_get(request.get_ref())?;
-        let project = self.app.get(name).await?;
+        let project = self.app.get(&access, name).await?;
         Ok(Response::new(pb::GetProjectResponse { project: Some(wire::project(&project)) }))
     }
 
@@ -45,8 +47,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::ListProjectsRequest>,
     ) -> Result<Response<pb::ListProjectsResponse>, Status> {
+        let access = Access::of(&request)?;
         let query = wire::parse_list(request.get_ref())?;
-        let page = self.app.list(query.after, query.limit).await?;
+        let page = self.app.list(&access, query.after, query.limit).await?;
         Ok(Response::new(pb::ListProjectsResponse {
             projects: page.items.iter().map(wire::project).collect(),
             next_page_token: page.next_page_token,
@@ -57,9 +60,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::AddProjectMemberRequest>,
     ) -> Result<Response<pb::AddProjectMemberResponse>, Status> {
-        let actor = Actor::of(&request);
+        let (access, actor) = (Access::of(&request)?, Actor::of(&request));
         let add = wire::parse_add_member(request.into_inner())?;
-        let member = self.app.add_member(actor, add.value, add.request_id).await?;
+        let member = self.app.add_member(&access, actor, add.value, add.request_id).await?;
         Ok(Response::new(pb::AddProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 
@@ -67,9 +70,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::RemoveProjectMemberRequest>,
     ) -> Result<Response<pb::RemoveProjectMemberResponse>, Status> {
-        let actor = Actor::of(&request);
+        let (access, actor) = (Access::of(&request)?, Actor::of(&request));
         let remove = wire::parse_remove_member(request.get_ref())?;
-        let member = self.app.remove_member(actor, remove.value, remove.request_id).await?;
+        let member = self.app.remove_member(&access, actor, remove.value, remove.request_id).await?;
         Ok(Response::new(pb::RemoveProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 
@@ -77,11 +80,22 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::ListProjectMembersRequest>,
     ) -> Result<Response<pb::ListProjectMembersResponse>, Status> {
+        let access = Access::of(&request)?;
         let (project, page) = wire::parse_list_members(request.get_ref())?;
-        let page = self.app.list_members(project, page.after, page.limit).await?;
+        let page = self.app.list_members(&access, project, page.after, page.limit).await?;
         Ok(Response::new(pb::ListProjectMembersResponse {
             members: page.items.iter().map(wire::member).collect(),
             next_page_token: page.next_page_token,
         }))
+    }
+
+    async fn get_project_member(
+        &self,
+        request: Request<pb::GetProjectMemberRequest>,
+    ) -> Result<Response<pb::GetProjectMemberResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::parse_get_member(request.get_ref())?;
+        let member = self.app.get_member(&access, name).await?;
+        Ok(Response::new(pb::GetProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 }

@@ -89,6 +89,36 @@ pub async fn get_project(pool: &PgPool, name: ProjectName) -> Result<Option<Proj
     Ok(row.map(Project::from))
 }
 
+/// A project and `person`'s role on its team, in one round trip: what a read by a team member
+/// needs to be decided and answered.
+pub async fn get_project_as(
+    pool: &PgPool,
+    name: ProjectName,
+    person: PersonName,
+) -> Result<Option<(Project, Option<MemberRole>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        project: ProjectRow,
+        role: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(concat!(
+        "SELECT ",
+        project_columns!(),
+        ", (SELECT role FROM projects.member m WHERE m.project_id = p.id AND m.person_id = $2) AS role \
+         FROM projects.project p WHERE id = $1"
+    ))
+    .bind(name.id)
+    .bind(person.id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        let role = row.role.map(MemberRole::try_from).transpose().map_err(|e| sqlx::Error::Decode(e.into()))?;
+        Ok((Project::from(row.project), role))
+    })
+    .transpose()
+}
+
 /// Moves a project to its next revision at `now` and locks it until the transaction ends, so that
 /// team changes of one project wait for each other and their events carry increasing revisions.
 pub async fn bump_revision(
@@ -146,6 +176,39 @@ pub async fn list_projects(pool: &PgPool, after: Option<Uuid>, limit: i64) -> Re
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Project::from).collect())
+}
+
+/// A keyset page of the projects `person` is on.
+pub async fn list_projects_of(
+    pool: &PgPool,
+    person: PersonName,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Project>, sqlx::Error> {
+    let rows: Vec<ProjectRow> = sqlx::query_as(
+        "SELECT p.id, p.display_name, p.client, p.brief, p.due_date, p.state, p.create_time, p.update_time, \
+         p.revision FROM projects.member m JOIN projects.project p ON p.id = m.project_id \
+         WHERE m.person_id = $1 AND ($2::uuid IS NULL OR m.project_id > $2) ORDER BY m.project_id LIMIT $3",
+    )
+    .bind(person.id)
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Project::from).collect())
+}
+
+/// One membership, if the person is on the team.
+pub async fn get_member(pool: &PgPool, name: MemberName) -> Result<Option<Member>, sqlx::Error> {
+    let row: Option<MemberRow> = sqlx::query_as(
+        "SELECT project_id, person_id, role, create_time, seq FROM projects.member \
+         WHERE project_id = $1 AND person_id = $2",
+    )
+    .bind(name.project)
+    .bind(name.person)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| <(i64, Member)>::from(row).1))
 }
 
 /// A keyset page of a team in the order people joined, with each member's position.

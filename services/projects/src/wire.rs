@@ -77,6 +77,11 @@ pub fn parse_get(request: &pb::GetProjectRequest) -> Result<ProjectName, Status>
     validate::single("name", ProjectName::parse(&request.name))
 }
 
+#[allow(clippy::result_large_err)]
+pub fn parse_get_member(request: &pb::GetProjectMemberRequest) -> Result<MemberName, Status> {
+    validate::single("name", MemberName::parse(&request.name))
+}
+
 /// A page to list: its size and where it starts.
 pub struct PageQuery<K> {
     pub limit: i64,

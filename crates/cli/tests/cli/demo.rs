@@ -136,6 +136,10 @@ async fn status_shows_weights_reviews_and_who_holds_what() {
     for step in ["start", "submit", "approve"] {
         baton(endpoint, &["--as", &paula, "assets", step, "Poster", "-p", &project]).await.ok();
     }
+    // Members act only on the projects they are on.
+    for (who, role) in [(&ana, "contributor"), (&wen, "contributor")] {
+        baton(endpoint, &["--as", &paula, "projects", "members", "add", &project, who, "--role", role]).await.ok();
+    }
     for step in ["start", "submit"] {
         baton(endpoint, &["--as", &wen, "assets", step, "Landing page", "-p", &project]).await.ok();
     }

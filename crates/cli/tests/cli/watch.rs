@@ -141,5 +141,5 @@ async fn watch_refuses_an_unknown_person_and_another_persons_inbox() {
     let unknown = baton(endpoint, &["notifications", "watch", "--person", "nobody@example.com"]).await;
     unknown.failed(3);
     let theirs = baton(endpoint, &["--as", &paula, "notifications", "watch", "--person", "ana@example.com"]).await;
-    assert!(theirs.failed(7).contains("NOT_RECIPIENT"), "{}", theirs.stderr);
+    assert!(theirs.failed(7).contains("NOT_OWNER"), "{}", theirs.stderr);
 }

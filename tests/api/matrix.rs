@@ -1,0 +1,610 @@
+//! The authorization matrix: every RPC in the policy table × every kind of caller (each global
+//! role, each role on a project's team, an agency member not on it, the client contact of
+//! another client's project, a service) × whose resource it is, run against a real server. The
+//! expected answer of each case comes from the table ([`Rule::decide`]); a few invariants are
+//! checked on their own, so that a table that says too much is caught as well as a server that
+//! ignores it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use baton_auth::{GlobalRole as G, Subject};
+use baton_platform::auth::Caller;
+use baton_platform::policy::{Decision, POLICY, Place, ProjectRole, Rule, Scope, View};
+use baton_proto::assets::v1::{self as assets, AssetStatus};
+use baton_proto::notifications::v1 as notifications;
+use baton_proto::people::v1::{self as people, PersonRole};
+use baton_proto::projects::v1::{self as projects, ProjectMemberRole};
+use baton_testkit::{Target, TestEnv, TestServer, eventually, operator, token};
+use baton_tests::{add_member, person, project};
+use tonic::{Code, Request, Status};
+
+/// One kind of caller.
+struct Profile {
+    label: &'static str,
+    subject: String,
+    roles: Vec<G>,
+    /// Their role on the team of project A, the project every project-scoped case is about.
+    team: Option<ProjectRole>,
+    bearer: String,
+}
+
+impl Profile {
+    fn caller(&self) -> Caller {
+        Caller { subject: Subject::parse(&self.subject).expect("subject"), roles: self.roles.clone(), token_id: None }
+    }
+
+    fn is_person(&self) -> bool {
+        self.subject.starts_with("people/")
+    }
+
+    fn request<T>(&self, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        request.metadata_mut().insert("authorization", self.bearer.parse().expect("ascii"));
+        request
+    }
+}
+
+/// Whose resource an owner-scoped case is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whose {
+    Theirs,
+    Someone,
+}
+
+/// What an allowed call returned that a case looks into.
+enum Seen {
+    Done,
+    Projects(Vec<String>),
+    Assets(Vec<assets::Asset>),
+}
+
+struct World {
+    server: TestServer,
+    /// Project A (client Northwind), whose team holds the team profiles.
+    a: String,
+    /// Project B (client Contoso), whose client contact is the `client of B` profile.
+    b: String,
+    /// A person no profile is: whose things the `Someone` cases are about.
+    stranger: Profile,
+    /// A team member of A, for GetProjectMember.
+    member_of_a: String,
+    /// An asset of A under review (clients see it) and one planned (they do not).
+    in_review: assets::Asset,
+    planned: assets::Asset,
+    /// A notification of each person's (by resource name), for MarkNotificationRead.
+    notices: BTreeMap<String, String>,
+}
+
+fn member_role(role: ProjectRole) -> ProjectMemberRole {
+    ProjectMemberRole::from_str_name(role.as_str()).expect("same names")
+}
+
+fn with_token(subject: String, roles: &[G]) -> String {
+    format!("Bearer {}", token(&subject, roles))
+}
+
+async fn new_person(server: &TestServer, label: &str, role: PersonRole) -> String {
+    person(server, label, role).await
+}
+
+/// An asset of A moved (by the operator) to `status`.
+async fn asset_in(world: &World, status: AssetStatus) -> assets::Asset {
+    let mut client = world.server.assets();
+    let mut asset = baton_tests::asset(&world.server, operator(), &world.a, "Fixture", &[]).await;
+    let path: &[AssetStatus] = match status {
+        AssetStatus::Planned => &[],
+        AssetStatus::InProgress => &[AssetStatus::InProgress],
+        AssetStatus::InReview => &[AssetStatus::InProgress, AssetStatus::InReview],
+        AssetStatus::Approved => &[AssetStatus::InProgress, AssetStatus::InReview, AssetStatus::Approved],
+        other => panic!("no fixture path to {other:?}"),
+    };
+    for step in path {
+        let name = asset.name.clone();
+        let moved = match step {
+            AssetStatus::InProgress => client
+                .start_asset(assets::StartAssetRequest { name, ..Default::default() })
+                .await
+                .map(|r| r.into_inner().asset),
+            AssetStatus::InReview => client
+                .submit_asset_for_review(assets::SubmitAssetForReviewRequest { name, ..Default::default() })
+                .await
+                .map(|r| r.into_inner().asset),
+            _ => client
+                .approve_asset(assets::ApproveAssetRequest { name, ..Default::default() })
+                .await
+                .map(|r| r.into_inner().asset),
+        };
+        asset = moved.expect("fixture step").expect("asset");
+    }
+    asset
+}
+
+async fn status_of(world: &World, name: &str) -> i32 {
+    let request = assets::GetAssetRequest { name: name.into() };
+    world.server.assets().get_asset(request).await.expect("operator reads").into_inner().asset.expect("asset").status
+}
+
+async fn is_member(world: &World, project: &str, person: &str) -> bool {
+    let request =
+        projects::GetProjectMemberRequest { name: format!("{project}/members/{}", &person["people/".len()..]) };
+    match world.server.projects().get_project_member(request).await {
+        Ok(_) => true,
+        Err(status) if status.code() == Code::NotFound => false,
+        Err(status) => panic!("GetProjectMember: {status:?}"),
+    }
+}
+
+/// Runs one case: sets up what it needs as the operator, calls as `profile`, and where the call
+/// was refused checks that it changed nothing.
+async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Result<Seen, Status> {
+    let server = &world.server;
+    let owner = match whose {
+        Whose::Theirs => profile.subject.clone(),
+        Whose::Someone => world.stranger.subject.clone(),
+    };
+    let rpc = method.rsplit('/').next().expect("method name");
+    match rpc {
+        "CreatePerson" => {
+            let email = format!("new.{}@example.com", uuid::Uuid::new_v4().simple());
+            let person = people::Person {
+                display_name: "New hire".into(),
+                email: email.clone(),
+                role: PersonRole::Designer as i32,
+                ..Default::default()
+            };
+            let request = people::CreatePersonRequest { person: Some(person), request_id: String::new() };
+            let result = server.people().create_person(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let all = people::ListPeopleRequest { page_size: 1000, ..Default::default() };
+                let all = server.people().list_people(all).await.expect("operator lists").into_inner().people;
+                assert!(all.iter().all(|p| p.email != email), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "GetPerson" => server
+            .people()
+            .get_person(profile.request(people::GetPersonRequest { name: owner }))
+            .await
+            .map(|_| Seen::Done),
+        "ListPeople" => {
+            server.people().list_people(profile.request(people::ListPeopleRequest::default())).await.map(|_| Seen::Done)
+        }
+        "CreateProject" => {
+            let title = format!("Pitch {}", uuid::Uuid::new_v4().simple());
+            let project =
+                projects::Project { display_name: title.clone(), client: "Northwind".into(), ..Default::default() };
+            let request = projects::CreateProjectRequest { project: Some(project), request_id: String::new() };
+            let result = server.projects().create_project(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let all = projects::ListProjectsRequest { page_size: 1000, ..Default::default() };
+                let all = server.projects().list_projects(all).await.expect("operator lists").into_inner().projects;
+                assert!(all.iter().all(|p| p.display_name != title), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "GetProject" => server
+            .projects()
+            .get_project(profile.request(projects::GetProjectRequest { name: world.a.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListProjects" => server
+            .projects()
+            .list_projects(profile.request(projects::ListProjectsRequest { page_size: 1000, ..Default::default() }))
+            .await
+            .map(|r| Seen::Projects(r.into_inner().projects.into_iter().map(|p| p.name).collect())),
+        "AddProjectMember" => {
+            let newcomer = new_person(server, "Newcomer", PersonRole::Designer).await;
+            let member = projects::ProjectMember {
+                person: newcomer.clone(),
+                role: ProjectMemberRole::Contributor as i32,
+                ..Default::default()
+            };
+            let request = projects::AddProjectMemberRequest {
+                parent: world.a.clone(),
+                member: Some(member),
+                request_id: String::new(),
+            };
+            let result = server.projects().add_project_member(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                assert!(!is_member(world, &world.a, &newcomer).await, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "RemoveProjectMember" => {
+            let leaver = new_person(server, "Leaver", PersonRole::Designer).await;
+            add_member(server, operator(), &world.a, &leaver, ProjectMemberRole::Contributor).await;
+            let name = format!("{}/members/{}", world.a, &leaver["people/".len()..]);
+            let request = projects::RemoveProjectMemberRequest { name, request_id: String::new() };
+            let result = server.projects().remove_project_member(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                assert!(is_member(world, &world.a, &leaver).await, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "ListProjectMembers" => server
+            .projects()
+            .list_project_members(
+                profile.request(projects::ListProjectMembersRequest { parent: world.a.clone(), ..Default::default() }),
+            )
+            .await
+            .map(|_| Seen::Done),
+        "GetProjectMember" => server
+            .projects()
+            .get_project_member(profile.request(projects::GetProjectMemberRequest {
+                name: format!("{}/members/{}", world.a, &world.member_of_a["people/".len()..]),
+            }))
+            .await
+            .map(|_| Seen::Done),
+        "CreateAsset" => {
+            let title = format!("Teaser {}", uuid::Uuid::new_v4().simple());
+            let asset = assets::Asset {
+                display_name: title.clone(),
+                kind: assets::AssetKind::Graphic as i32,
+                weight: 1,
+                ..Default::default()
+            };
+            let request =
+                assets::CreateAssetRequest { parent: world.a.clone(), asset: Some(asset), request_id: String::new() };
+            let result = server.assets().create_asset(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let all = assets::ListAssetsRequest { parent: world.a.clone(), page_size: 1000, ..Default::default() };
+                let all = server.assets().list_assets(all).await.expect("operator lists").into_inner().assets;
+                assert!(all.iter().all(|a| a.display_name != title), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "GetAsset" => server
+            .assets()
+            .get_asset(profile.request(assets::GetAssetRequest { name: world.in_review.name.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListAssets" => server
+            .assets()
+            .list_assets(profile.request(assets::ListAssetsRequest {
+                parent: world.a.clone(),
+                page_size: 1000,
+                ..Default::default()
+            }))
+            .await
+            .map(|r| Seen::Assets(r.into_inner().assets)),
+        "StartAsset" | "SubmitAssetForReview" | "RequestAssetChanges" | "ApproveAsset" | "DeliverAsset" => {
+            let from = match rpc {
+                "StartAsset" => AssetStatus::Planned,
+                "SubmitAssetForReview" => AssetStatus::InProgress,
+                "DeliverAsset" => AssetStatus::Approved,
+                _ => AssetStatus::InReview,
+            };
+            let asset = asset_in(world, from).await;
+            let name = asset.name.clone();
+            let mut client = server.assets();
+            let result = match rpc {
+                "StartAsset" => client
+                    .start_asset(profile.request(assets::StartAssetRequest { name, ..Default::default() }))
+                    .await
+                    .map(drop),
+                "SubmitAssetForReview" => client
+                    .submit_asset_for_review(
+                        profile.request(assets::SubmitAssetForReviewRequest { name, ..Default::default() }),
+                    )
+                    .await
+                    .map(drop),
+                "RequestAssetChanges" => client
+                    .request_asset_changes(profile.request(assets::RequestAssetChangesRequest {
+                        name,
+                        comment: "Warmer colours, please.".into(),
+                        ..Default::default()
+                    }))
+                    .await
+                    .map(drop),
+                "ApproveAsset" => client
+                    .approve_asset(profile.request(assets::ApproveAssetRequest { name, ..Default::default() }))
+                    .await
+                    .map(drop),
+                _ => client
+                    .deliver_asset(profile.request(assets::DeliverAssetRequest { name, ..Default::default() }))
+                    .await
+                    .map(drop),
+            };
+            if result.is_err() {
+                let status = status_of(world, &asset.name).await;
+                assert_eq!(status, asset.status, "{rpc} refused to {} but moved the asset", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
+        "ListNotifications" => server
+            .notifications()
+            .list_notifications(
+                profile.request(notifications::ListNotificationsRequest { recipient: owner, ..Default::default() }),
+            )
+            .await
+            .map(|_| Seen::Done),
+        "MarkNotificationRead" => {
+            let name = world.notices.get(&owner).expect("a notice of the owner's").clone();
+            let request = notifications::MarkNotificationReadRequest { name: name.clone() };
+            let result = server.notifications().mark_notification_read(profile.request(request)).await;
+            if result.is_err() && whose == Whose::Someone {
+                let request = notifications::ListNotificationsRequest { recipient: owner, ..Default::default() };
+                let theirs = server.notifications().list_notifications(world.stranger.request(request)).await;
+                let theirs = theirs.expect("the owner lists").into_inner().notifications;
+                let notice = theirs.iter().find(|n| n.name == name).expect("the notice");
+                assert!(notice.read_time.is_none(), "{rpc} refused to {} but marked it", profile.label);
+            }
+            result.map(|_| Seen::Done)
+        }
+        "WatchNotifications" => server
+            .notifications()
+            .watch_notifications(profile.request(notifications::WatchNotificationsRequest { recipient: owner }))
+            .await
+            .map(|_| Seen::Done),
+        other => panic!("the matrix does not know how to call {other}: add it"),
+    }
+}
+
+/// The cases of one rule for one profile: one, or (owner-scoped) their own and someone else's.
+fn targets(rule: &Rule, profile: &Profile) -> Vec<Whose> {
+    match rule.scope {
+        Scope::Own | Scope::Private if profile.is_person() => vec![Whose::Theirs, Whose::Someone],
+        _ => vec![Whose::Someone],
+    }
+}
+
+fn expected(rule: &Rule, profile: &Profile, whose: Whose) -> Decision {
+    let place = Place { membership: profile.team, owner: whose == Whose::Theirs };
+    rule.decide(&profile.caller(), place)
+}
+
+async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
+    let server = env.spawn(&Target::ALL).await;
+    let a = project(&server, operator(), "Northwind relaunch").await;
+    let b = project(&server, operator(), "Contoso launch").await;
+    let noticeboard = project(&server, operator(), "Noticeboard").await;
+
+    let people_of = [
+        ("admin", vec![G::Admin], None, PersonRole::Producer),
+        ("producer", vec![G::Producer], None, PersonRole::Producer),
+        ("team producer", vec![G::Member], Some(ProjectRole::Producer), PersonRole::Producer),
+        ("lead", vec![G::Member], Some(ProjectRole::Lead), PersonRole::Designer),
+        ("contributor", vec![G::Member], Some(ProjectRole::Contributor), PersonRole::Animator),
+        ("reviewer", vec![G::Member], Some(ProjectRole::Reviewer), PersonRole::Copywriter),
+        ("observer", vec![G::Member], Some(ProjectRole::Observer), PersonRole::Engineer),
+        ("client of A", vec![G::ClientContact], Some(ProjectRole::Client), PersonRole::ClientContact),
+        ("member not on A", vec![G::Member], None, PersonRole::Designer),
+        ("client of B", vec![G::ClientContact], None, PersonRole::ClientContact),
+    ];
+    let mut profiles = Vec::new();
+    for (label, roles, team, role) in people_of {
+        let subject = new_person(&server, label, role).await;
+        if let Some(team) = team {
+            add_member(&server, operator(), &a, &subject, member_role(team)).await;
+        }
+        add_member(&server, operator(), &noticeboard, &subject, ProjectMemberRole::Observer).await;
+        let bearer = with_token(subject.clone(), &roles);
+        profiles.push(Profile { label, subject, roles, team, bearer });
+    }
+    let client_of_b = &profiles.iter().find(|p| p.label == "client of B").expect("profile").subject;
+    add_member(&server, operator(), &b, client_of_b, ProjectMemberRole::Client).await;
+    let service = "services/assets".to_string();
+    profiles.push(Profile {
+        label: "service",
+        bearer: with_token(service.clone(), &[]),
+        subject: service,
+        roles: vec![],
+        team: None,
+    });
+
+    let stranger = new_person(&server, "Stranger", PersonRole::Designer).await;
+    add_member(&server, operator(), &noticeboard, &stranger, ProjectMemberRole::Observer).await;
+    let stranger = Profile {
+        label: "stranger",
+        bearer: with_token(stranger.clone(), &[G::Member]),
+        subject: stranger,
+        roles: vec![G::Member],
+        team: None,
+    };
+
+    // Joining the noticeboard notified every person: find each one's notice.
+    let mut notices = BTreeMap::new();
+    for profile in profiles.iter().filter(|p| p.is_person()).chain([&stranger]) {
+        let notice = eventually(&format!("a notice for {}", profile.label), Duration::from_secs(20), || async {
+            let request =
+                notifications::ListNotificationsRequest { recipient: profile.subject.clone(), ..Default::default() };
+            let page = server.notifications().list_notifications(profile.request(request)).await.ok()?.into_inner();
+            page.notifications.into_iter().next().map(|n| n.name)
+        })
+        .await;
+        notices.insert(profile.subject.clone(), notice);
+    }
+
+    let member_of_a = profiles.iter().find(|p| p.label == "team producer").expect("profile").subject.clone();
+    let mut world = World {
+        server,
+        a,
+        b,
+        stranger,
+        member_of_a,
+        in_review: assets::Asset::default(),
+        planned: assets::Asset::default(),
+        notices,
+    };
+    world.in_review = asset_in(&world, AssetStatus::InReview).await;
+    world.planned = asset_in(&world, AssetStatus::Planned).await;
+    (world, profiles)
+}
+
+/// The matrix: each case answers as the table says, refusals change nothing, and no caller
+/// reads or writes across tenants.
+#[tokio::test]
+async fn every_rpc_answers_every_caller_as_the_policy_says() {
+    let env = TestEnv::new().await;
+    let (world, profiles) = world(&env).await;
+    let started = Instant::now();
+    let (mut allowed, mut denied, mut hidden) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for rule in POLICY {
+        for profile in &profiles {
+            for whose in targets(rule, profile) {
+                let expected = expected(rule, profile, whose);
+                let result = run(&world, rule.method, profile, whose).await;
+                let case = format!("{} by {} ({whose:?})", rule.method, profile.label);
+                let code = result.as_ref().err().map(Status::code);
+                match (&expected, &result) {
+                    (Decision::Allow(_), Ok(_)) => allowed += 1,
+                    (Decision::Deny(denial), Err(status))
+                        if status.code() == Code::PermissionDenied
+                            && baton_testkit::reason(status) == denial.reason =>
+                    {
+                        denied += 1
+                    }
+                    (Decision::Hide, Err(status)) if status.code() == Code::NotFound => hidden += 1,
+                    _ => failures.push(format!("{case}: expected {expected:?}, got {:?}", result.as_ref().err())),
+                }
+                check_invariants(&world, rule, profile, whose, &expected, &result, code);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cases answered against the policy:\n{}", failures.len(), failures.join("\n"));
+    let people = profiles.iter().filter(|p| p.is_person()).count();
+    eprintln!(
+        "authorization matrix: {} RPCs x {} callers ({people} people in {} roles, 1 service) = {} cases \
+         ({allowed} allowed, {denied} denied, {hidden} not found) in {:.1?}",
+        POLICY.len(),
+        profiles.len(),
+        profiles.len() - 1,
+        allowed + denied + hidden,
+        started.elapsed()
+    );
+    world.server.stop().await;
+}
+
+/// What must hold whatever the table says.
+fn check_invariants(
+    world: &World,
+    rule: &Rule,
+    profile: &Profile,
+    whose: Whose,
+    expected: &Decision,
+    result: &Result<Seen, Status>,
+    code: Option<Code>,
+) {
+    let rpc = rule.method.rsplit('/').next().unwrap_or_default();
+    let case = format!("{rpc} by {} ({whose:?})", profile.label);
+    let outsider = matches!(profile.label, "member not on A" | "client of B");
+    // Nobody off A's team (and without a role that runs every project) learns anything of A.
+    if outsider && rule.scope == Scope::Project {
+        assert_eq!(code, Some(Code::NotFound), "{case}: an outsider must not even learn that A exists");
+    }
+    // Services read; they never write.
+    let reads = ["Get", "List", "Watch"].iter().any(|prefix| rpc.starts_with(prefix));
+    if !profile.is_person() && !reads {
+        assert!(result.is_err(), "{case}: a service wrote");
+    }
+    // A person's notifications are theirs alone.
+    if rule.method.contains("NotificationsService") && whose == Whose::Someone {
+        assert!(result.is_err(), "{case}: someone else's notifications were open");
+    }
+    match result {
+        Ok(Seen::Projects(names)) => {
+            let sees = |project: &String| names.contains(project);
+            let runs_all = profile.roles.iter().any(|r| matches!(r, G::Admin | G::Producer));
+            assert_eq!(sees(&world.a), runs_all || profile.team.is_some(), "{case}: project A");
+            assert_eq!(sees(&world.b), runs_all || profile.label == "client of B", "{case}: project B");
+        }
+        Ok(Seen::Assets(assets)) => {
+            let client = matches!(expected, Decision::Allow(View::Client));
+            assert_eq!(client, profile.roles.contains(&G::ClientContact), "{case}: the client view");
+            assert!(assets.iter().any(|a| a.name == world.in_review.name), "{case}: the asset under review");
+            assert_eq!(assets.iter().any(|a| a.name == world.planned.name), !client, "{case}: the planned asset");
+            if client {
+                let visible = [
+                    AssetStatus::InReview,
+                    AssetStatus::ChangesRequested,
+                    AssetStatus::Approved,
+                    AssetStatus::Delivered,
+                ]
+                .map(|s| s as i32);
+                assert!(assets.iter().all(|a| visible.contains(&a.status)), "{case}: a client saw work in progress");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Work in progress stays hidden from a client contact on the team, whichever way they ask.
+#[tokio::test]
+async fn a_client_never_sees_work_in_progress() {
+    let env = TestEnv::new().await;
+    let (world, profiles) = world(&env).await;
+    let client = profiles.iter().find(|p| p.label == "client of A").expect("profile");
+    let mut assets_client = world.server.assets();
+    for asset in [&world.planned, &asset_in(&world, AssetStatus::InProgress).await] {
+        let status = assets_client
+            .get_asset(client.request(assets::GetAssetRequest { name: asset.name.clone() }))
+            .await
+            .expect_err("work in progress");
+        assert_eq!((status.code(), baton_testkit::reason(&status).as_str()), (Code::NotFound, "ASSET_NOT_FOUND"));
+        // Acting on it does not tell it exists either, and changes nothing.
+        let status = assets_client
+            .approve_asset(
+                client.request(assets::ApproveAssetRequest { name: asset.name.clone(), ..Default::default() }),
+            )
+            .await
+            .expect_err("not theirs to see");
+        assert_eq!(status.code(), Code::NotFound);
+        assert_eq!(status_of(&world, &asset.name).await, asset.status);
+    }
+    // What is put in front of them, they see and review.
+    let shown = assets_client
+        .get_asset(client.request(assets::GetAssetRequest { name: world.in_review.name.clone() }))
+        .await
+        .expect("under review")
+        .into_inner();
+    assert_eq!(shown.asset.expect("asset").status, AssetStatus::InReview as i32);
+    world.server.stop().await;
+}
+
+/// A person taken off a team loses access on every service within a second.
+#[tokio::test]
+async fn a_removed_member_loses_access_within_a_second() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let project = project(&server, operator(), "Relaunch").await;
+    let animator = new_person(&server, "Ari", PersonRole::Animator).await;
+    add_member(&server, operator(), &project, &animator, ProjectMemberRole::Contributor).await;
+    let asset = baton_tests::asset(&server, operator(), &project, "Hero animation", &[]).await;
+    let animator = Profile {
+        label: "animator",
+        bearer: with_token(animator.clone(), &[G::Member]),
+        subject: animator,
+        roles: vec![G::Member],
+        team: Some(ProjectRole::Contributor),
+    };
+    let get_asset = || assets::GetAssetRequest { name: asset.name.clone() };
+    let get_project = || projects::GetProjectRequest { name: project.clone() };
+    // On the team: both services answer (and the assets service remembers the membership).
+    server.assets().get_asset(animator.request(get_asset())).await.expect("a member reads the asset");
+    server.projects().get_project(animator.request(get_project())).await.expect("a member reads the project");
+
+    let name = format!("{project}/members/{}", &animator.subject["people/".len()..]);
+    let request = projects::RemoveProjectMemberRequest { name, request_id: String::new() };
+    server.projects().remove_project_member(request).await.expect("remove");
+    let removed = Instant::now();
+    let mut lost = None;
+    while removed.elapsed() < Duration::from_secs(3) {
+        let asset_answer = server.assets().get_asset(animator.request(get_asset())).await;
+        let project_answer = server.projects().get_project(animator.request(get_project())).await;
+        let gone = |result: Result<_, Status>| matches!(result, Err(status) if status.code() == Code::NotFound);
+        if gone(asset_answer.map(drop)) && gone(project_answer.map(drop)) {
+            lost = Some(removed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lost = lost.expect("access was never lost");
+    assert!(lost < Duration::from_secs(1), "access lost only after {lost:?}");
+    let start = assets::StartAssetRequest { name: asset.name.clone(), ..Default::default() };
+    let status = server.assets().start_asset(animator.request(start)).await.expect_err("no longer on the team");
+    assert_eq!(status.code(), Code::NotFound);
+    eprintln!("a removed member lost access after {lost:?}");
+    server.stop().await;
+}
