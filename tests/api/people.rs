@@ -1,7 +1,7 @@
 use tonic::Code;
 
 use baton_proto::people::v1::{CreatePersonRequest, GetPersonRequest, ListPeopleRequest, Person, PersonRole};
-use baton_testkit::{Target, TestEnv, reason, violated_fields};
+use baton_testkit::{Role, Target, TestEnv, as_person, reason, violated_fields};
 
 fn new_person(name: &str, email: &str, role: PersonRole) -> Option<Person> {
     Some(Person { display_name: name.into(), email: email.into(), role: role as i32, ..Default::default() })
@@ -111,6 +111,26 @@ async fn emails_are_unique_and_request_ids_make_creates_idempotent() {
     let first = people.create_person(request.clone()).await.expect("first").into_inner().person.expect("person");
     let again = people.create_person(request.clone()).await.expect("repeat").into_inner().person.expect("person");
     assert_eq!(first, again, "a repeated request_id returns the first response");
+
+    // The id is bound to its caller and its request: another body, or another caller sending the
+    // very same request, is refused and learns nothing of the first answer.
+    let other_body = CreatePersonRequest {
+        person: new_person("Ana", "ana.lopez@example.com", PersonRole::Designer),
+        ..request.clone()
+    };
+    let admin = format!("people/{}", uuid::Uuid::new_v4());
+    for (what, repeat) in [
+        ("another body", tonic::Request::new(other_body)),
+        ("another caller", as_person(&admin, &[Role::Admin], request.clone())),
+    ] {
+        let status = people.create_person(repeat).await.expect_err(what);
+        assert_eq!(
+            (status.code(), reason(&status).as_str()),
+            (Code::FailedPrecondition, "REQUEST_ID_REUSED"),
+            "{what}"
+        );
+        assert!(!status.message().contains(&first.name), "{what}: the first answer leaked");
+    }
 
     let status = people
         .create_person(CreatePersonRequest { request_id: String::new(), ..request })

@@ -73,11 +73,17 @@ async fn team_membership_add_list_remove() {
     assert_eq!(member.person, designer);
     assert_eq!(member.name, format!("{project}/members/{}", designer.trim_start_matches("people/")));
     let replay = projects
-        .add_project_member(add(&designer, ProjectMemberRole::Contributor, &request_id))
+        .add_project_member(as_actor(&producer, add(&designer, ProjectMemberRole::Contributor, &request_id)))
         .await
         .expect("replay")
         .into_inner();
     assert_eq!(replay.member.expect("member"), member, "a repeated request_id returns the first response");
+    // Only to its caller: the same request from someone else is refused.
+    let status = projects
+        .add_project_member(add(&designer, ProjectMemberRole::Contributor, &request_id))
+        .await
+        .expect_err("another caller");
+    assert_eq!((status.code(), reason(&status).as_str()), (Code::FailedPrecondition, "REQUEST_ID_REUSED"));
 
     let status = projects.add_project_member(add(&designer, ProjectMemberRole::Lead, "")).await.expect_err("twice");
     assert_eq!(status.code(), Code::AlreadyExists);

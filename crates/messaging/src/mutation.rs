@@ -38,6 +38,7 @@ use sqlx::{Arguments, AssertSqlSafe, Encode, Postgres, Type};
 use uuid::Uuid;
 
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
+use baton_platform::idempotency::RequestKey;
 use baton_proto::Event;
 
 use crate::outbox::Outbox;
@@ -96,8 +97,11 @@ impl<T> Written<T> {
 /// Why a mutation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MutationError {
-    #[error("request_id was already used for a different call ({0}); use a new UUID for a new call")]
-    RequestIdReused(String),
+    #[error(
+        "request_id was already used for another request (another method, another body or another caller); \
+         use a new UUID for a new call"
+    )]
+    RequestIdReused,
     #[error("{}", database_message(.0))]
     Database(#[from] sqlx::Error),
     #[error("internal error")]
@@ -112,7 +116,7 @@ pub enum MutationError {
 impl ServiceError for MutationError {
     fn kind(&self) -> Kind {
         match self {
-            MutationError::RequestIdReused(_) => Kind::FailedPrecondition,
+            MutationError::RequestIdReused => Kind::FailedPrecondition,
             MutationError::Database(error) => database_kind(error).0,
             MutationError::Encode(_) | MutationError::StoredResponse(_) | MutationError::NothingChanged => {
                 Kind::Internal
@@ -122,7 +126,7 @@ impl ServiceError for MutationError {
 
     fn reason(&self) -> &'static str {
         match self {
-            MutationError::RequestIdReused(_) => "REQUEST_ID_REUSED",
+            MutationError::RequestIdReused => "REQUEST_ID_REUSED",
             MutationError::Database(error) => database_kind(error).1,
             MutationError::Encode(_) | MutationError::StoredResponse(_) | MutationError::NothingChanged => "INTERNAL",
         }
@@ -144,13 +148,21 @@ struct Pending {
 pub struct Mutation<'a> {
     outbox: &'a Outbox,
     method: &'static str,
-    request_id: Option<Uuid>,
+    key: Option<RequestKey>,
     events: Vec<Pending>,
 }
 
 impl<'a> Mutation<'a> {
-    pub(crate) fn new(outbox: &'a Outbox, method: &'static str, request_id: Option<Uuid>) -> Self {
-        Self { outbox, method, request_id, events: Vec::new() }
+    pub(crate) fn new(outbox: &'a Outbox, method: &'static str, key: Option<RequestKey>) -> Self {
+        Self { outbox, method, key, events: Vec::new() }
+    }
+
+    fn request_id(&self) -> Option<Uuid> {
+        self.key.as_ref().map(|key| key.id)
+    }
+
+    fn fingerprint(&self) -> Option<&[u8]> {
+        self.key.as_ref().map(|key| key.fingerprint.as_bytes())
     }
 
     /// Adds `event` about `subject` to what [`finish`](Self::finish) writes; it is published
@@ -180,13 +192,14 @@ impl<'a> Mutation<'a> {
             return Err(MutationError::Encode(error));
         }
         let first = arguments.len() + 1;
-        let stored = match self.request_id {
+        let stored = match self.key {
             Some(_) => Some(serde_json::to_value(&response)?),
             None => None,
         };
-        arguments.add(self.request_id).map_err(MutationError::Encode)?;
+        arguments.add(self.request_id()).map_err(MutationError::Encode)?;
         arguments.add(self.method).map_err(MutationError::Encode)?;
         arguments.add(stored).map_err(MutationError::Encode)?;
+        arguments.add(self.fingerprint()).map_err(MutationError::Encode)?;
         add_events(&mut arguments, &self.events)?;
         let sql = statement(ctes, self.outbox.idempotency_table(), self.outbox.table(), first);
         let written =
@@ -222,20 +235,28 @@ impl<'a> Mutation<'a> {
         }
     }
 
-    /// The stored response of this request id, if it was applied before.
+    /// The stored response of this request id, if it was applied before — to this very request
+    /// of this caller; any other use of the id is [`MutationError::RequestIdReused`].
     async fn stored<T: DeserializeOwned>(&self) -> Result<Option<T>, MutationError> {
-        let Some(request_id) = self.request_id else { return Ok(None) };
-        let row: Option<(String, Option<serde_json::Value>)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT method, response FROM {} WHERE request_id = $1",
+        let Some(key) = &self.key else { return Ok(None) };
+        type Stored = (String, Option<serde_json::Value>, Option<Vec<u8>>);
+        let row: Option<Stored> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT method, response, fingerprint FROM {} WHERE request_id = $1",
             self.outbox.idempotency_table()
         )))
-        .bind(request_id)
+        .bind(key.id)
         .fetch_optional(self.outbox.pool())
         .await?;
         match row {
             None => Ok(None),
-            Some((method, Some(response))) if method == self.method => Ok(Some(serde_json::from_value(response)?)),
-            Some((method, _)) => Err(MutationError::RequestIdReused(method)),
+            // Keys recorded before fingerprints were kept bind to their method alone.
+            Some((method, Some(response), fingerprint))
+                if method == self.method
+                    && fingerprint.as_deref().is_none_or(|stored| stored == key.fingerprint.as_bytes()) =>
+            {
+                Ok(Some(serde_json::from_value(response)?))
+            }
+            Some(_) => Err(MutationError::RequestIdReused),
         }
     }
 }
@@ -255,13 +276,15 @@ impl<'a> Mutation<'a> {
     /// prefer [`Mutation::finish`] where a compare-and-set does.
     pub async fn begin<T: DeserializeOwned>(self) -> Result<Begun<'a, T>, MutationError> {
         let mut tx = self.outbox.pool().begin().await?;
-        if let Some(request_id) = self.request_id {
+        if let Some(key) = &self.key {
             let claimed = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {} (request_id, method) VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING",
+                "INSERT INTO {} (request_id, method, fingerprint) VALUES ($1, $2, $3) \
+                 ON CONFLICT (request_id) DO NOTHING",
                 self.outbox.idempotency_table()
             )))
-            .bind(request_id)
+            .bind(key.id)
             .bind(self.method)
+            .bind(key.fingerprint.as_bytes())
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -270,7 +293,7 @@ impl<'a> Mutation<'a> {
                 tx.rollback().await?;
                 return match self.stored::<T>().await? {
                     Some(first) => Ok(Begun::Replay(first)),
-                    None => Err(MutationError::RequestIdReused(self.method.to_string())),
+                    None => Err(MutationError::RequestIdReused),
                 };
             }
         }
@@ -301,12 +324,12 @@ impl Transaction<'_> {
     /// commits, and wakes the relay.
     pub async fn finish<T: Serialize>(mut self, response: T) -> Result<T, MutationError> {
         let mutation = &self.mutation;
-        let stored = match mutation.request_id {
+        let stored = match mutation.key {
             Some(_) => Some(serde_json::to_value(&response)?),
             None => None,
         };
         let mut arguments = PgArguments::default();
-        arguments.add(mutation.request_id).map_err(MutationError::Encode)?;
+        arguments.add(mutation.request_id()).map_err(MutationError::Encode)?;
         arguments.add(stored).map_err(MutationError::Encode)?;
         add_events(&mut arguments, &mutation.events)?;
         let sql = format!(
@@ -356,15 +379,15 @@ fn events_cte(outbox: &str, first: usize, condition: &str) -> String {
 /// only when `change` returned rows), and the number of rows `change` returned. `first` is the
 /// number of the first parameter after the use case's own.
 fn statement(ctes: &str, idempotency: &str, outbox: &str, first: usize) -> String {
-    let (request_id, method, response) = (first, first + 1, first + 2);
+    let (request_id, method, response, fingerprint) = (first, first + 1, first + 2, first + 3);
     format!(
         "WITH {ctes}, \
-         claim AS (INSERT INTO {idempotency} (request_id, method, response) \
-                   SELECT ${request_id}::uuid, ${method}::text, ${response}::jsonb \
+         claim AS (INSERT INTO {idempotency} (request_id, method, response, fingerprint) \
+                   SELECT ${request_id}::uuid, ${method}::text, ${response}::jsonb, ${fingerprint}::bytea \
                    WHERE ${request_id}::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM change)), \
          {} \
          SELECT count(*) FROM change",
-        events_cte(outbox, first + 3, "WHERE EXISTS (SELECT 1 FROM change)"),
+        events_cte(outbox, first + 4, "WHERE EXISTS (SELECT 1 FROM change)"),
     )
 }
 
@@ -376,9 +399,9 @@ mod tests {
     fn the_tail_numbers_its_parameters_after_the_change() {
         let sql = statement("change AS (INSERT INTO s.t (a, b) VALUES ($1, $2) RETURNING 1)", "s.i", "s.o", 3);
         assert!(sql.starts_with("WITH change AS (INSERT INTO s.t (a, b) VALUES ($1, $2) RETURNING 1), claim AS"));
-        assert!(sql.contains("SELECT $3::uuid, $4::text, $5::jsonb WHERE $3::uuid IS NOT NULL"), "{sql}");
+        assert!(sql.contains("SELECT $3::uuid, $4::text, $5::jsonb, $6::bytea WHERE $3::uuid IS NOT NULL"), "{sql}");
         assert!(
-            sql.contains("unnest($6::uuid[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::text[])"),
+            sql.contains("unnest($7::uuid[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::text[])"),
             "{sql}"
         );
         assert!(sql.ends_with("SELECT count(*) FROM change"));

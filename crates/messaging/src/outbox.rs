@@ -33,6 +33,7 @@ use uuid::Uuid;
 
 use baton_platform::db::Held;
 use baton_platform::error::ErrorChain;
+use baton_platform::idempotency::RequestKey;
 use baton_platform::metrics::{OutboxGauge, Registration, metrics, observe_outbox};
 use baton_platform::telemetry;
 use opentelemetry::KeyValue;
@@ -88,9 +89,10 @@ impl Outbox {
     }
 
     /// Starts a write use case named `method` (the idempotency scope, for example
-    /// `CreateAsset`), answering once per `request_id`. See [`crate::mutation`].
-    pub fn mutation(&self, method: &'static str, request_id: Option<Uuid>) -> Mutation<'_> {
-        Mutation::new(self, method, request_id)
+    /// `CreateAsset`), answering once per request key (`request_id` bound to its caller and
+    /// body). See [`crate::mutation`].
+    pub fn mutation(&self, method: &'static str, key: Option<RequestKey>) -> Mutation<'_> {
+        Mutation::new(self, method, key)
     }
 
     /// The relay that publishes this outbox, as a background task stopping with the process.

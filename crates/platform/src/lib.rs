@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod grpc;
+pub mod idempotency;
 pub mod known;
 pub mod metrics;
 pub mod module;

@@ -4,6 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
+use baton_platform::idempotency::Fingerprint;
 use baton_platform::policy::Access;
 use baton_proto::assets::v1 as pb;
 use baton_proto::assets::v1::assets_service_server::AssetsService;
@@ -22,15 +23,15 @@ impl AssetsApi {
     }
 
     /// Runs one workflow step: parses the request's common fields, then transitions.
-    async fn step<T: Sync>(
+    async fn step<T: prost::Message>(
         &self,
         request: &Request<T>,
         transition: Transition,
         fields: StepFields<'_>,
     ) -> Result<pb::Asset, Status> {
-        let (access, actor) = (Access::of(request)?, Actor::of(request));
+        let (access, actor, fingerprint) = (Access::of(request)?, Actor::of(request), Fingerprint::of(request));
         let step = wire::parse_step(transition, fields)?;
-        let asset = self.app.transition(&access, actor, step.value, step.request_id).await?;
+        let asset = self.app.transition(&access, actor, step.value, fingerprint.key(step.request_id)).await?;
         Ok(wire::asset(&asset))
     }
 }
@@ -41,9 +42,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::CreateAssetRequest>,
     ) -> Result<Response<pb::CreateAssetResponse>, Status> {
-        let (access, actor) = (Access::of(&request)?, Actor::of(&request));
+        let (access, actor, fingerprint) = (Access::of(&request)?, Actor::of(&request), Fingerprint::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let asset = self.app.create(&access, actor, create.value, create.request_id).await?;
+        let asset = self.app.create(&access, actor, create.value, fingerprint.key(create.request_id)).await?;
         Ok(Response::new(pb::CreateAssetResponse { asset: Some(wire::asset(&asset)) }))
     }
 

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use baton_messaging::{MutationError, Outbox};
 use baton_platform::Actor;
+use baton_platform::idempotency::RequestKey;
 use baton_platform::names::PersonName;
 use baton_platform::policy::Access;
 use baton_platform::time;
@@ -26,9 +27,9 @@ impl People {
     }
 
     /// Creates a person and records `PersonCreated`, once per `request_id`.
-    pub async fn create(&self, actor: Actor, new: NewPerson, request_id: Option<Uuid>) -> Result<Person, PeopleError> {
+    pub async fn create(&self, actor: Actor, new: NewPerson, key: Option<RequestKey>) -> Result<Person, PeopleError> {
         let person = Person::create(new, PersonName::new(Uuid::now_v7()), time::now());
-        let mut mutation = self.outbox.mutation("CreatePerson", request_id);
+        let mut mutation = self.outbox.mutation("CreatePerson", key.clone());
         mutation.emit(
             &person.name.to_string(),
             &pb::PersonCreated { person: Some(wire::person(&person)), actor: actor.resource_name() },

@@ -3,6 +3,7 @@
 
 use tonic::{Request, Response, Status};
 
+use baton_platform::idempotency::Fingerprint;
 use baton_platform::policy::Access;
 
 use baton_platform::Actor;
@@ -28,9 +29,9 @@ impl PeopleService for PeopleApi {
         &self,
         request: Request<pb::CreatePersonRequest>,
     ) -> Result<Response<pb::CreatePersonResponse>, Status> {
-        let actor = Actor::of(&request);
+        let (actor, fingerprint) = (Actor::of(&request), Fingerprint::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let person = self.app.create(actor, create.value, create.request_id).await?;
+        let person = self.app.create(actor, create.value, fingerprint.key(create.request_id)).await?;
         Ok(Response::new(pb::CreatePersonResponse { person: Some(wire::person(&person)) }))
     }
 

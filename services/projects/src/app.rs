@@ -6,6 +6,7 @@ use uuid::Uuid;
 use baton_messaging::{Begun, Outbox};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
+use baton_platform::idempotency::RequestKey;
 use baton_platform::known::KnownIds;
 use baton_platform::names::{MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
@@ -38,10 +39,10 @@ impl Projects {
         &self,
         actor: Actor,
         new: NewProject,
-        request_id: Option<Uuid>,
+        key: Option<RequestKey>,
     ) -> Result<Project, ProjectsError> {
         let project = Project::create(new, ProjectName::new(Uuid::now_v7()), time::now());
-        let mut mutation = self.outbox.mutation("CreateProject", request_id);
+        let mut mutation = self.outbox.mutation("CreateProject", key.clone());
         mutation.emit(
             &project.name.to_string(),
             &pb::ProjectCreated { project: Some(wire::project(&project)), actor: actor.resource_name() },
@@ -98,13 +99,13 @@ impl Projects {
         access: &Access,
         actor: Actor,
         new: NewMember,
-        request_id: Option<Uuid>,
+        key: Option<RequestKey>,
     ) -> Result<Member, ProjectsError> {
         self.authorize(access, new.project).await?;
         // The person must exist; ask the people service before holding any lock.
         self.ensure_person(new.person).await?;
         let name = MemberName::new(new.project, new.person);
-        let mut tx = match self.outbox.mutation("AddProjectMember", request_id).begin().await? {
+        let mut tx = match self.outbox.mutation("AddProjectMember", key.clone()).begin().await? {
             Begun::New(tx) => tx,
             Begun::Replay(member) => return Ok(member),
         };
@@ -137,10 +138,10 @@ impl Projects {
         access: &Access,
         actor: Actor,
         name: MemberName,
-        request_id: Option<Uuid>,
+        key: Option<RequestKey>,
     ) -> Result<Member, ProjectsError> {
         self.authorize(access, name.project()).await?;
-        let mut tx = match self.outbox.mutation("RemoveProjectMember", request_id).begin().await? {
+        let mut tx = match self.outbox.mutation("RemoveProjectMember", key.clone()).begin().await? {
             Begun::New(tx) => tx,
             Begun::Replay(member) => return Ok(member),
         };

@@ -4,6 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
+use baton_platform::idempotency::Fingerprint;
 use baton_platform::policy::Access;
 use baton_proto::projects::v1 as pb;
 use baton_proto::projects::v1::projects_service_server::ProjectsService;
@@ -27,9 +28,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::CreateProjectRequest>,
     ) -> Result<Response<pb::CreateProjectResponse>, Status> {
-        let actor = Actor::of(&request);
+        let (actor, fingerprint) = (Actor::of(&request), Fingerprint::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let project = self.app.create(actor, create.value, create.request_id).await?;
+        let project = self.app.create(actor, create.value, fingerprint.key(create.request_id)).await?;
         Ok(Response::new(pb::CreateProjectResponse { project: Some(wire::project(&project)) }))
     }
 
@@ -60,9 +61,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::AddProjectMemberRequest>,
     ) -> Result<Response<pb::AddProjectMemberResponse>, Status> {
-        let (access, actor) = (Access::of(&request)?, Actor::of(&request));
+        let (access, actor, fingerprint) = (Access::of(&request)?, Actor::of(&request), Fingerprint::of(&request));
         let add = wire::parse_add_member(request.into_inner())?;
-        let member = self.app.add_member(&access, actor, add.value, add.request_id).await?;
+        let member = self.app.add_member(&access, actor, add.value, fingerprint.key(add.request_id)).await?;
         Ok(Response::new(pb::AddProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 
@@ -70,9 +71,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::RemoveProjectMemberRequest>,
     ) -> Result<Response<pb::RemoveProjectMemberResponse>, Status> {
-        let (access, actor) = (Access::of(&request)?, Actor::of(&request));
+        let (access, actor, fingerprint) = (Access::of(&request)?, Actor::of(&request), Fingerprint::of(&request));
         let remove = wire::parse_remove_member(request.get_ref())?;
-        let member = self.app.remove_member(&access, actor, remove.value, remove.request_id).await?;
+        let member = self.app.remove_member(&access, actor, remove.value, fingerprint.key(remove.request_id)).await?;
         Ok(Response::new(pb::RemoveProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 
