@@ -5,6 +5,7 @@
 
 mod assets;
 mod auth;
+mod limits;
 mod matrix;
 mod notifications;
 mod people;

@@ -134,6 +134,12 @@ async fn metrics_move_with_the_work() {
     add_member(&server, &producer, &project, &designer, ProjectMemberRole::Lead).await;
     let invalid = server.people().create_person(baton_proto::people::v1::CreatePersonRequest::default()).await;
     assert!(invalid.is_err());
+    // Paths that are no method are counted, under `unknown`: a caller cannot mint label values.
+    let bearer = format!("Bearer {}", baton_testkit::token(baton_testkit::operator(), &[baton_testkit::Role::Admin]));
+    for path in ["/baton.people.v1.PeopleService/DropEveryone", "/no.such.Service/Anything"] {
+        let unknown = baton_tests::raw_call(server.channel(), path, &bearer, Vec::new()).await;
+        assert_eq!(unknown.expect_err("no such method").code(), tonic::Code::Unimplemented);
+    }
 
     let after = eventually("the event figures to move", Duration::from_secs(20), || async {
         let text = scrape(addr).await;
@@ -151,6 +157,11 @@ async fn metrics_move_with_the_work() {
         sample(&after, "baton_rpc_requests_total", &["method=\"CreatePerson\"", "code=\"InvalidArgument\""]) >= 1.0
     );
     assert!(sample(&after, "baton_rpc_duration_seconds_count", &["method=\"AddProjectMember\""]) >= 1.0);
+    assert!(
+        sample(&after, "baton_rpc_requests_total", &["service=\"unknown\"", "method=\"unknown\""]) >= 2.0,
+        "unknown paths under `unknown`"
+    );
+    assert!(!after.contains("DropEveryone") && !after.contains("no.such.Service"), "a path became a label");
     for gauge in [
         "baton_outbox_backlog",
         "baton_outbox_oldest_age_seconds",

@@ -171,7 +171,7 @@ impl Target {
                 // (no token to check) in the same run.
                 ("BATON_AUTH__DEVELOPMENT".to_string(), "true".to_string()),
             ];
-            envs.extend(baton_testkit::auth_env());
+            envs.extend(baton_testkit::server_env());
             if split {
                 for service in Service::ALL {
                     let variable = format!("BATON_ENDPOINTS__{}", service.as_str().to_uppercase());

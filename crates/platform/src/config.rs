@@ -46,6 +46,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub endpoints: Endpoints,
     pub auth: crate::auth::AuthConfig,
+    pub limits: crate::limits::LimitsConfig,
 }
 
 /// How logs are written.
@@ -123,6 +124,7 @@ impl Default for Config {
             outbox: OutboxConfig::default(),
             endpoints: Endpoints::default(),
             auth: crate::auth::AuthConfig::default(),
+            limits: crate::limits::LimitsConfig::default(),
         }
     }
 }
@@ -228,6 +230,9 @@ impl Config {
         }
         if self.outbox.poll_interval_ms == 0 {
             return invalid("outbox.poll_interval_ms must be at least 1");
+        }
+        if let Some(problem) = self.limits.problem() {
+            return invalid(problem);
         }
         Ok(())
     }

@@ -28,6 +28,8 @@ pub enum Kind {
     Aborted,
     /// The caller is known but may not do this.
     PermissionDenied,
+    /// The caller used up a limit (streams, rate): retry later.
+    ResourceExhausted,
     /// The caller is not known.
     Unauthenticated,
     /// A dependency (database, broker, another service) is down: retry later.
@@ -45,6 +47,7 @@ impl Kind {
             Kind::FailedPrecondition => Code::FailedPrecondition,
             Kind::Aborted => Code::Aborted,
             Kind::PermissionDenied => Code::PermissionDenied,
+            Kind::ResourceExhausted => Code::ResourceExhausted,
             Kind::Unauthenticated => Code::Unauthenticated,
             Kind::Unavailable => Code::Unavailable,
             Kind::Internal => Code::Internal,

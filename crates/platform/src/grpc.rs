@@ -113,9 +113,17 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let path = request.uri().path().trim_start_matches('/');
-        let (service, method) = path.split_once('/').unwrap_or((path, ""));
-        let (service, method) = (service.to_string(), method.to_string());
+        let full_path = request.uri().path();
+        let path = full_path.trim_start_matches('/');
+        // Labels name only methods that exist: any caller can send any path, and every label
+        // value is a metric series kept for the life of the process.
+        let known = crate::policy::rule(full_path).is_some()
+            || path.starts_with("grpc.health.")
+            || path.starts_with("grpc.reflection.");
+        let (service, method) = match path.split_once('/') {
+            Some((service, method)) if known => (service.to_string(), method.to_string()),
+            _ => ("unknown".to_string(), "unknown".to_string()),
+        };
         let traced = !service.starts_with("grpc.");
         let span = if traced {
             let span = tracing::info_span!(

@@ -10,6 +10,7 @@ pub mod error;
 pub mod grpc;
 pub mod idempotency;
 pub mod known;
+pub mod limits;
 pub mod metrics;
 pub mod module;
 mod named_enum;

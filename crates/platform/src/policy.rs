@@ -223,6 +223,13 @@ impl Caller {
 }
 
 impl Rule {
+    /// Whether the method changes something: by the API's naming (AIP-131…136), every method
+    /// but `Get…`, `List…` and `Watch…`.
+    pub fn is_write(&self) -> bool {
+        let rpc = method_name(self.method);
+        !["Get", "List", "Watch"].iter().any(|read| rpc.starts_with(read))
+    }
+
     /// The answer for `caller` standing at `place`. The one decision function: the layer, the
     /// handlers and the matrix test all ask it.
     pub fn decide(&self, caller: &Caller, place: Place) -> Decision {
@@ -303,6 +310,11 @@ impl Access {
 
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// The rule the call passed the layer under.
+    pub fn rule(&self) -> &'static Rule {
+        self.rule
     }
 
     /// The calling person, if a person calls.

@@ -14,8 +14,10 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 pub mod codec {
     use std::marker::PhantomData;
 
-    use tonic::codec::{BufferSettings, Codec};
-    use tonic_prost::{ProstDecoder, ProstEncoder};
+    use tonic::codec::{BufferSettings, Codec, DecodeBuf, Decoder};
+    use tonic::{Code, Status};
+    use tonic_prost::ProstEncoder;
+    use tonic_types::{ErrorDetails, StatusExt};
 
     /// Initial buffer per call and stream.
     pub const BUFFER_SIZE: usize = 256;
@@ -40,14 +42,50 @@ pub mod codec {
         type Encode = T;
         type Decode = U;
         type Encoder = ProstEncoder<T>;
-        type Decoder = ProstDecoder<U>;
+        type Decoder = StrictDecoder<U>;
 
         fn encoder(&mut self) -> Self::Encoder {
             ProstEncoder::new(BufferSettings::new(BUFFER_SIZE, YIELD_THRESHOLD))
         }
 
         fn decoder(&mut self) -> Self::Decoder {
-            ProstDecoder::new(BufferSettings::new(BUFFER_SIZE, YIELD_THRESHOLD))
+            StrictDecoder(PhantomData)
+        }
+    }
+
+    /// Decodes prost messages; a request that is not a valid message of its type is the caller's
+    /// mistake, INVALID_ARGUMENT (reason `UNDECODABLE_REQUEST`), where tonic answers INTERNAL.
+    /// Anything else that does not decode (a response, an event) stays INTERNAL.
+    #[derive(Debug)]
+    pub struct StrictDecoder<U>(PhantomData<fn() -> U>);
+
+    impl<U: prost::Message + Default> Decoder for StrictDecoder<U> {
+        type Item = U;
+        type Error = Status;
+
+        fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
+            U::decode(buf).map(Some).map_err(|error| {
+                let type_name = std::any::type_name::<U>();
+                let name = type_name.rsplit("::").next().unwrap_or(type_name);
+                if name.ends_with("Request") {
+                    let details = ErrorDetails::with_error_info(
+                        "UNDECODABLE_REQUEST",
+                        "baton.dev",
+                        std::collections::HashMap::<String, String>::new(),
+                    );
+                    Status::with_error_details(
+                        Code::InvalidArgument,
+                        format!("the request is not a valid {name}: {error}"),
+                        details,
+                    )
+                } else {
+                    Status::internal(format!("undecodable {name}: {error}"))
+                }
+            })
+        }
+
+        fn buffer_settings(&self) -> BufferSettings {
+            BufferSettings::new(BUFFER_SIZE, YIELD_THRESHOLD)
         }
     }
 }

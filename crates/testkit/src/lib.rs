@@ -31,6 +31,7 @@ use baton_platform::Config;
 pub use baton_auth::GlobalRole as Role;
 use baton_platform::auth::AuthConfig;
 use baton_platform::config::{AmqpConfig, DatabaseConfig};
+use baton_platform::limits::LimitsConfig;
 use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
@@ -81,6 +82,14 @@ pub fn auth_env() -> Vec<(String, String)> {
         ("BATON_AUTH__SIGNING_KEY_FILE".into(), format!("{KEYS}/service.pem")),
         ("BATON_AUTH__SIGNING_KEY_ID".into(), "test-services-1".into()),
     ]
+}
+
+/// The environment of a server process a test or a benchmark starts: the test keys
+/// ([`auth_env`]) and no per-person write rate, since one test client writes as fast as it can.
+pub fn server_env() -> Vec<(String, String)> {
+    let mut env = auth_env();
+    env.push(("BATON_LIMITS__WRITES_PER_SECOND".into(), "0".into()));
+    env
 }
 
 /// The test identity provider, signing as `test-issuer-1`.
@@ -170,6 +179,8 @@ impl TestEnv {
             shutdown_timeout_ms: 5_000,
             metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             auth: auth_config(),
+            // One test client writes as fast as it can; the limits test turns the rate on.
+            limits: LimitsConfig { writes_per_second: 0.0, ..defaults.limits.clone() },
             ..defaults
         };
         Self { id, database, config }

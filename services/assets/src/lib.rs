@@ -30,7 +30,8 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::Assets::new(outbox.clone(), pool.clone(), projects, people);
-    let server = AssetsServiceServer::new(grpc::AssetsApi::new(app));
+    let server = AssetsServiceServer::new(grpc::AssetsApi::new(app))
+        .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     Ok(ServiceModule {
         target: baton_platform::Target::Assets,
         grpc_service: GRPC_SERVICE,

@@ -16,6 +16,8 @@ use crate::wire::ListQuery;
 pub struct Notifications {
     pool: PgPool,
     hub: Hub,
+    /// Open streams one person may hold.
+    max_streams: usize,
 }
 
 /// One page of notifications, newest first.
@@ -26,8 +28,8 @@ pub struct NotificationPage {
 }
 
 impl Notifications {
-    pub fn new(pool: PgPool, hub: Hub) -> Self {
-        Self { pool, hub }
+    pub fn new(pool: PgPool, hub: Hub, max_streams: usize) -> Self {
+        Self { pool, hub, max_streams }
     }
 
     pub async fn list(&self, access: &Access, query: ListQuery) -> Result<NotificationPage, NotificationsError> {
@@ -54,6 +56,8 @@ impl Notifications {
     /// Opens a live stream of `recipient`'s notifications, registered before this returns.
     pub fn watch(&self, access: &Access, recipient: PersonName) -> Result<Watch, NotificationsError> {
         access.own(recipient)?;
-        Ok(self.hub.subscribe(recipient))
+        self.hub
+            .subscribe_within(recipient, self.max_streams)
+            .ok_or(NotificationsError::TooManyStreams { recipient, limit: self.max_streams })
     }
 }

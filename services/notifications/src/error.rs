@@ -2,13 +2,15 @@
 //! maps them.
 
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::names::NotificationName;
+use baton_platform::names::{NotificationName, PersonName};
 use baton_platform::policy::Denial;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationsError {
     #[error("notification {0} does not exist")]
     NotFound(NotificationName),
+    #[error("{recipient} has {limit} notification streams open already; close one first")]
+    TooManyStreams { recipient: PersonName, limit: usize },
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error("{}", database_message(.0))]
@@ -20,6 +22,7 @@ impl ServiceError for NotificationsError {
         match self {
             NotificationsError::NotFound(_) => Kind::NotFound,
             NotificationsError::Denied(_) => Kind::PermissionDenied,
+            NotificationsError::TooManyStreams { .. } => Kind::ResourceExhausted,
             NotificationsError::Database(error) => database_kind(error).0,
         }
     }
@@ -28,6 +31,7 @@ impl ServiceError for NotificationsError {
         match self {
             NotificationsError::NotFound(_) => "NOTIFICATION_NOT_FOUND",
             NotificationsError::Denied(denial) => denial.reason,
+            NotificationsError::TooManyStreams { .. } => "TOO_MANY_STREAMS",
             NotificationsError::Database(error) => database_kind(error).1,
         }
     }

@@ -144,9 +144,20 @@ impl Hub {
 
     /// Registers a new stream for `recipient`; it receives every notification committed from now on.
     pub fn subscribe(&self, recipient: PersonName) -> Watch {
+        self.subscribe_within(recipient, usize::MAX).unwrap_or_else(|| unreachable!("no limit"))
+    }
+
+    /// Opens a stream of `recipient`'s unless they hold `limit` open streams already.
+    pub fn subscribe_within(&self, recipient: PersonName, limit: usize) -> Option<Watch> {
+        let mut watchers = self.lock();
+        let mailboxes = watchers.entry(recipient).or_default();
+        mailboxes.retain(|m| !m.is_closed());
+        if mailboxes.len() >= limit {
+            return None;
+        }
         let mailbox = Arc::new(Mailbox::default());
-        self.lock().entry(recipient).or_default().push(mailbox.clone());
-        Watch { mailbox }
+        mailboxes.push(mailbox.clone());
+        Some(Watch { mailbox })
     }
 
     /// The recipients with at least one open stream, forgetting streams whose caller hung up.
@@ -408,5 +419,18 @@ mod tests {
         hub.close_all();
         assert_eq!(waiting.await.expect("join"), None);
         assert_eq!(hub.open_streams(), 0);
+    }
+
+    #[test]
+    fn a_person_holds_at_most_the_limit_of_streams() {
+        let hub = Hub::new();
+        let (alice, bob) = (PersonName::new(Uuid::new_v4()), PersonName::new(Uuid::new_v4()));
+        let first = hub.subscribe_within(alice, 2);
+        let second = hub.subscribe_within(alice, 2);
+        assert!(first.is_some() && second.is_some());
+        assert!(hub.subscribe_within(alice, 2).is_none(), "a third is refused");
+        assert!(hub.subscribe_within(bob, 2).is_some(), "the limit is per person");
+        drop(first);
+        assert!(hub.subscribe_within(alice, 2).is_some(), "a closed stream frees its place");
     }
 }

@@ -46,8 +46,9 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let hub = hub::Hub::new();
     let watched = hub.clone();
     let streams = baton_platform::metrics::observe_streams(std::sync::Arc::new(move || watched.open_streams()));
-    let app = app::Notifications::new(pool.clone(), hub.clone());
-    let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app));
+    let app = app::Notifications::new(pool.clone(), hub.clone(), ctx.config.limits.max_watch_streams_per_person);
+    let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app))
+        .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     let consumer = Consumer::new(
         pool.clone(),
         BrokerConfig::new(&ctx.config.amqp_url, &ctx.config.amqp),

@@ -22,7 +22,8 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, baton_platform
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::People::new(outbox.clone(), pool.clone());
-    let server = baton_proto::people::v1::people_service_server::PeopleServiceServer::new(grpc::PeopleApi::new(app));
+    let server = baton_proto::people::v1::people_service_server::PeopleServiceServer::new(grpc::PeopleApi::new(app))
+        .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     Ok(ServiceModule {
         target: baton_platform::Target::People,
         grpc_service: GRPC_SERVICE,

@@ -27,7 +27,8 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::Projects::new(outbox.clone(), pool.clone(), people);
-    let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app));
+    let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app))
+        .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     Ok(ServiceModule {
         target: baton_platform::Target::Projects,
         grpc_service: GRPC_SERVICE,

@@ -3,7 +3,6 @@
 //! both start it through [`Server::start`].
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -15,6 +14,7 @@ use tonic_health::ServingStatus;
 use baton_platform::Config;
 use baton_platform::auth::{AuthLayer, Authenticator};
 use baton_platform::grpc::RpcLayer;
+use baton_platform::limits::LimitsLayer;
 use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
 
 pub use baton_platform::Target;
@@ -231,11 +231,17 @@ async fn serve(
     };
     tokio::spawn(stop_tasks);
 
+    let limits = &config.limits;
     let server = tonic::transport::Server::builder()
         .tcp_nodelay(true)
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_interval(Some(limits.keepalive_interval()))
+        .http2_keepalive_timeout(Some(limits.keepalive_timeout()))
+        .max_concurrent_streams(limits.max_streams_per_connection)
+        .http2_max_pending_accept_reset_streams(Some(limits.max_pending_reset_streams))
+        .timeout(limits.request_timeout())
         .layer(RpcLayer)
         .layer(AuthLayer::new(authenticator))
+        .layer(LimitsLayer::new(limits))
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(incoming(listener), signal);
     let served = tokio::select! {

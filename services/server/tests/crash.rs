@@ -37,7 +37,7 @@ fn start(env: &TestEnv, addr: SocketAddr) -> Child {
         .env("BATON_AMQP__RECONNECT_MAX_BACKOFF_MS", "500")
         .env("BATON_METRICS_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
-        .envs(baton_testkit::auth_env())
+        .envs(baton_testkit::server_env())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
