@@ -14,6 +14,7 @@ use baton_proto::Event;
 use baton_proto::assets::v1::{Asset, AssetStatus, AssetStatusChanged};
 use baton_proto::notifications::v1::NotificationKind;
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
+use baton_proto::projects::v1::{Project, ProjectMember, ProjectMemberAdded, ProjectMemberRole};
 use baton_testkit::proxy::{FaultProxy, Mode};
 use baton_testkit::{Target, TestEnv, eventually, url_addr, url_via};
 
@@ -113,11 +114,12 @@ async fn poison_messages_are_dead_lettered_while_others_flow() {
                 .expect("confirm");
         }
     };
-    let with_headers = |id: uuid::Uuid| {
+    let from = |source: &str, id: uuid::Uuid| {
         let mut headers = FieldTable::default();
-        headers.insert("cloudEvents_source".into(), lapin::types::AMQPValue::LongString("baton.test".into()));
+        headers.insert("cloudEvents_source".into(), lapin::types::AMQPValue::LongString(source.into()));
         BasicProperties::default().with_message_id(id.to_string().into()).with_headers(headers)
     };
+    let with_headers = |id: uuid::Uuid| from("baton.test", id);
     // 1. Garbage bytes under a known type.
     publish(AssetStatusChanged::TYPE.into(), b"\xff\xfe garbage".to_vec(), with_headers(uuid::Uuid::now_v7())).await;
     // 2. No message id at all.
@@ -133,7 +135,25 @@ async fn poison_messages_are_dead_lettered_while_others_flow() {
         status: AssetStatus::InReview as i32,
         ..Default::default()
     };
-    publish(AssetStatusChanged::TYPE.into(), poisoned.encode_to_vec(), with_headers(uuid::Uuid::now_v7())).await;
+    publish(AssetStatusChanged::TYPE.into(), poisoned.encode_to_vec(), from("baton.assets", uuid::Uuid::now_v7()))
+        .await;
+    // 5, 6. Forged team changes putting the outsider on the team: from a service that does not
+    // own the type, and from the right source but with a revision no real change could have.
+    let forged = |project_revision: i64| ProjectMemberAdded {
+        project: Some(Project { name: team.project.clone(), display_name: "Forged".into(), ..Default::default() }),
+        member: Some(ProjectMember {
+            name: format!("{}/members/{}", team.project, team.outsider.trim_start_matches("people/")),
+            person: team.outsider.clone(),
+            role: ProjectMemberRole::Contributor as i32,
+            ..Default::default()
+        }),
+        actor: String::new(),
+        project_revision,
+    };
+    let id = uuid::Uuid::now_v7();
+    publish(ProjectMemberAdded::TYPE.into(), forged(100).encode_to_vec(), from("baton.assets", id)).await;
+    let id = uuid::Uuid::now_v7();
+    publish(ProjectMemberAdded::TYPE.into(), forged(i64::MAX).encode_to_vec(), from("baton.projects", id)).await;
     // 4. An unknown type, straight into the queue.
     channel
         .basic_publish(
@@ -153,7 +173,7 @@ async fn poison_messages_are_dead_lettered_while_others_flow() {
     wait_for_counts(&server, NotificationKind::AssetStatusChanged, &expected_counts(&team, &acted, 7)).await;
 
     let dead_letters = broker.dead_letter_queue("notifications");
-    eventually("four dead letters", Duration::from_secs(30), || {
+    eventually("six dead letters", Duration::from_secs(30), || {
         let channel = channel.clone();
         let dead_letters = dead_letters.clone();
         async move {
@@ -165,7 +185,7 @@ async fn poison_messages_are_dead_lettered_while_others_flow() {
                 )
                 .await
                 .ok()?;
-            (queue.message_count() == 4).then_some(())
+            (queue.message_count() == 6).then_some(())
         }
     })
     .await;

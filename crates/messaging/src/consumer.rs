@@ -313,6 +313,17 @@ impl<H: Handler> Consumer<H> {
                 return Ok(None);
             }
         };
+        if !envelope.from_its_owner() {
+            self.count(delivery.routing_key.as_str(), "dead_lettered");
+            tracing::warn!(
+                consumer = self.name,
+                event_type = %envelope.event_type,
+                source = %envelope.source,
+                "event from a source that does not own its type, dead-lettering it"
+            );
+            delivery.acker.reject(BasicRejectOptions { requeue: false }).await?;
+            return Ok(None);
+        }
         if delivery.redelivered {
             metrics().consumer_redeliveries.add(1, &[KeyValue::new("consumer", self.name)]);
         }

@@ -94,8 +94,35 @@ impl Envelope {
         })
     }
 
+    /// The only source that may publish events of `event_type`: the service named in its package,
+    /// `baton.projects` for `baton.projects.v1.ProjectMemberAdded`.
+    pub fn owner(event_type: &str) -> Option<&str> {
+        let (package, _name) = event_type.rsplit_once('.')?;
+        let (service, _version) = package.rsplit_once('.')?;
+        service.starts_with("baton.").then_some(service)
+    }
+
+    /// Whether this event comes from the service that owns its type; an event from anywhere else
+    /// is forged (or misrouted) and is not applied.
+    pub fn from_its_owner(&self) -> bool {
+        Self::owner(&self.event_type) == Some(self.source.as_str())
+    }
+
     /// Decodes the payload as `E`.
     pub fn decode<E: prost::Message + Default>(&self) -> Result<E, prost::DecodeError> {
         E::decode(self.payload.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_type_has_one_owner() {
+        assert_eq!(Envelope::owner("baton.projects.v1.ProjectMemberAdded"), Some("baton.projects"));
+        assert_eq!(Envelope::owner("baton.assets.v1.AssetStatusChanged"), Some("baton.assets"));
+        assert_eq!(Envelope::owner("ProjectMemberAdded"), None);
+        assert_eq!(Envelope::owner("evil.projects.v1.ProjectMemberAdded"), None);
     }
 }

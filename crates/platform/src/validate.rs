@@ -129,14 +129,16 @@ pub fn email(value: &str) -> Result<String, String> {
 }
 
 /// A resource name made of `collection/{uuid}` segments, for example `["projects", "assets"]`
-/// for `projects/{uuid}/assets/{uuid}`. Returns the ids in order.
+/// for `projects/{uuid}/assets/{uuid}`. Returns the ids in order. One form only: each id is a
+/// lowercase hyphenated UUID, as Baton writes them (not `urn:uuid:…`, braces, 32 bare hex
+/// digits or capitals), so that one resource has one name.
 pub fn resource_name(value: &str, collections: &[&str]) -> Result<Vec<Uuid>, String> {
     let pattern = collections.iter().map(|c| format!("{c}/{{id}}")).collect::<Vec<_>>().join("/");
     let expected = || {
         if value.is_empty() {
             "is required".to_string()
         } else {
-            format!("must be a resource name of the form {pattern}")
+            format!("must be a resource name of the form {pattern}, each id a lowercase hyphenated UUID")
         }
     };
     let parts: Vec<&str> = value.split('/').collect();
@@ -148,7 +150,11 @@ pub fn resource_name(value: &str, collections: &[&str]) -> Result<Vec<Uuid>, Str
         if pair[0] != *collection {
             return Err(expected());
         }
-        ids.push(Uuid::parse_str(pair[1]).map_err(|_| expected())?);
+        let id = Uuid::try_parse(pair[1]).map_err(|_| expected())?;
+        if id.hyphenated().encode_lower(&mut Uuid::encode_buffer()) != pair[1] {
+            return Err(expected());
+        }
+        ids.push(id);
     }
     Ok(ids)
 }
@@ -211,7 +217,17 @@ mod tests {
         assert_eq!(resource_id(&format!("people/{a}"), "people"), Ok(a));
         assert_eq!(resource_name(&format!("projects/{a}/assets/{b}"), &["projects", "assets"]), Ok(vec![a, b]));
         assert_eq!(resource_id("", "people"), Err("is required".into()));
-        for bad in [format!("persons/{a}"), "people/42".into(), format!("people/{a}/x")] {
+        let simple = a.simple().to_string();
+        let upper = a.to_string().to_uppercase();
+        for bad in [
+            format!("persons/{a}"),
+            "people/42".into(),
+            format!("people/{a}/x"),
+            format!("people/{simple}"),
+            format!("people/urn:uuid:{a}"),
+            format!("people/{{{a}}}"),
+            format!("people/{upper}"),
+        ] {
             let err = resource_id(&bad, "people").unwrap_err();
             assert!(err.contains("people/{id}"), "{err}");
         }

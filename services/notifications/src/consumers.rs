@@ -84,6 +84,22 @@ async fn project_created(conn: &mut PgConnection, event: ProjectCreated) -> Resu
     Ok(())
 }
 
+/// How far past the last revision of a project seen here a team change may claim to be: every
+/// team change moves the revision by one and the project's events arrive in order, so a larger
+/// jump is a forged (or corrupt) event. Without the bound, one event claiming revision 2^63-1
+/// would outrank every real change to come.
+const MAX_REVISION_JUMP: i64 = 1_000_000;
+
+async fn check_revision(conn: &mut PgConnection, project_id: Uuid, revision: i64) -> Result<(), HandlerError> {
+    let seen = repo::project_revision(conn, project_id).await?.unwrap_or(0);
+    if revision < 1 || revision > seen.saturating_add(MAX_REVISION_JUMP) {
+        return Err(HandlerError::Poison(format!(
+            "project_revision {revision} is beyond reason: the last one seen is {seen}"
+        )));
+    }
+    Ok(())
+}
+
 /// Rule (b): the added person hears that they joined the team.
 async fn member_added(
     conn: &mut PgConnection,
@@ -95,6 +111,7 @@ async fn member_added(
     let project_id = id_of(&project.name, "projects", "project.name")?;
     let person_id = id_of(&member.person, "people", "member.person")?;
     let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
+    check_revision(conn, project_id, event.project_revision).await?;
     repo::upsert_project(conn, project_id, &project.display_name, event.project_revision).await?;
     let applied =
         repo::apply_membership(conn, project_id, person_id, role.as_str_name(), true, event.project_revision).await?;
@@ -131,6 +148,7 @@ async fn member_removed(conn: &mut PgConnection, event: ProjectMemberRemoved) ->
     let project_id = id_of(&project.name, "projects", "project.name")?;
     let person_id = id_of(&member.person, "people", "member.person")?;
     let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
+    check_revision(conn, project_id, event.project_revision).await?;
     repo::upsert_project(conn, project_id, &project.display_name, event.project_revision).await?;
     repo::apply_membership(conn, project_id, person_id, role.as_str_name(), false, event.project_revision).await?;
     Ok(())

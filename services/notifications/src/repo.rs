@@ -102,6 +102,11 @@ pub async fn upsert_project(
     Ok(())
 }
 
+/// The latest revision of a project this service has seen, if any.
+pub async fn project_revision(conn: &mut PgConnection, id: Uuid) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT revision FROM notifications.project WHERE id = $1").bind(id).fetch_optional(conn).await
+}
+
 /// Applies a membership change unless a newer one was applied already; returns whether it was.
 pub async fn apply_membership(
     conn: &mut PgConnection,
