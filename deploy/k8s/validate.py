@@ -57,6 +57,13 @@ OPERATOR_SECRETS = {
     "RabbitmqCluster": ("{name}-default-user", {"username", "password", "host", "port"}),
 }
 
+# Secrets the deployer creates (README.md, "Secrets you create"): each service's own
+# database login, which CloudNativePG applies to its role (postgres.yaml, managed.roles).
+DEPLOYER_SECRETS = {f"baton-db-{target}": {"username", "password"} for target in HEALTH_SERVICES}
+# The database owner's credentials: for operators, never for a Baton service.
+OWNER_SECRET = "baton-db-app"
+POSTGRES_SQL = Path(__file__).resolve().parent.parent / "postgres"
+
 VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
@@ -279,9 +286,17 @@ def check_deployment(
             elif key not in secrets[secret]:
                 report.error(where, f"env {name} reads key {key!r} the operator does not write to {secret}")
         defined.add(name)
-    for required in ("DATABASE_URL", "AMQP_URL"):
+    for required in (f"BATON_DATABASE__URLS__{target.upper()}", "AMQP_URL"):
         if required not in names:
             report.error(where, f"env lacks {required}")
+    # Data-layer isolation: the service's own login, and no other database credentials.
+    for variable in container.get("env", []):
+        secret = variable.get("valueFrom", {}).get("secretKeyRef", {}).get("name", "")
+        if secret == OWNER_SECRET or (secret.startswith("baton-db-") and secret != f"baton-db-{target}"):
+            report.error(where, f"env {variable.get('name')} reads {secret}: a service gets its own login only")
+        if variable.get("name") == "DATABASE_URL" or variable.get("name", "").startswith("BATON_DATABASE__URLS__") and \
+                variable.get("name") != f"BATON_DATABASE__URLS__{target.upper()}":
+            report.error(where, f"env {variable.get('name')}: a service gets its own database URL only")
 
     # Authentication: the JWKS and the service key come from the Secret baton-auth.
     if config.get("BATON_AUTH__DEVELOPMENT", "false").lower() == "true":
@@ -317,7 +332,7 @@ def check_deployment(
 
 
 def check_wiring(objects: list[dict], config: dict[str, str], config_map_names: set[str], report: Report) -> None:
-    secrets: dict[str, set[str]] = {}
+    secrets: dict[str, set[str]] = dict(DEPLOYER_SECRETS)
     for o in objects:
         if o.get("kind") in OPERATOR_SECRETS and (o.get("apiVersion"), o.get("kind")) in CRD_SCHEMAS:
             pattern, keys = OPERATOR_SECRETS[o["kind"]]
@@ -336,12 +351,41 @@ def check_wiring(objects: list[dict], config: dict[str, str], config_map_names: 
     missing = set(HEALTH_SERVICES) - targets
     if missing:
         report.error("deployments", f"no Deployment runs {sorted(missing)}")
+    for cluster in (o for o in objects if o.get("kind") == "Cluster"):
+        check_database_roles(cluster, report)
     service_names = {o["metadata"]["name"] for o in objects if o.get("kind") == "Service"}
     for key, value in sorted(config.items()):
         if key.startswith("BATON_ENDPOINTS__"):
             match = re.fullmatch(rf"http://([a-z0-9-]+):{GRPC_PORT}", value)
             if not match or match[1] not in service_names:
                 report.error("baton.env", f"{key}={value} is not http://<a Service defined here>:{GRPC_PORT}")
+
+
+def sql_statements(text: str) -> list[str]:
+    """The statements of SQL text, comments dropped and whitespace collapsed."""
+    text = "\n".join(line for line in text.splitlines() if not line.strip().startswith("--"))
+    if "DO $$" in text:
+        # One DO block (roles.sql): a statement whose body has semicolons of its own.
+        return [" ".join(text.split()).rstrip(";").strip()]
+    return [" ".join(part.split()) for part in text.split(";") if part.strip()]
+
+
+def check_database_roles(cluster: dict, report: Report) -> None:
+    """The Cluster creates every service's role and schema as deploy/postgres says, and
+    applies each role's password from its Secret."""
+    where = describe(cluster)
+    spec = cluster.get("spec", {})
+    applied = [statement for text in spec.get("bootstrap", {}).get("initdb", {}).get("postInitApplicationSQL", [])
+               for statement in sql_statements(text)]
+    expected = sql_statements((POSTGRES_SQL / "roles.sql").read_text()) \
+        + sql_statements((POSTGRES_SQL / "schemas.sql").read_text())
+    if applied != expected:
+        report.error(where, "bootstrap.initdb.postInitApplicationSQL differs from deploy/postgres/roles.sql + schemas.sql")
+    roles = {r.get("name"): r for r in spec.get("managed", {}).get("roles", [])}
+    for target in HEALTH_SERVICES:
+        role = roles.get(f"baton_{target}")
+        if not role or not role.get("login") or role.get("passwordSecret", {}).get("name") != f"baton-db-{target}":
+            report.error(where, f"managed.roles must log baton_{target} in with the password of Secret baton-db-{target}")
 
 
 # --------------------------------------------------------------------------------------

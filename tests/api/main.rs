@@ -5,6 +5,7 @@
 
 mod assets;
 mod auth;
+mod isolation;
 mod limits;
 mod matrix;
 mod notifications;

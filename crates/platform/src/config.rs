@@ -67,6 +67,19 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// How long a call waits for a connection before it fails with UNAVAILABLE.
     pub acquire_timeout_ms: u64,
+    /// Each service's own login (`postgres://baton_people:…@host/db`), owning only its schema
+    /// (deploy/postgres); unset, a service uses `database_url`, the single-login default.
+    pub urls: DatabaseUrls,
+}
+
+/// One database URL per service; see [`DatabaseConfig::urls`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseUrls {
+    pub people: Option<String>,
+    pub projects: Option<String>,
+    pub assets: Option<String>,
+    pub notifications: Option<String>,
 }
 
 /// The event backbone.
@@ -151,7 +164,7 @@ impl DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { max_connections: 0, acquire_timeout_ms: 2_000 }
+        Self { max_connections: 0, acquire_timeout_ms: 2_000, urls: DatabaseUrls::default() }
     }
 }
 
@@ -235,6 +248,19 @@ impl Config {
             return invalid(problem);
         }
         Ok(())
+    }
+
+    /// The database URL `service` (`people`, …) logs in with: its own, or the shared one.
+    pub fn database_url_of(&self, service: &str) -> &str {
+        let urls = &self.database.urls;
+        let own = match service {
+            "people" => &urls.people,
+            "projects" => &urls.projects,
+            "assets" => &urls.assets,
+            "notifications" => &urls.notifications,
+            _ => &None,
+        };
+        own.as_deref().unwrap_or(&self.database_url)
     }
 
     pub fn acquire_timeout(&self) -> Duration {

@@ -17,7 +17,7 @@ use crate::config::Config;
 /// database closed it); one in steady use is not, which saves a round trip on every call under
 /// load. A connection that broke meanwhile fails its call as UNAVAILABLE and is discarded.
 pub fn pool(config: &Config, service: &str, size: u32) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(&config.database_url)?
+    let options = PgConnectOptions::from_str(config.database_url_of(service))?
         .application_name(&format!("baton-{service}"))
         .options([("statement_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s")]);
     Ok(PgPoolOptions::new()
@@ -83,7 +83,7 @@ pub async fn migrate(
     let deadline = tokio::time::Instant::now() + patience;
     let mut pause = Duration::from_millis(200);
     loop {
-        match migrator.run(pool).await {
+        match run_migrations(pool, migrator, service).await {
             Ok(()) => return Ok(()),
             Err(sqlx::migrate::MigrateError::Execute(ref e))
                 if classify(e) == DbFailure::Unavailable && tokio::time::Instant::now() < deadline =>
@@ -95,6 +95,23 @@ pub async fn migrate(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(3));
     }
+}
+
+/// Creates the service's schema unless it exists, then runs its migrations. A service logging in
+/// with its own role owns its schema but may not create one — Postgres checks that right even
+/// for `CREATE SCHEMA IF NOT EXISTS` — so there the schema comes from
+/// deploy/postgres/schemas.sql; with the shared login it is created here.
+async fn run_migrations(pool: &PgPool, migrator: &Migrator, schema: &str) -> Result<(), sqlx::migrate::MigrateError> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)")
+        .bind(schema)
+        .fetch_one(pool)
+        .await
+        .map_err(sqlx::migrate::MigrateError::Execute)?;
+    if !exists {
+        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', "\"\""));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(pool).await.map_err(sqlx::migrate::MigrateError::Execute)?;
+    }
+    migrator.run(pool).await
 }
 
 /// What a database failure means to a caller.

@@ -1,0 +1,91 @@
+//! Data-layer isolation: each service logs in to Postgres with its own role, which owns its
+//! schema and nothing else. The whole system works that way, and no service can read or write
+//! another's schema (42501, insufficient privilege).
+
+use std::time::Duration;
+
+use sqlx::{Connection, PgConnection};
+
+use baton_proto::people::v1::PersonRole;
+use baton_proto::projects::v1::ProjectMemberRole;
+use baton_testkit::{Target, TestEnv, eventually, operator};
+use baton_tests::{add_member, asset, person, project};
+
+const SERVICES: [&str; 4] = ["people", "projects", "assets", "notifications"];
+
+/// The test database's URL for `role`.
+fn url_as(env: &TestEnv, role: &str) -> String {
+    let url = &env.config.database_url;
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host = rest.split_once('@').map_or(rest, |(_user, host)| host);
+    format!("{scheme}://{role}@{host}")
+}
+
+#[tokio::test]
+async fn each_service_reads_and_writes_only_its_own_schema() {
+    let env = TestEnv::new().await;
+    // What a deployment runs once, as a superuser: the roles, then the schemas they own.
+    let mut admin = env.db().await;
+    sqlx::raw_sql(include_str!("../../deploy/postgres/roles.sql")).execute(&mut admin).await.expect("roles.sql");
+    sqlx::raw_sql(include_str!("../../deploy/postgres/schemas.sql")).execute(&mut admin).await.expect("schemas.sql");
+    admin.close().await.ok();
+
+    let mut config = env.config.clone();
+    config.database.urls.people = Some(url_as(&env, "baton_people"));
+    config.database.urls.projects = Some(url_as(&env, "baton_projects"));
+    config.database.urls.assets = Some(url_as(&env, "baton_assets"));
+    config.database.urls.notifications = Some(url_as(&env, "baton_notifications"));
+    let server = env.spawn_with(&Target::ALL, config).await;
+
+    // The whole flow works, each service on its own login.
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let designer = person(&server, "Dan", PersonRole::Designer).await;
+    let project = project(&server, operator(), "Relaunch").await;
+    add_member(&server, operator(), &project, &designer, ProjectMemberRole::Contributor).await;
+    asset(&server, &producer, &project, "Poster", &[&designer]).await;
+    eventually("the designer's notification", Duration::from_secs(20), || {
+        let mut notifications = server.notifications();
+        let request = baton_proto::notifications::v1::ListNotificationsRequest {
+            recipient: designer.clone(),
+            ..Default::default()
+        };
+        let request = baton_testkit::as_person(&designer, &[baton_testkit::Role::Member], request);
+        async move {
+            (!notifications.list_notifications(request).await.ok()?.into_inner().notifications.is_empty()).then_some(())
+        }
+    })
+    .await;
+
+    // Each role's tables are its own: a read or a write of another schema is refused.
+    let tables = [
+        ("people", "people.person"),
+        ("projects", "projects.project"),
+        ("assets", "assets.asset"),
+        ("notifications", "notifications.inbox"),
+    ];
+    for service in SERVICES {
+        let mut conn = PgConnection::connect(&url_as(&env, &format!("baton_{service}"))).await.expect("login");
+        for (owner, table) in tables {
+            let read =
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}"))).execute(&mut conn).await;
+            let write = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut conn).await;
+            if owner == service {
+                read.expect("its own table");
+                continue;
+            }
+            for (what, result) in [("read", read.map(drop)), ("write", write.map(drop))] {
+                let error = result.expect_err(&format!("baton_{service} may not {what} {table}"));
+                let code = error.as_database_error().and_then(|e| e.code()).map(|c| c.to_string());
+                assert_eq!(code.as_deref(), Some("42501"), "baton_{service} {what} {table}: {error}");
+            }
+        }
+        // Nor can it make room for itself elsewhere.
+        let created = sqlx::raw_sql("CREATE SCHEMA elsewhere").execute(&mut conn).await.expect_err("no new schema");
+        assert_eq!(created.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+        let created =
+            sqlx::raw_sql("CREATE TABLE public.stash (x int)").execute(&mut conn).await.expect_err("no stash");
+        assert_eq!(created.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
+        conn.close().await.ok();
+    }
+    server.stop().await;
+}
