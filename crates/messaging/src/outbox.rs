@@ -100,11 +100,16 @@ impl Outbox {
         let config = &ctx.config;
         let relay = Relay::new(
             self.clone(),
-            BrokerConfig::new(&config.amqp_url, &config.amqp),
+            BrokerConfig::new(config.amqp_url_of(self.service()), &config.amqp),
             config.outbox.batch_size,
             Duration::from_millis(config.outbox.poll_interval_ms),
         );
         BackgroundTask::new(format!("{}-relay", self.inner.source), relay.run(ctx.shutdown.clone()))
+    }
+
+    /// The service whose outbox this is: its source without `baton.`.
+    fn service(&self) -> &'static str {
+        self.inner.source.strip_prefix("baton.").unwrap_or(self.inner.source)
     }
 
     pub fn source(&self) -> &'static str {

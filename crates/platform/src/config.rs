@@ -22,6 +22,7 @@ const CONFIG_KEYS: &[&str] = &[
     "outbox",
     "endpoints",
     "auth",
+    "limits",
 ];
 
 /// The whole configuration of a Baton server process.
@@ -69,17 +70,31 @@ pub struct DatabaseConfig {
     pub acquire_timeout_ms: u64,
     /// Each service's own login (`postgres://baton_people:…@host/db`), owning only its schema
     /// (deploy/postgres); unset, a service uses `database_url`, the single-login default.
-    pub urls: DatabaseUrls,
+    pub urls: ServiceUrls,
 }
 
-/// One database URL per service; see [`DatabaseConfig::urls`].
+/// One URL per service, for its own login; see [`DatabaseConfig::urls`] and [`AmqpConfig::urls`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct DatabaseUrls {
+pub struct ServiceUrls {
     pub people: Option<String>,
     pub projects: Option<String>,
     pub assets: Option<String>,
     pub notifications: Option<String>,
+}
+
+impl ServiceUrls {
+    /// The URL of `service` (`people`, …), if it has its own.
+    pub fn of(&self, service: &str) -> Option<&str> {
+        let own = match service {
+            "people" => &self.people,
+            "projects" => &self.projects,
+            "assets" => &self.assets,
+            "notifications" => &self.notifications,
+            _ => &None,
+        };
+        own.as_deref()
+    }
 }
 
 /// The event backbone.
@@ -101,6 +116,10 @@ pub struct AmqpConfig {
     pub heartbeat_secs: u16,
     /// The longest pause between two reconnection attempts.
     pub reconnect_max_backoff_ms: u64,
+    /// Each service's own broker user (`amqp://baton-people:…@host/%2f`), allowed to publish only
+    /// its own event types and read only its own queues (deploy/rabbitmq); unset, a service uses
+    /// `amqp_url`, the single-login default.
+    pub urls: ServiceUrls,
 }
 
 /// The transactional outbox relay.
@@ -164,7 +183,7 @@ impl DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { max_connections: 0, acquire_timeout_ms: 2_000, urls: DatabaseUrls::default() }
+        Self { max_connections: 0, acquire_timeout_ms: 2_000, urls: ServiceUrls::default() }
     }
 }
 
@@ -178,6 +197,7 @@ impl Default for AmqpConfig {
             delivery_limit: 10,
             heartbeat_secs: 10,
             reconnect_max_backoff_ms: 2_000,
+            urls: ServiceUrls::default(),
         }
     }
 }
@@ -252,15 +272,12 @@ impl Config {
 
     /// The database URL `service` (`people`, …) logs in with: its own, or the shared one.
     pub fn database_url_of(&self, service: &str) -> &str {
-        let urls = &self.database.urls;
-        let own = match service {
-            "people" => &urls.people,
-            "projects" => &urls.projects,
-            "assets" => &urls.assets,
-            "notifications" => &urls.notifications,
-            _ => &None,
-        };
-        own.as_deref().unwrap_or(&self.database_url)
+        self.database.urls.of(service).unwrap_or(&self.database_url)
+    }
+
+    /// The broker URL `service` (`people`, …) logs in with: its own, or the shared one.
+    pub fn amqp_url_of(&self, service: &str) -> &str {
+        self.amqp.urls.of(service).unwrap_or(&self.amqp_url)
     }
 
     pub fn acquire_timeout(&self) -> Duration {
@@ -288,6 +305,16 @@ impl Config {
 #[cfg(test)]
 #[allow(clippy::result_large_err)]
 mod tests {
+
+    /// Every top-level key can be set from the environment: one missing from `CONFIG_KEYS`
+    /// would be ignored without a word.
+    #[test]
+    fn every_key_is_read_from_the_environment() {
+        let value = serde_json::to_value(Config::default()).expect("serializes");
+        for key in value.as_object().expect("an object").keys() {
+            assert!(CONFIG_KEYS.contains(&key.as_str()), "{key} is missing from CONFIG_KEYS");
+        }
+    }
 
     #[test]
     fn pools_share_a_process_budget_unless_sized() {

@@ -51,7 +51,7 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     let consumer = Consumer::new(
         pool.clone(),
-        BrokerConfig::new(&ctx.config.amqp_url, &ctx.config.amqp),
+        BrokerConfig::new(ctx.config.amqp_url_of("notifications"), &ctx.config.amqp),
         CONSUMER,
         ROUTING_KEYS.to_vec(),
         INBOX_TABLE,
