@@ -89,3 +89,132 @@ async fn each_service_reads_and_writes_only_its_own_schema() {
     }
     server.stop().await;
 }
+
+/// The broker users of one test, removed when it ends however it ends.
+struct BrokerUsers {
+    prefix: String,
+}
+
+const USERS_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/rabbitmq/users.sh");
+
+impl BrokerUsers {
+    fn create(env: &TestEnv) -> Self {
+        let prefix = format!("test-{}-", env.id);
+        let mut command = std::process::Command::new(USERS_SCRIPT);
+        command
+            .args(["--exchange", &env.config.amqp.exchange])
+            .args(["--queue-prefix", &env.config.amqp.queue_prefix])
+            .args(["--user-prefix", &prefix]);
+        for service in SERVICES {
+            command.arg(format!("{service}={}", password(&prefix, service)));
+        }
+        let status = command.status().expect("run deploy/rabbitmq/users.sh");
+        assert!(status.success(), "users.sh failed: {status}");
+        Self { prefix }
+    }
+
+    /// `amqp_url` with `service`'s own user.
+    fn url(&self, env: &TestEnv, service: &str) -> String {
+        let (scheme, rest) = env.config.amqp_url.split_once("://").expect("a URL");
+        let host = rest.split_once('@').map_or(rest, |(_user, host)| host);
+        format!("{scheme}://{}{service}:{}@{host}", self.prefix, password(&self.prefix, service))
+    }
+}
+
+fn password(prefix: &str, service: &str) -> String {
+    format!("{prefix}{service}-secret")
+}
+
+impl Drop for BrokerUsers {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(USERS_SCRIPT)
+            .args(["--delete", "--user-prefix", &self.prefix])
+            .args(SERVICES)
+            .status();
+    }
+}
+
+/// Publishes a message to `exchange` under `routing_key` and waits for the broker's answer.
+async fn publish(connection: &lapin::Connection, exchange: &str, routing_key: &str) -> Result<(), lapin::Error> {
+    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+    let channel = connection.create_channel().await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            b"forged",
+            lapin::BasicProperties::default(),
+        )
+        .await?
+        .await
+        .map(drop)
+}
+
+/// Whether a broker step was refused for want of permission.
+fn refused<T: std::fmt::Debug>(result: Result<T, lapin::Error>) -> bool {
+    matches!(&result, Err(error) if format!("{error:?} {error}").contains("ACCESS_REFUSED"))
+}
+
+#[tokio::test]
+async fn each_service_publishes_only_its_own_events_and_reads_only_its_own_queue() {
+    use lapin::options::BasicConsumeOptions;
+    use lapin::types::FieldTable;
+    use lapin::{Connection, ConnectionProperties};
+
+    let env = TestEnv::new().await;
+    let users = BrokerUsers::create(&env);
+    let mut config = env.config.clone();
+    config.amqp.urls.people = Some(users.url(&env, "people"));
+    config.amqp.urls.projects = Some(users.url(&env, "projects"));
+    config.amqp.urls.assets = Some(users.url(&env, "assets"));
+    config.amqp.urls.notifications = Some(users.url(&env, "notifications"));
+    let server = env.spawn_with(&Target::ALL, config).await;
+
+    // The whole flow works, each service on its own broker user.
+    let designer = person(&server, "Dan", PersonRole::Designer).await;
+    let project = project(&server, operator(), "Relaunch").await;
+    add_member(&server, operator(), &project, &designer, ProjectMemberRole::Contributor).await;
+    eventually("the designer hears they joined", Duration::from_secs(20), || {
+        let mut notifications = server.notifications();
+        let request = baton_proto::notifications::v1::ListNotificationsRequest {
+            recipient: designer.clone(),
+            ..Default::default()
+        };
+        let request = baton_testkit::as_person(&designer, &[baton_testkit::Role::Member], request);
+        async move {
+            (!notifications.list_notifications(request).await.ok()?.into_inner().notifications.is_empty()).then_some(())
+        }
+    })
+    .await;
+
+    let connect = |service: &'static str| {
+        let url = users.url(&env, service);
+        async move { Connection::connect(&url, ConnectionProperties::default()).await.expect("log in") }
+    };
+    let exchange = env.config.amqp.exchange.clone();
+    // The assets service cannot publish a team change, nor read the notifications queue.
+    let assets = connect("assets").await;
+    assert!(
+        refused(publish(&assets, &exchange, "baton.projects.v1.ProjectMemberAdded").await),
+        "assets forged a team change"
+    );
+    let queue = env.broker().queue("notifications");
+    let consume = async {
+        let channel = assets.create_channel().await?;
+        channel
+            .basic_consume(queue.as_str().into(), "thief".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .await
+    };
+    assert!(refused(consume.await), "assets read the notifications queue");
+    // The notifications service publishes nothing at all.
+    let notifications = connect("notifications").await;
+    assert!(
+        refused(publish(&notifications, &exchange, "baton.notifications.v1.Anything").await),
+        "notifications published"
+    );
+    let _ = assets.close(200, "done".into()).await;
+    let _ = notifications.close(200, "done".into()).await;
+    server.stop().await;
+}
