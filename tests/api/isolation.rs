@@ -21,6 +21,23 @@ fn url_as(env: &TestEnv, role: &str) -> String {
     format!("{scheme}://{role}@{host}")
 }
 
+/// Waits until `person` has a notification: the events went from a service through the broker
+/// to the notifications service.
+async fn a_notice_reaches(server: &baton_testkit::TestServer, person: &str) {
+    eventually("a notification", Duration::from_secs(20), || {
+        let mut notifications = server.notifications();
+        let request = baton_proto::notifications::v1::ListNotificationsRequest {
+            recipient: person.to_string(),
+            ..Default::default()
+        };
+        let request = baton_testkit::as_person(person, &[baton_testkit::Role::Member], request);
+        async move {
+            (!notifications.list_notifications(request).await.ok()?.into_inner().notifications.is_empty()).then_some(())
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn each_service_reads_and_writes_only_its_own_schema() {
     let env = TestEnv::new().await;
@@ -43,18 +60,7 @@ async fn each_service_reads_and_writes_only_its_own_schema() {
     let project = project(&server, operator(), "Relaunch").await;
     add_member(&server, operator(), &project, &designer, ProjectMemberRole::Contributor).await;
     asset(&server, &producer, &project, "Poster", &[&designer]).await;
-    eventually("the designer's notification", Duration::from_secs(20), || {
-        let mut notifications = server.notifications();
-        let request = baton_proto::notifications::v1::ListNotificationsRequest {
-            recipient: designer.clone(),
-            ..Default::default()
-        };
-        let request = baton_testkit::as_person(&designer, &[baton_testkit::Role::Member], request);
-        async move {
-            (!notifications.list_notifications(request).await.ok()?.into_inner().notifications.is_empty()).then_some(())
-        }
-    })
-    .await;
+    a_notice_reaches(&server, &designer).await;
 
     // Each role's tables are its own: a read or a write of another schema is refused.
     let tables = [
@@ -176,18 +182,7 @@ async fn each_service_publishes_only_its_own_events_and_reads_only_its_own_queue
     let designer = person(&server, "Dan", PersonRole::Designer).await;
     let project = project(&server, operator(), "Relaunch").await;
     add_member(&server, operator(), &project, &designer, ProjectMemberRole::Contributor).await;
-    eventually("the designer hears they joined", Duration::from_secs(20), || {
-        let mut notifications = server.notifications();
-        let request = baton_proto::notifications::v1::ListNotificationsRequest {
-            recipient: designer.clone(),
-            ..Default::default()
-        };
-        let request = baton_testkit::as_person(&designer, &[baton_testkit::Role::Member], request);
-        async move {
-            (!notifications.list_notifications(request).await.ok()?.into_inner().notifications.is_empty()).then_some(())
-        }
-    })
-    .await;
+    a_notice_reaches(&server, &designer).await;
 
     let connect = |service: &'static str| {
         let url = users.url(&env, service);

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod assets;
+mod audit;
 mod auth;
 mod isolation;
 mod limits;

@@ -337,6 +337,19 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             .watch_notifications(profile.request(notifications::WatchNotificationsRequest { recipient: owner }))
             .await
             .map(|_| Seen::Done),
+        "ListAuditRecords" => {
+            let project = world.a.clone();
+            if method.contains("PeopleService") {
+                let request = people::ListAuditRecordsRequest { actor: owner, ..Default::default() };
+                server.people().list_audit_records(profile.request(request)).await.map(|_| Seen::Done)
+            } else if method.contains("ProjectsService") {
+                let request = projects::ListAuditRecordsRequest { project, ..Default::default() };
+                server.projects().list_audit_records(profile.request(request)).await.map(|_| Seen::Done)
+            } else {
+                let request = assets::ListAuditRecordsRequest { project, ..Default::default() };
+                server.assets().list_audit_records(profile.request(request)).await.map(|_| Seen::Done)
+            }
+        }
         other => panic!("the matrix does not know how to call {other}: add it"),
     }
 }

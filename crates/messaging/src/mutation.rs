@@ -38,7 +38,7 @@ use sqlx::{Arguments, AssertSqlSafe, Encode, Postgres, Type};
 use uuid::Uuid;
 
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::idempotency::RequestKey;
+use baton_platform::idempotency::{Origin, RequestKey};
 use baton_proto::Event;
 
 use crate::outbox::Outbox;
@@ -149,12 +149,37 @@ pub struct Mutation<'a> {
     outbox: &'a Outbox,
     method: &'static str,
     key: Option<RequestKey>,
+    /// Who writes, for the audit record the write leaves.
+    actor: String,
+    token_id: Option<String>,
     events: Vec<Pending>,
 }
 
 impl<'a> Mutation<'a> {
-    pub(crate) fn new(outbox: &'a Outbox, method: &'static str, key: Option<RequestKey>) -> Self {
-        Self { outbox, method, key, events: Vec::new() }
+    pub(crate) fn new(outbox: &'a Outbox, method: &'static str, origin: &Origin) -> Self {
+        Self {
+            outbox,
+            method,
+            key: origin.key(),
+            actor: origin.actor.clone(),
+            token_id: origin.token_id.clone(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Binds the audit record's values (id, actor, token id, resource, project): the resource
+    /// is what the write's first event is about.
+    fn add_audit(&self, arguments: &mut PgArguments) -> Result<(), MutationError> {
+        let resource = self.events.first().map(|event| event.subject.as_str()).unwrap_or_default();
+        let mut add = || -> Result<(), sqlx::error::BoxDynError> {
+            arguments.add(Uuid::now_v7())?;
+            arguments.add(self.actor.as_str())?;
+            arguments.add(self.token_id.as_deref())?;
+            arguments.add(resource)?;
+            arguments.add(baton_platform::audit::project_of(resource))?;
+            Ok(())
+        };
+        add().map_err(MutationError::Encode)
     }
 
     fn request_id(&self) -> Option<Uuid> {
@@ -200,8 +225,14 @@ impl<'a> Mutation<'a> {
         arguments.add(self.method).map_err(MutationError::Encode)?;
         arguments.add(stored).map_err(MutationError::Encode)?;
         arguments.add(self.fingerprint()).map_err(MutationError::Encode)?;
+        self.add_audit(&mut arguments)?;
         add_events(&mut arguments, &self.events)?;
-        let sql = statement(ctes, self.outbox.idempotency_table(), self.outbox.table(), first);
+        let tables = Tables {
+            idempotency: self.outbox.idempotency_table(),
+            audit: self.outbox.audit_table(),
+            outbox: self.outbox.table(),
+        };
+        let sql = statement(ctes, &tables, first);
         let written =
             sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), arguments).fetch_one(self.outbox.pool()).await;
         match written {
@@ -331,11 +362,14 @@ impl Transaction<'_> {
         let mut arguments = PgArguments::default();
         arguments.add(mutation.request_id()).map_err(MutationError::Encode)?;
         arguments.add(stored).map_err(MutationError::Encode)?;
+        arguments.add(mutation.method).map_err(MutationError::Encode)?;
+        mutation.add_audit(&mut arguments)?;
         add_events(&mut arguments, &mutation.events)?;
         let sql = format!(
-            "WITH recorded AS (UPDATE {} SET response = $2 WHERE request_id = $1), {} SELECT 1",
+            "WITH recorded AS (UPDATE {} SET response = $2 WHERE request_id = $1), {}, {} SELECT 1",
             mutation.outbox.idempotency_table(),
-            events_cte(mutation.outbox.table(), 3, ""),
+            audit_cte(mutation.outbox.audit_table(), 3, 4, ""),
+            events_cte(mutation.outbox.table(), 9, ""),
         );
         sqlx::query_with(AssertSqlSafe(sql), arguments).execute(&mut *self.tx).await?;
         self.tx.commit().await?;
@@ -375,19 +409,44 @@ fn events_cte(outbox: &str, first: usize, condition: &str) -> String {
     )
 }
 
-/// The whole statement: the use case's CTEs, the idempotency record and the outbox rows (both
-/// only when `change` returned rows), and the number of rows `change` returned. `first` is the
-/// number of the first parameter after the use case's own.
-fn statement(ctes: &str, idempotency: &str, outbox: &str, first: usize) -> String {
+/// The tables of a service a mutation writes besides the use case's own.
+struct Tables<'a> {
+    idempotency: &'a str,
+    audit: &'a str,
+    outbox: &'a str,
+}
+
+/// The CTE inserting the audit record: the method is parameter `method`, the record's five
+/// values are bound from `first` on (see `Mutation::add_audit`), under `condition`.
+fn audit_cte(audit: &str, method: usize, first: usize, condition: &str) -> String {
+    let p = |offset: usize| first + offset;
+    format!(
+        "audit AS (INSERT INTO {audit} (id, method, actor, token_id, resource, project_id) \
+         SELECT ${}::uuid, ${method}::text, ${}::text, ${}::text, ${}::text, ${}::uuid {condition})",
+        p(0),
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+    )
+}
+
+/// The whole statement: the use case's CTEs, the idempotency record, the audit record and the
+/// outbox rows (all only when `change` returned rows), and the number of rows `change` returned.
+/// `first` is the number of the first parameter after the use case's own.
+fn statement(ctes: &str, tables: &Tables<'_>, first: usize) -> String {
     let (request_id, method, response, fingerprint) = (first, first + 1, first + 2, first + 3);
+    let changed = "WHERE EXISTS (SELECT 1 FROM change)";
     format!(
         "WITH {ctes}, \
-         claim AS (INSERT INTO {idempotency} (request_id, method, response, fingerprint) \
+         claim AS (INSERT INTO {} (request_id, method, response, fingerprint) \
                    SELECT ${request_id}::uuid, ${method}::text, ${response}::jsonb, ${fingerprint}::bytea \
                    WHERE ${request_id}::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM change)), \
-         {} \
+         {}, {} \
          SELECT count(*) FROM change",
-        events_cte(outbox, first + 4, "WHERE EXISTS (SELECT 1 FROM change)"),
+        tables.idempotency,
+        audit_cte(tables.audit, method, first + 4, changed),
+        events_cte(tables.outbox, first + 9, changed),
     )
 }
 
@@ -397,11 +456,13 @@ mod tests {
 
     #[test]
     fn the_tail_numbers_its_parameters_after_the_change() {
-        let sql = statement("change AS (INSERT INTO s.t (a, b) VALUES ($1, $2) RETURNING 1)", "s.i", "s.o", 3);
+        let tables = Tables { idempotency: "s.i", audit: "s.a", outbox: "s.o" };
+        let sql = statement("change AS (INSERT INTO s.t (a, b) VALUES ($1, $2) RETURNING 1)", &tables, 3);
         assert!(sql.starts_with("WITH change AS (INSERT INTO s.t (a, b) VALUES ($1, $2) RETURNING 1), claim AS"));
         assert!(sql.contains("SELECT $3::uuid, $4::text, $5::jsonb, $6::bytea WHERE $3::uuid IS NOT NULL"), "{sql}");
+        assert!(sql.contains("SELECT $7::uuid, $4::text, $8::text, $9::text, $10::text, $11::uuid WHERE"), "{sql}");
         assert!(
-            sql.contains("unnest($7::uuid[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::text[])"),
+            sql.contains("unnest($12::uuid[], $13::text[], $14::text[], $15::bytea[], $16::text[], $17::text[])"),
             "{sql}"
         );
         assert!(sql.ends_with("SELECT count(*) FROM change"));

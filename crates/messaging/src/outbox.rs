@@ -33,7 +33,7 @@ use uuid::Uuid;
 
 use baton_platform::db::Held;
 use baton_platform::error::ErrorChain;
-use baton_platform::idempotency::RequestKey;
+use baton_platform::idempotency::Origin;
 use baton_platform::metrics::{OutboxGauge, Registration, metrics, observe_outbox};
 use baton_platform::telemetry;
 use opentelemetry::KeyValue;
@@ -58,6 +58,7 @@ struct Shared {
     pool: PgPool,
     table: &'static str,
     idempotency_table: &'static str,
+    audit_table: &'static str,
     source: &'static str,
     /// Wakes this outbox's relay; it belongs to this outbox, so two services (or two test
     /// servers) in one process never wake each other's relays.
@@ -71,6 +72,8 @@ pub struct OutboxTables {
     pub outbox: &'static str,
     /// The schema-qualified idempotency table, for example `assets.idempotency`.
     pub idempotency: &'static str,
+    /// The schema-qualified audit table, for example `assets.audit`.
+    pub audit: &'static str,
     /// The CloudEvents source of the service's events, for example `baton.assets`.
     pub source: &'static str,
 }
@@ -82,6 +85,7 @@ impl Outbox {
                 pool,
                 table: tables.outbox,
                 idempotency_table: tables.idempotency,
+                audit_table: tables.audit,
                 source: tables.source,
                 wake: tokio::sync::Notify::new(),
             }),
@@ -89,10 +93,11 @@ impl Outbox {
     }
 
     /// Starts a write use case named `method` (the idempotency scope, for example
-    /// `CreateAsset`), answering once per request key (`request_id` bound to its caller and
-    /// body). See [`crate::mutation`].
-    pub fn mutation(&self, method: &'static str, key: Option<RequestKey>) -> Mutation<'_> {
-        Mutation::new(self, method, key)
+    /// `CreateAsset`) for the request of `origin`: answering once per request key (its
+    /// `request_id` bound to its caller and body), and leaving an audit record of who wrote.
+    /// See [`crate::mutation`].
+    pub fn mutation(&self, method: &'static str, origin: &Origin) -> Mutation<'_> {
+        Mutation::new(self, method, origin)
     }
 
     /// The relay that publishes this outbox, as a background task stopping with the process.
@@ -126,6 +131,10 @@ impl Outbox {
 
     pub(crate) fn idempotency_table(&self) -> &'static str {
         self.inner.idempotency_table
+    }
+
+    pub(crate) fn audit_table(&self) -> &'static str {
+        self.inner.audit_table
     }
 
     /// Wakes the relay (in-process, not with Postgres `NOTIFY`: a notifying commit takes a

@@ -28,13 +28,45 @@ impl Fingerprint {
         Self(hash.finalize().into())
     }
 
-    /// The request's key, when it has a `request_id`.
-    pub fn key(self, request_id: Option<Uuid>) -> Option<RequestKey> {
-        request_id.map(|id| RequestKey { id, fingerprint: self })
-    }
-
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+}
+
+/// Where a write comes from: who sent it (with their token's id, for the audit trail), what they
+/// sent, and its `request_id`. Taken at the gRPC edge, handed to the use case, and written by
+/// its mutation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The caller's subject, `people/{id}` or `services/{name}`.
+    pub actor: String,
+    /// The caller's token's `jti`.
+    pub token_id: Option<String>,
+    fingerprint: Fingerprint,
+    request_id: Option<Uuid>,
+}
+
+impl Origin {
+    /// The origin of `request` (its caller as the authentication layer recorded it).
+    pub fn of<T: prost::Message>(request: &tonic::Request<T>) -> Self {
+        let caller = Caller::of(request);
+        Self {
+            actor: caller.map(|caller| caller.subject.to_string()).unwrap_or_default(),
+            token_id: caller.and_then(|caller| caller.token_id.clone()),
+            fingerprint: Fingerprint::of(request),
+            request_id: None,
+        }
+    }
+
+    /// The same origin with the request's `request_id`, once parsed.
+    pub fn with_request_id(mut self, request_id: Option<Uuid>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// The idempotency key, when the request has a `request_id`.
+    pub fn key(&self) -> Option<RequestKey> {
+        self.request_id.map(|id| RequestKey { id, fingerprint: self.fingerprint.clone() })
     }
 }
 

@@ -3,6 +3,7 @@
 //! shutdown.
 
 pub mod actor;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;

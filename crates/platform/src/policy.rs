@@ -97,11 +97,13 @@ const fn private(method: &'static str) -> Rule {
 
 /// Every RPC's rule. Admins and producers run every project; members act on the projects they
 /// are on, as their role there allows; client contacts see their own projects, only what is
-/// shown to clients, and review; notifications are their recipient's alone.
+/// shown to clients, and review; notifications are their recipient's alone; the audit trails
+/// are the admins'.
 pub static POLICY: &[Rule] = &[
     global("/baton.people.v1.PeopleService/CreatePerson", MANAGERS, false),
     own("/baton.people.v1.PeopleService/GetPerson", STAFF, true),
     global("/baton.people.v1.PeopleService/ListPeople", STAFF, true),
+    global("/baton.people.v1.PeopleService/ListAuditRecords", &[G::Admin], false),
     global("/baton.projects.v1.ProjectsService/CreateProject", MANAGERS, false),
     project("/baton.projects.v1.ProjectsService/GetProject", TEAM, true),
     Rule {
@@ -115,6 +117,7 @@ pub static POLICY: &[Rule] = &[
     project("/baton.projects.v1.ProjectsService/RemoveProjectMember", &[P::Producer], false),
     project("/baton.projects.v1.ProjectsService/ListProjectMembers", TEAM, false),
     project("/baton.projects.v1.ProjectsService/GetProjectMember", TEAM, true),
+    global("/baton.projects.v1.ProjectsService/ListAuditRecords", &[G::Admin], false),
     project("/baton.assets.v1.AssetsService/CreateAsset", LEADS, false),
     project("/baton.assets.v1.AssetsService/GetAsset", TEAM, true),
     project("/baton.assets.v1.AssetsService/ListAssets", TEAM, false),
@@ -123,6 +126,7 @@ pub static POLICY: &[Rule] = &[
     project("/baton.assets.v1.AssetsService/RequestAssetChanges", REVIEWERS, false),
     project("/baton.assets.v1.AssetsService/ApproveAsset", REVIEWERS, false),
     project("/baton.assets.v1.AssetsService/DeliverAsset", LEADS, false),
+    global("/baton.assets.v1.AssetsService/ListAuditRecords", &[G::Admin], false),
     own("/baton.notifications.v1.NotificationsService/ListNotifications", &[], false),
     private("/baton.notifications.v1.NotificationsService/MarkNotificationRead"),
     own("/baton.notifications.v1.NotificationsService/WatchNotifications", &[], false),

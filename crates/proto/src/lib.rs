@@ -90,6 +90,12 @@ pub mod codec {
     }
 }
 
+pub mod audit {
+    pub mod v1 {
+        tonic::include_proto!("baton.audit.v1");
+    }
+}
+
 pub mod people {
     pub mod v1 {
         tonic::include_proto!("baton.people.v1");

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use baton_messaging::{Outbox, Written};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
-use baton_platform::idempotency::RequestKey;
+use baton_platform::idempotency::Origin;
 use baton_platform::known::{Bounded, KnownIds};
 use baton_platform::names::{AssetName, MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
@@ -77,7 +77,7 @@ impl Assets {
         access: &Access,
         actor: Actor,
         new: NewAsset,
-        key: Option<RequestKey>,
+        origin: Origin,
     ) -> Result<Asset, AssetsError> {
         let project = new.project;
         self.authorize(access, project).await.map_err(|r| r.into_error(|| AssetsError::ProjectNotFound(project)))?;
@@ -86,7 +86,7 @@ impl Assets {
             self.ensure_person(*person, format!("asset.assignees[{index}]")).await?;
         }
         let asset = Asset::create(new, Uuid::now_v7(), time::now());
-        let mut mutation = self.outbox.mutation("CreateAsset", key.clone());
+        let mut mutation = self.outbox.mutation("CreateAsset", &origin);
         mutation.emit(
             &asset.name.to_string(),
             &pb::AssetCreated { asset: Some(wire::asset(&asset)), actor: actor.resource_name() },
@@ -166,14 +166,14 @@ impl Assets {
         access: &Access,
         actor: Actor,
         step: TransitionRequest,
-        key: Option<RequestKey>,
+        origin: Origin,
     ) -> Result<Asset, AssetsError> {
         let hidden = || AssetsError::AssetNotFound(step.asset);
         let view = self.authorize(access, step.asset.project()).await.map_err(|r| r.into_error(hidden))?;
         // The asset this process wrote last, else (and after a miss or a refusal) the stored one.
         let mut remembered = self.recent.get(&step.asset);
         for _ in 0..ATTEMPTS {
-            let mut mutation = self.outbox.mutation(step.transition.method(), key.clone());
+            let mut mutation = self.outbox.mutation(step.transition.method(), &origin);
             let (current, stored) = match remembered.take() {
                 Some(asset) => (asset, false),
                 None => match repo::get(&self.pool, step.asset).await? {
@@ -240,6 +240,13 @@ impl Assets {
                 }
             })
             .await
+    }
+    /// A page of this service's audit trail (see `baton_platform::audit`).
+    pub async fn audit(
+        &self,
+        query: &baton_platform::audit::AuditQuery,
+    ) -> Result<(Vec<baton_proto::audit::v1::AuditRecord>, String), AssetsError> {
+        Ok(baton_platform::audit::list(&self.pool, "assets.audit", query).await?)
     }
 }
 

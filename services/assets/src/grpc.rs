@@ -4,7 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
-use baton_platform::idempotency::Fingerprint;
+use baton_platform::idempotency::Origin;
 use baton_platform::policy::Access;
 use baton_proto::assets::v1 as pb;
 use baton_proto::assets::v1::assets_service_server::AssetsService;
@@ -29,9 +29,9 @@ impl AssetsApi {
         transition: Transition,
         fields: StepFields<'_>,
     ) -> Result<pb::Asset, Status> {
-        let (access, actor, fingerprint) = (Access::of(request)?, Actor::of(request), Fingerprint::of(request));
+        let (access, actor, origin) = (Access::of(request)?, Actor::of(request), Origin::of(request));
         let step = wire::parse_step(transition, fields)?;
-        let asset = self.app.transition(&access, actor, step.value, fingerprint.key(step.request_id)).await?;
+        let asset = self.app.transition(&access, actor, step.value, origin.with_request_id(step.request_id)).await?;
         Ok(wire::asset(&asset))
     }
 }
@@ -42,9 +42,9 @@ impl AssetsService for AssetsApi {
         &self,
         request: Request<pb::CreateAssetRequest>,
     ) -> Result<Response<pb::CreateAssetResponse>, Status> {
-        let (access, actor, fingerprint) = (Access::of(&request)?, Actor::of(&request), Fingerprint::of(&request));
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let asset = self.app.create(&access, actor, create.value, fingerprint.key(create.request_id)).await?;
+        let asset = self.app.create(&access, actor, create.value, origin.with_request_id(create.request_id)).await?;
         Ok(Response::new(pb::CreateAssetResponse { asset: Some(wire::asset(&asset)) }))
     }
 
@@ -116,5 +116,15 @@ impl AssetsService for AssetsApi {
         let fields = StepFields { name: &r.name, etag: &r.etag, comment: &r.comment, request_id: &r.request_id };
         let asset = self.step(&request, Transition::Deliver, fields).await?;
         Ok(Response::new(pb::DeliverAssetResponse { asset: Some(asset) }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let r = request.get_ref();
+        let query = baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token)?;
+        let (records, next_page_token) = self.app.audit(&query).await?;
+        Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
     }
 }

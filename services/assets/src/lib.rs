@@ -17,8 +17,12 @@ use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.assets.v1.AssetsService";
 
-const OUTBOX: OutboxTables =
-    OutboxTables { outbox: "assets.outbox", idempotency: "assets.idempotency", source: "baton.assets" };
+const OUTBOX: OutboxTables = OutboxTables {
+    outbox: "assets.outbox",
+    idempotency: "assets.idempotency",
+    audit: "assets.audit",
+    source: "baton.assets",
+};
 
 /// Builds the assets service: migrates its schema and wires its gRPC service, its clients of the
 /// projects and people services, and its outbox relay.

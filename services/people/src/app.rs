@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use baton_messaging::{MutationError, Outbox};
 use baton_platform::Actor;
-use baton_platform::idempotency::RequestKey;
+use baton_platform::idempotency::Origin;
 use baton_platform::names::PersonName;
 use baton_platform::policy::Access;
 use baton_platform::time;
@@ -27,9 +27,9 @@ impl People {
     }
 
     /// Creates a person and records `PersonCreated`, once per `request_id`.
-    pub async fn create(&self, actor: Actor, new: NewPerson, key: Option<RequestKey>) -> Result<Person, PeopleError> {
+    pub async fn create(&self, actor: Actor, new: NewPerson, origin: Origin) -> Result<Person, PeopleError> {
         let person = Person::create(new, PersonName::new(Uuid::now_v7()), time::now());
-        let mut mutation = self.outbox.mutation("CreatePerson", key.clone());
+        let mut mutation = self.outbox.mutation("CreatePerson", &origin);
         mutation.emit(
             &person.name.to_string(),
             &pb::PersonCreated { person: Some(wire::person(&person)), actor: actor.resource_name() },
@@ -56,5 +56,12 @@ impl People {
         let rows = repo::list(&self.pool, &query).await?;
         let (people, next_page_token) = baton_platform::paging::split_page(rows, query.limit, |p| p.name.id);
         Ok(PersonPage { people, next_page_token })
+    }
+    /// A page of this service's audit trail (see `baton_platform::audit`).
+    pub async fn audit(
+        &self,
+        query: &baton_platform::audit::AuditQuery,
+    ) -> Result<(Vec<baton_proto::audit::v1::AuditRecord>, String), PeopleError> {
+        Ok(baton_platform::audit::list(&self.pool, "people.audit", query).await?)
     }
 }

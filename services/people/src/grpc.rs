@@ -3,7 +3,7 @@
 
 use tonic::{Request, Response, Status};
 
-use baton_platform::idempotency::Fingerprint;
+use baton_platform::idempotency::Origin;
 use baton_platform::policy::Access;
 
 use baton_platform::Actor;
@@ -29,9 +29,9 @@ impl PeopleService for PeopleApi {
         &self,
         request: Request<pb::CreatePersonRequest>,
     ) -> Result<Response<pb::CreatePersonResponse>, Status> {
-        let (actor, fingerprint) = (Actor::of(&request), Fingerprint::of(&request));
+        let (actor, origin) = (Actor::of(&request), Origin::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let person = self.app.create(actor, create.value, fingerprint.key(create.request_id)).await?;
+        let person = self.app.create(actor, create.value, origin.with_request_id(create.request_id)).await?;
         Ok(Response::new(pb::CreatePersonResponse { person: Some(wire::person(&person)) }))
     }
 
@@ -55,5 +55,15 @@ impl PeopleService for PeopleApi {
             people: page.people.iter().map(wire::person).collect(),
             next_page_token: page.next_page_token,
         }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let r = request.get_ref();
+        let query = baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token)?;
+        let (records, next_page_token) = self.app.audit(&query).await?;
+        Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
     }
 }

@@ -13,8 +13,12 @@ use baton_platform::module::{ServiceContext, ServiceModule};
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.people.v1.PeopleService";
 
-const OUTBOX: OutboxTables =
-    OutboxTables { outbox: "people.outbox", idempotency: "people.idempotency", source: "baton.people" };
+const OUTBOX: OutboxTables = OutboxTables {
+    outbox: "people.outbox",
+    idempotency: "people.idempotency",
+    audit: "people.audit",
+    source: "baton.people",
+};
 
 /// Builds the people service: migrates its schema and wires its gRPC service and outbox relay.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, baton_platform::module::BuildError> {

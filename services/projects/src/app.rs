@@ -6,7 +6,7 @@ use uuid::Uuid;
 use baton_messaging::{Begun, Outbox};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
-use baton_platform::idempotency::RequestKey;
+use baton_platform::idempotency::Origin;
 use baton_platform::known::KnownIds;
 use baton_platform::names::{MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
@@ -35,14 +35,9 @@ impl Projects {
     }
 
     /// Creates a project and records `ProjectCreated`, once per `request_id`.
-    pub async fn create(
-        &self,
-        actor: Actor,
-        new: NewProject,
-        key: Option<RequestKey>,
-    ) -> Result<Project, ProjectsError> {
+    pub async fn create(&self, actor: Actor, new: NewProject, origin: Origin) -> Result<Project, ProjectsError> {
         let project = Project::create(new, ProjectName::new(Uuid::now_v7()), time::now());
-        let mut mutation = self.outbox.mutation("CreateProject", key.clone());
+        let mut mutation = self.outbox.mutation("CreateProject", &origin);
         mutation.emit(
             &project.name.to_string(),
             &pb::ProjectCreated { project: Some(wire::project(&project)), actor: actor.resource_name() },
@@ -99,13 +94,13 @@ impl Projects {
         access: &Access,
         actor: Actor,
         new: NewMember,
-        key: Option<RequestKey>,
+        origin: Origin,
     ) -> Result<Member, ProjectsError> {
         self.authorize(access, new.project).await?;
         // The person must exist; ask the people service before holding any lock.
         self.ensure_person(new.person).await?;
         let name = MemberName::new(new.project, new.person);
-        let mut tx = match self.outbox.mutation("AddProjectMember", key.clone()).begin().await? {
+        let mut tx = match self.outbox.mutation("AddProjectMember", &origin).begin().await? {
             Begun::New(tx) => tx,
             Begun::Replay(member) => return Ok(member),
         };
@@ -138,10 +133,10 @@ impl Projects {
         access: &Access,
         actor: Actor,
         name: MemberName,
-        key: Option<RequestKey>,
+        origin: Origin,
     ) -> Result<Member, ProjectsError> {
         self.authorize(access, name.project()).await?;
-        let mut tx = match self.outbox.mutation("RemoveProjectMember", key.clone()).begin().await? {
+        let mut tx = match self.outbox.mutation("RemoveProjectMember", &origin).begin().await? {
             Begun::New(tx) => tx,
             Begun::Replay(member) => return Ok(member),
         };
@@ -195,5 +190,12 @@ impl Projects {
                 }
             })
             .await
+    }
+    /// A page of this service's audit trail (see `baton_platform::audit`).
+    pub async fn audit(
+        &self,
+        query: &baton_platform::audit::AuditQuery,
+    ) -> Result<(Vec<baton_proto::audit::v1::AuditRecord>, String), ProjectsError> {
+        Ok(baton_platform::audit::list(&self.pool, "projects.audit", query).await?)
     }
 }

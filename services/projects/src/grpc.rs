@@ -4,7 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
-use baton_platform::idempotency::Fingerprint;
+use baton_platform::idempotency::Origin;
 use baton_platform::policy::Access;
 use baton_proto::projects::v1 as pb;
 use baton_proto::projects::v1::projects_service_server::ProjectsService;
@@ -28,9 +28,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::CreateProjectRequest>,
     ) -> Result<Response<pb::CreateProjectResponse>, Status> {
-        let (actor, fingerprint) = (Actor::of(&request), Fingerprint::of(&request));
+        let (actor, origin) = (Actor::of(&request), Origin::of(&request));
         let create = wire::parse_create(request.into_inner())?;
-        let project = self.app.create(actor, create.value, fingerprint.key(create.request_id)).await?;
+        let project = self.app.create(actor, create.value, origin.with_request_id(create.request_id)).await?;
         Ok(Response::new(pb::CreateProjectResponse { project: Some(wire::project(&project)) }))
     }
 
@@ -61,9 +61,9 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::AddProjectMemberRequest>,
     ) -> Result<Response<pb::AddProjectMemberResponse>, Status> {
-        let (access, actor, fingerprint) = (Access::of(&request)?, Actor::of(&request), Fingerprint::of(&request));
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
         let add = wire::parse_add_member(request.into_inner())?;
-        let member = self.app.add_member(&access, actor, add.value, fingerprint.key(add.request_id)).await?;
+        let member = self.app.add_member(&access, actor, add.value, origin.with_request_id(add.request_id)).await?;
         Ok(Response::new(pb::AddProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 
@@ -71,9 +71,10 @@ impl ProjectsService for ProjectsApi {
         &self,
         request: Request<pb::RemoveProjectMemberRequest>,
     ) -> Result<Response<pb::RemoveProjectMemberResponse>, Status> {
-        let (access, actor, fingerprint) = (Access::of(&request)?, Actor::of(&request), Fingerprint::of(&request));
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
         let remove = wire::parse_remove_member(request.get_ref())?;
-        let member = self.app.remove_member(&access, actor, remove.value, fingerprint.key(remove.request_id)).await?;
+        let member =
+            self.app.remove_member(&access, actor, remove.value, origin.with_request_id(remove.request_id)).await?;
         Ok(Response::new(pb::RemoveProjectMemberResponse { member: Some(wire::member(&member)) }))
     }
 
@@ -98,5 +99,15 @@ impl ProjectsService for ProjectsApi {
         let name = wire::parse_get_member(request.get_ref())?;
         let member = self.app.get_member(&access, name).await?;
         Ok(Response::new(pb::GetProjectMemberResponse { member: Some(wire::member(&member)) }))
+    }
+
+    async fn list_audit_records(
+        &self,
+        request: Request<pb::ListAuditRecordsRequest>,
+    ) -> Result<Response<pb::ListAuditRecordsResponse>, Status> {
+        let r = request.get_ref();
+        let query = baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token)?;
+        let (records, next_page_token) = self.app.audit(&query).await?;
+        Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
     }
 }

@@ -15,8 +15,12 @@ use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.projects.v1.ProjectsService";
 
-const OUTBOX: OutboxTables =
-    OutboxTables { outbox: "projects.outbox", idempotency: "projects.idempotency", source: "baton.projects" };
+const OUTBOX: OutboxTables = OutboxTables {
+    outbox: "projects.outbox",
+    idempotency: "projects.idempotency",
+    audit: "projects.audit",
+    source: "baton.projects",
+};
 
 /// Builds the projects service: migrates its schema and wires its gRPC service, its client of
 /// the people service, and its outbox relay.

@@ -142,6 +142,13 @@ impl Server {
             tokio::spawn(serve(config, authenticator, modules, listener, ctx.shutdown.clone(), shutdown.clone()));
         let names: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
         tracing::info!(%addr, metrics = ?metrics_addr, targets = %names.join(","), "baton server listening");
+        match metrics_addr {
+            Some(metrics) if metrics.ip().is_loopback() => {
+                tracing::info!(%metrics, "/metrics answers on loopback only (metrics_listen); set 0.0.0.0:9464 for a scraper elsewhere")
+            }
+            Some(metrics) => tracing::info!(%metrics, "/metrics answers beyond this host (metrics_listen)"),
+            None => tracing::info!("/metrics is off (metrics_listen unset)"),
+        }
         Ok(Self { addr, metrics_addr, shutdown, handle })
     }
 
