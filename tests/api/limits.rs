@@ -145,3 +145,38 @@ async fn streams_are_limited_per_person_and_per_connection() {
         .expect("opens");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn connections_beyond_the_limit_are_closed_until_one_frees() {
+    let env = TestEnv::new().await;
+    let mut config = env.config.clone();
+    config.limits.max_connections = 2;
+    let server = env.spawn_with(&[Target::People], config).await;
+    let connect = || async {
+        let channel =
+            tonic::transport::Channel::from_shared(server.endpoint()).expect("url").connect().await.expect("tcp");
+        tonic::service::interceptor::InterceptedService::new(channel, baton_testkit::Bearer::default())
+    };
+    let list = |channel| async move {
+        baton_proto::people::v1::people_service_client::PeopleServiceClient::new(channel)
+            .list_people(ListPeopleRequest::default())
+            .await
+    };
+    // A people-only server calls no other service: our two connections are all it holds.
+    let first = connect().await;
+    let second = connect().await;
+    list(first.clone()).await.expect("first connection");
+    list(second.clone()).await.expect("second connection");
+    let third = connect().await;
+    let status = list(third).await.expect_err("a third connection is closed");
+    assert!(matches!(status.code(), Code::Unavailable | Code::Cancelled | Code::Unknown), "{status:?}");
+    // Once one closes, a new connection is served.
+    drop(first);
+    baton_testkit::eventually("a slot to free", Duration::from_secs(5), || async {
+        let channel = connect().await;
+        list(channel).await.ok()
+    })
+    .await;
+    list(second).await.expect("the open one is untouched");
+    server.stop().await;
+}

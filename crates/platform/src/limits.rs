@@ -31,6 +31,8 @@ use crate::policy::Access;
 pub struct LimitsConfig {
     /// The largest request message a service decodes, in bytes.
     pub max_message_bytes: usize,
+    /// Open connections of the gRPC listener; one over it is closed as soon as it is accepted.
+    pub max_connections: usize,
     /// Concurrent calls (HTTP/2 streams) on one connection.
     pub max_streams_per_connection: u32,
     /// Open WatchNotifications streams of one person.
@@ -54,6 +56,7 @@ impl Default for LimitsConfig {
     fn default() -> Self {
         Self {
             max_message_bytes: 1024 * 1024,
+            max_connections: 4096,
             max_streams_per_connection: 256,
             max_watch_streams_per_person: 8,
             request_timeout_ms: 30_000,

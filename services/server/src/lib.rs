@@ -239,6 +239,7 @@ async fn serve(
     tokio::spawn(stop_tasks);
 
     let limits = &config.limits;
+    let max_connections = limits.max_connections;
     let server = tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(limits.keepalive_interval()))
@@ -250,7 +251,7 @@ async fn serve(
         .layer(AuthLayer::new(authenticator))
         .layer(LimitsLayer::new(limits))
         .add_routes(routes.routes())
-        .serve_with_incoming_shutdown(incoming(listener), signal);
+        .serve_with_incoming_shutdown(incoming(listener, max_connections), signal);
     let served = tokio::select! {
         served = server => served.map_err(BuildError::from),
         () = async { shutdown.cancelled().await; tokio::time::sleep(drain).await } => {
@@ -286,14 +287,92 @@ async fn serve(
 /// Accepted connections with Nagle's algorithm off: the server's own `tcp_nodelay` does not
 /// apply to an incoming stream, and small streamed messages would otherwise wait ~40 ms for the
 /// peer's delayed acknowledgement.
-fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+/// The accepted connections, at most `max_connections` open at once: one over it is closed as
+/// soon as it is accepted (its client sees the connection refused and may retry elsewhere), so
+/// a flood of idle connections cannot take the process's file descriptors and memory.
+fn incoming(
+    listener: TcpListener,
+    max_connections: usize,
+) -> impl tokio_stream::Stream<Item = std::io::Result<Admitted>> {
     use tokio_stream::StreamExt;
-    TcpListenerStream::new(listener).map(|accepted| {
-        if let Ok(stream) = &accepted {
-            let _ = stream.set_nodelay(true);
-        }
-        accepted
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections));
+    TcpListenerStream::new(listener).filter_map(move |accepted| match accepted {
+        Ok(stream) => match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                let _ = stream.set_nodelay(true);
+                Some(Ok(Admitted { stream, _slot: slot }))
+            }
+            Err(_) => {
+                tracing::warn!(
+                    peer = ?stream.peer_addr().ok(),
+                    max_connections,
+                    "connection refused: limits.max_connections are open"
+                );
+                None
+            }
+        },
+        Err(error) => Some(Err(error)),
     })
+}
+
+/// An accepted connection holding its slot until it closes.
+struct Admitted {
+    stream: tokio::net::TcpStream,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl tonic::transport::server::Connected for Admitted {
+    type ConnectInfo = tonic::transport::server::TcpConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.stream.connect_info()
+    }
+}
+
+impl tokio::io::AsyncRead for Admitted {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Admitted {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 /// Serves `/metrics` in the Prometheus text format until shutdown.
