@@ -8,6 +8,10 @@ reflection, builds request messages from dicts (json_format) with classes made a
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
+import json
 import statistics
 import sys
 import threading
@@ -33,7 +37,12 @@ SERVICES = {
     "assets": "baton.assets.v1.AssetsService",
     "notifications": "baton.notifications.v1.NotificationsService",
 }
-ACTOR_HEADER = "x-baton-actor"
+# A development server (`baton-server --development`) accepts HS256 tokens signed with its
+# development secret; the script signs one per person, asserting the global role that goes with
+# their role at the agency, and acts as an administrator where it names nobody.
+DEVELOPMENT_SECRET = "baton-development-only: never accept tokens signed with this in production"
+OPERATOR = "people/00000000-0000-4000-8000-000000000000"
+GLOBAL_ROLES = {"PERSON_ROLE_PRODUCER": "producer", "PERSON_ROLE_CLIENT_CONTACT": "client_contact"}
 ASSET_STATUS_CHANGED = "NOTIFICATION_KIND_ASSET_STATUS_CHANGED"
 MEMBER_ADDED = "NOTIFICATION_KIND_PROJECT_MEMBER_ADDED"
 # The asset workflow the script drives: (method, who acts, comment, status afterwards).
@@ -137,11 +146,28 @@ class Endpoint:
         self.pool = descriptor_pool.DescriptorPool(self.reflection)
 
 
+def development_token(subject: str, roles: list[str], lifetime_s: int = 3600) -> str:
+    """An HS256 JWT for `subject`, as `baton-server dev-token` signs them."""
+    def encode(part: dict) -> str:
+        raw = json.dumps(part, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"sub": subject, "iss": "baton", "aud": "baton", "iat": now, "nbf": now,
+              "exp": now + lifetime_s, "jti": str(uuid.uuid4()), "roles": roles}
+    signing_input = f"{encode({'alg': 'HS256', 'typ': 'JWT'})}.{encode(claims)}"
+    signature = hmac.new(DEVELOPMENT_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
 class Baton:
     """Calls any Baton RPC by service key and method name, with dicts in and dicts out."""
 
     def __init__(self, targets: dict[str, str], timeout: float):
         self.timeout = timeout
+        # The global roles each person's tokens assert, by resource name.
+        self.roles: dict[str, list[str]] = {OPERATOR: ["admin"]}
+        self.tokens: dict[str, str] = {}
         self.by_target = {target: Endpoint(target, timeout) for target in set(targets.values())}
         self.endpoints = {key: self.by_target[target] for key, target in targets.items()}
 
@@ -156,9 +182,15 @@ class Baton:
                    response_deserializer=response_class.FromString)
         return rpc, request_class
 
-    @staticmethod
-    def _metadata(actor: str | None):
-        return [(ACTOR_HEADER, actor)] if actor else []
+    def register(self, person: dict) -> None:
+        """Remembers the global role a person's development tokens assert."""
+        self.roles[person["name"]] = [GLOBAL_ROLES.get(person.get("role", ""), "member")]
+
+    def _metadata(self, actor: str | None):
+        subject = actor or OPERATOR
+        if subject not in self.tokens:
+            self.tokens[subject] = development_token(subject, self.roles.get(subject, ["member"]))
+        return [("authorization", f"Bearer {self.tokens[subject]}")]
 
     def call(self, key: str, method: str, body: dict, actor: str | None = None) -> dict:
         rpc, request_class = self._method(key, method)
@@ -297,6 +329,7 @@ def step_people(baton: Baton, s: Slice) -> None:
                    "request_id": str(uuid.uuid4())}
         person = baton.call("people", "CreatePerson", request)["person"]
         s.people[key] = person["name"]
+        baton.register(person)
         check(person.get("role") == f"PERSON_ROLE_{role}", f"{key} has role {person.get('role')}")
     again = baton.call("people", "CreatePerson", request)["person"]  # the client's, repeated
     print(f"[2] created {s.people}; repeated request_id gave {again['name']}")
