@@ -1,0 +1,63 @@
+//! Every request of every service, as its gRPC edge handles it: decoded from the bytes a caller
+//! sends, then parsed by the service's `wire` module. Either may refuse; neither may panic.
+//! The first byte picks the request type.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use prost::Message;
+
+use baton_assets::domain::Transition;
+use baton_assets::wire::StepFields;
+use baton_proto::assets::v1 as assets;
+use baton_proto::notifications::v1 as notifications;
+use baton_proto::people::v1 as people;
+use baton_proto::projects::v1 as projects;
+
+/// Decodes `bytes` as `M` and hands it to `parse` when it decodes.
+fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
+    if let Ok(message) = M::decode(bytes) {
+        let _ = parse(message);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, bytes)) = data.split_first() else { return };
+    match selector % 18 {
+        0 => check(bytes, baton_people::wire::parse_create),
+        1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
+        2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
+        3 => check(bytes, baton_projects::wire::parse_create),
+        4 => check(bytes, |r: projects::GetProjectRequest| baton_projects::wire::parse_get(&r).map(drop)),
+        5 => check(bytes, |r: projects::GetProjectMemberRequest| baton_projects::wire::parse_get_member(&r).map(drop)),
+        6 => check(bytes, |r: projects::ListProjectsRequest| baton_projects::wire::parse_list(&r).map(drop)),
+        7 => check(bytes, baton_projects::wire::parse_add_member),
+        8 => check(bytes, |r: projects::RemoveProjectMemberRequest| {
+            baton_projects::wire::parse_remove_member(&r).map(drop)
+        }),
+        9 => check(bytes, |r: projects::ListProjectMembersRequest| {
+            baton_projects::wire::parse_list_members(&r).map(drop)
+        }),
+        10 => check(bytes, baton_assets::wire::parse_create),
+        11 => check(bytes, |r: assets::GetAssetRequest| baton_assets::wire::parse_get(&r).map(drop)),
+        12 => check(bytes, |r: assets::ListAssetsRequest| baton_assets::wire::parse_list(&r).map(drop)),
+        13 => check(bytes, |r: assets::RequestAssetChangesRequest| {
+            let fields = StepFields { name: &r.name, etag: &r.etag, comment: &r.comment, request_id: &r.request_id };
+            for transition in Transition::ALL {
+                let _ = baton_assets::wire::parse_step(transition, StepFields { ..fields });
+            }
+        }),
+        14 => check(bytes, |r: notifications::ListNotificationsRequest| {
+            baton_notifications::wire::parse_list(&r).map(drop)
+        }),
+        15 => check(bytes, |r: notifications::MarkNotificationReadRequest| {
+            baton_notifications::wire::parse_mark_read(&r).map(drop)
+        }),
+        16 => check(bytes, |r: notifications::WatchNotificationsRequest| {
+            baton_notifications::wire::parse_watch(&r).map(drop)
+        }),
+        _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
+            baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
+        }),
+    }
+});
