@@ -38,7 +38,7 @@ use sqlx::{Arguments, AssertSqlSafe, Encode, Postgres, Type};
 use uuid::Uuid;
 
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::idempotency::{Origin, RequestKey};
+use baton_platform::idempotency::Origin;
 use baton_proto::Event;
 
 use crate::outbox::Outbox;
@@ -148,23 +148,14 @@ struct Pending {
 pub struct Mutation<'a> {
     outbox: &'a Outbox,
     method: &'static str,
-    key: Option<RequestKey>,
-    /// Who writes, for the audit record the write leaves.
-    actor: String,
-    token_id: Option<String>,
+    /// Who writes and what they sent: the idempotency key and the audit record.
+    origin: &'a Origin,
     events: Vec<Pending>,
 }
 
 impl<'a> Mutation<'a> {
-    pub(crate) fn new(outbox: &'a Outbox, method: &'static str, origin: &Origin) -> Self {
-        Self {
-            outbox,
-            method,
-            key: origin.key(),
-            actor: origin.actor.clone(),
-            token_id: origin.token_id.clone(),
-            events: Vec::new(),
-        }
+    pub(crate) fn new(outbox: &'a Outbox, method: &'static str, origin: &'a Origin) -> Self {
+        Self { outbox, method, origin, events: Vec::new() }
     }
 
     /// Binds the audit record's values (id, actor, token id, resource, project): the resource
@@ -173,8 +164,8 @@ impl<'a> Mutation<'a> {
         let resource = self.events.first().map(|event| event.subject.as_str()).unwrap_or_default();
         let mut add = || -> Result<(), sqlx::error::BoxDynError> {
             arguments.add(Uuid::now_v7())?;
-            arguments.add(self.actor.as_str())?;
-            arguments.add(self.token_id.as_deref())?;
+            arguments.add(self.origin.actor.as_str())?;
+            arguments.add(self.origin.token_id.as_deref())?;
             arguments.add(resource)?;
             arguments.add(baton_platform::audit::project_of(resource))?;
             Ok(())
@@ -183,11 +174,12 @@ impl<'a> Mutation<'a> {
     }
 
     fn request_id(&self) -> Option<Uuid> {
-        self.key.as_ref().map(|key| key.id)
+        self.origin.request_id()
     }
 
+    /// The request's fingerprint, kept with its `request_id` when it has one.
     fn fingerprint(&self) -> Option<&[u8]> {
-        self.key.as_ref().map(|key| key.fingerprint.as_bytes())
+        self.request_id().map(|_| self.origin.fingerprint().as_bytes())
     }
 
     /// Adds `event` about `subject` to what [`finish`](Self::finish) writes; it is published
@@ -217,7 +209,7 @@ impl<'a> Mutation<'a> {
             return Err(MutationError::Encode(error));
         }
         let first = arguments.len() + 1;
-        let stored = match self.key {
+        let stored = match self.request_id() {
             Some(_) => Some(serde_json::to_value(&response)?),
             None => None,
         };
@@ -269,13 +261,13 @@ impl<'a> Mutation<'a> {
     /// The stored response of this request id, if it was applied before — to this very request
     /// of this caller; any other use of the id is [`MutationError::RequestIdReused`].
     async fn stored<T: DeserializeOwned>(&self) -> Result<Option<T>, MutationError> {
-        let Some(key) = &self.key else { return Ok(None) };
+        let Some(request_id) = self.request_id() else { return Ok(None) };
         type Stored = (String, Option<serde_json::Value>, Option<Vec<u8>>);
         let row: Option<Stored> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT method, response, fingerprint FROM {} WHERE request_id = $1",
             self.outbox.idempotency_table()
         )))
-        .bind(key.id)
+        .bind(request_id)
         .fetch_optional(self.outbox.pool())
         .await?;
         match row {
@@ -283,7 +275,7 @@ impl<'a> Mutation<'a> {
             // Keys recorded before fingerprints were kept bind to their method alone.
             Some((method, Some(response), fingerprint))
                 if method == self.method
-                    && fingerprint.as_deref().is_none_or(|stored| stored == key.fingerprint.as_bytes()) =>
+                    && fingerprint.as_deref().is_none_or(|stored| stored == self.origin.fingerprint().as_bytes()) =>
             {
                 Ok(Some(serde_json::from_value(response)?))
             }
@@ -307,15 +299,15 @@ impl<'a> Mutation<'a> {
     /// prefer [`Mutation::finish`] where a compare-and-set does.
     pub async fn begin<T: DeserializeOwned>(self) -> Result<Begun<'a, T>, MutationError> {
         let mut tx = self.outbox.pool().begin().await?;
-        if let Some(key) = &self.key {
+        if let Some(request_id) = self.request_id() {
             let claimed = sqlx::query(AssertSqlSafe(format!(
                 "INSERT INTO {} (request_id, method, fingerprint) VALUES ($1, $2, $3) \
                  ON CONFLICT (request_id) DO NOTHING",
                 self.outbox.idempotency_table()
             )))
-            .bind(key.id)
+            .bind(request_id)
             .bind(self.method)
-            .bind(key.fingerprint.as_bytes())
+            .bind(self.origin.fingerprint().as_bytes())
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -355,7 +347,7 @@ impl Transaction<'_> {
     /// commits, and wakes the relay.
     pub async fn finish<T: Serialize>(mut self, response: T) -> Result<T, MutationError> {
         let mutation = &self.mutation;
-        let stored = match mutation.key {
+        let stored = match mutation.request_id() {
             Some(_) => Some(serde_json::to_value(&response)?),
             None => None,
         };

@@ -96,7 +96,7 @@ impl Outbox {
     /// `CreateAsset`) for the request of `origin`: answering once per request key (its
     /// `request_id` bound to its caller and body), and leaving an audit record of who wrote.
     /// See [`crate::mutation`].
-    pub fn mutation(&self, method: &'static str, origin: &Origin) -> Mutation<'_> {
+    pub fn mutation<'a>(&'a self, method: &'static str, origin: &'a Origin) -> Mutation<'a> {
         Mutation::new(self, method, origin)
     }
 

@@ -83,9 +83,9 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller of a request, as the layer recorded it.
+    /// The caller of a request, as the layer recorded it (in the request's [`Access`]).
     pub fn of<T>(request: &tonic::Request<T>) -> Option<&Caller> {
-        request.extensions().get::<Caller>()
+        request.extensions().get::<Access>().map(Access::caller)
     }
 
     pub fn has(&self, role: Role) -> bool {
@@ -257,7 +257,6 @@ where
             match admitted {
                 Ok(access) => {
                     request.extensions_mut().insert(access.caller().actor());
-                    request.extensions_mut().insert(access.caller().clone());
                     request.extensions_mut().insert(access);
                 }
                 Err(status) => return Box::pin(std::future::ready(Ok(status.into_http()))),

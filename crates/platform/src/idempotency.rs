@@ -14,12 +14,7 @@ use crate::auth::Caller;
 pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
-    /// The fingerprint of `request` (its caller as the authentication layer recorded it).
-    pub fn of<T: prost::Message>(request: &tonic::Request<T>) -> Self {
-        let caller = Caller::of(request).map(|caller| caller.subject.to_string()).unwrap_or_default();
-        Self::new(&caller, &request.get_ref().encode_to_vec())
-    }
-
+    /// The fingerprint of `message` sent by `caller` (its subject).
     fn new(caller: &str, message: &[u8]) -> Self {
         let mut hash = Sha256::new();
         hash.update((caller.len() as u64).to_be_bytes());
@@ -50,12 +45,9 @@ impl Origin {
     /// The origin of `request` (its caller as the authentication layer recorded it).
     pub fn of<T: prost::Message>(request: &tonic::Request<T>) -> Self {
         let caller = Caller::of(request);
-        Self {
-            actor: caller.map(|caller| caller.subject.to_string()).unwrap_or_default(),
-            token_id: caller.and_then(|caller| caller.token_id.clone()),
-            fingerprint: Fingerprint::of(request),
-            request_id: None,
-        }
+        let actor = caller.map(|caller| caller.subject.to_string()).unwrap_or_default();
+        let fingerprint = Fingerprint::new(&actor, &request.get_ref().encode_to_vec());
+        Self { actor, token_id: caller.and_then(|caller| caller.token_id.clone()), fingerprint, request_id: None }
     }
 
     /// The same origin with the request's `request_id`, once parsed.
@@ -64,17 +56,15 @@ impl Origin {
         self
     }
 
-    /// The idempotency key, when the request has a `request_id`.
-    pub fn key(&self) -> Option<RequestKey> {
-        self.request_id.map(|id| RequestKey { id, fingerprint: self.fingerprint.clone() })
+    /// The request's `request_id`, its idempotency key, if it has one.
+    pub fn request_id(&self) -> Option<Uuid> {
+        self.request_id
     }
-}
 
-/// A `request_id` and the fingerprint of the request that carried it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestKey {
-    pub id: Uuid,
-    pub fingerprint: Fingerprint,
+    /// What the request said and who said it: a `request_id` replays only to the same.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
 }
 
 #[cfg(test)]

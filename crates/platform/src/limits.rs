@@ -21,7 +21,6 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::error::{ERROR_DOMAIN, status};
 use crate::policy::Access;
 
@@ -87,9 +86,10 @@ impl LimitsConfig {
         if self.max_message_bytes < 1024 {
             return Some("limits.max_message_bytes must be at least 1024");
         }
-        if self.max_streams_per_connection == 0 || self.max_watch_streams_per_person == 0 {
+        if self.max_connections == 0 || self.max_streams_per_connection == 0 || self.max_watch_streams_per_person == 0 {
             return Some(
-                "limits.max_streams_per_connection and limits.max_watch_streams_per_person must be at least 1",
+                "limits.max_connections, limits.max_streams_per_connection and \
+                 limits.max_watch_streams_per_person must be at least 1",
             );
         }
         if self.request_timeout_ms == 0 || self.keepalive_interval_secs == 0 || self.keepalive_timeout_secs == 0 {
@@ -200,8 +200,7 @@ where
             .extensions()
             .get::<Access>()
             .filter(|access| access.rule().is_write())
-            .and_then(|_| request.extensions().get::<Caller>())
-            .and_then(|caller| caller.subject.person());
+            .and_then(|access| access.caller().subject.person());
         if let Some(person) = writer
             && let Err(retry_after) = self.layer.writes.take(person)
         {

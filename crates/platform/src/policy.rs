@@ -332,6 +332,12 @@ impl Access {
         self.caller.is_service() && self.rule.services || self.caller.has_any(self.rule.roles)
     }
 
+    /// The person whose place on the team decides the call, unless the caller's roles (or its
+    /// being a service) already do: whom a service looks up before [`Access::on_project`].
+    pub fn whose_place(&self) -> Option<PersonName> {
+        if self.passes_anywhere() { None } else { self.person() }
+    }
+
     /// The decision on a project the caller holds `membership` on.
     pub fn on_project(&self, membership: Option<ProjectRole>) -> Result<View, Refusal> {
         match self.rule.decide(&self.caller, Place { membership, owner: false }) {

@@ -128,11 +128,9 @@ impl Assets {
 
     /// What the caller may see of `project` under the call's rule, from its place on the team.
     async fn authorize(&self, access: &Access, project: ProjectName) -> Result<View, Authorization> {
-        let membership = match access.person() {
-            Some(person) if !access.passes_anywhere() => {
-                self.membership(MemberName::new(project, person)).await.map_err(Authorization::Failed)?
-            }
-            _ => None,
+        let membership = match access.whose_place() {
+            Some(person) => self.membership(MemberName::new(project, person)).await.map_err(Authorization::Failed)?,
+            None => None,
         };
         access.on_project(membership).map_err(Authorization::Refused)
     }

@@ -142,12 +142,14 @@ impl Hub {
         self.watchers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Registers a new stream for `recipient`; it receives every notification committed from now on.
+    /// [`Hub::subscribe_within`] without a limit, for the tests.
+    #[cfg(test)]
     pub fn subscribe(&self, recipient: PersonName) -> Watch {
         self.subscribe_within(recipient, usize::MAX).unwrap_or_else(|| unreachable!("no limit"))
     }
 
-    /// Opens a stream of `recipient`'s unless they hold `limit` open streams already.
+    /// Registers a new stream for `recipient`, unless they hold `limit` open streams already; it
+    /// receives every notification committed from now on.
     pub fn subscribe_within(&self, recipient: PersonName, limit: usize) -> Option<Watch> {
         let mut watchers = self.lock();
         let mailboxes = watchers.entry(recipient).or_default();

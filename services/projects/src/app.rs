@@ -49,13 +49,13 @@ impl Projects {
 
     pub async fn get(&self, access: &Access, name: ProjectName) -> Result<Project, ProjectsError> {
         let not_found = || ProjectsError::ProjectNotFound(name);
-        let (project, membership) = match access.person() {
+        let (project, membership) = match access.whose_place() {
             // A team member's read: the project and their place on it in one round trip.
-            Some(person) if !access.passes_anywhere() => match repo::get_project_as(&self.pool, name, person).await? {
+            Some(person) => match repo::get_project_as(&self.pool, name, person).await? {
                 Some((project, membership)) => (Some(project), membership),
                 None => (None, None),
             },
-            _ => (repo::get_project(&self.pool, name).await?, None),
+            None => (repo::get_project(&self.pool, name).await?, None),
         };
         access.on_project(membership).map_err(|refusal| refusal.into_error(not_found))?;
         project.ok_or_else(not_found)
@@ -76,11 +76,11 @@ impl Projects {
     /// What the caller may see of `project` under the call's rule: a project they may not know
     /// of is not found, exactly as one that does not exist.
     async fn authorize(&self, access: &Access, project: ProjectName) -> Result<View, ProjectsError> {
-        let membership = match access.person() {
-            Some(person) if !access.passes_anywhere() => {
+        let membership = match access.whose_place() {
+            Some(person) => {
                 repo::get_member(&self.pool, MemberName::new(project, person)).await?.map(|member| member.role)
             }
-            _ => None,
+            None => None,
         };
         access.on_project(membership).map_err(|refusal| refusal.into_error(|| ProjectsError::ProjectNotFound(project)))
     }
