@@ -13,3 +13,4 @@ mod notifications;
 mod people;
 mod projects;
 mod server;
+mod tls;

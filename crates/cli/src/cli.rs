@@ -48,8 +48,24 @@ pub struct Cli {
     #[arg(long, env = "BATON_DEV_SECRET", global = true, hide = true, hide_env_values = true,
           default_value = baton_auth::DEVELOPMENT_SECRET, hide_default_value = true)]
     pub dev_secret: String,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// TLS to an `https://` endpoint.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// The CA bundle (PEM) that verifies an https:// server; without it, the system's roots.
+    #[arg(long, env = "BATON_CA_FILE", global = true, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Your client certificate (PEM), for a server that asks every client for one.
+    #[arg(long, env = "BATON_CERT_FILE", global = true, value_name = "PEM", requires = "key_file")]
+    pub cert_file: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --cert-file.
+    #[arg(long, env = "BATON_KEY_FILE", global = true, value_name = "PEM", requires = "cert_file")]
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// How results are printed.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use baton_auth::{GlobalRole, Minter, Subject};
 use tonic::metadata::AsciiMetadataValue;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Request, Status};
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use baton_proto::people::v1::{GetPersonRequest, ListPeopleRequest, Person, Perso
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{ListProjectMembersRequest, ListProjectsRequest, Project, ProjectMember};
 
+use crate::cli::TlsArgs;
 use crate::error::{CliError, root_cause};
 
 /// The largest page the server hands out; the tool reads whole lists page by page.
@@ -135,11 +136,30 @@ pub fn endpoint(raw: &str) -> Result<(String, Endpoint), CliError> {
     Ok((url, endpoint))
 }
 
+/// The TLS of an `https://` endpoint: the server checked against `--ca-file` (or the system's
+/// roots), and `--cert-file` presented when given.
+fn client_tls(tls: &TlsArgs) -> Result<ClientTlsConfig, CliError> {
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|error| CliError::Usage(format!("{flag}: cannot read {}: {error}", path.display())))
+    };
+    let mut config = match &tls.ca_file {
+        Some(ca) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read("--ca-file", ca)?)),
+        None => ClientTlsConfig::new().with_native_roots(),
+    };
+    if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+        config = config.identity(Identity::from_pem(read("--cert-file", cert)?, read("--key-file", key)?));
+    }
+    Ok(config)
+}
+
 impl Baton {
     /// Connects to the server at `raw` (see [`endpoint`]); an unreachable server is
     /// [`CliError::Unreachable`].
-    pub async fn connect(raw: &str, credentials: Credentials) -> Result<Self, CliError> {
-        let (url, endpoint) = endpoint(raw)?;
+    pub async fn connect(raw: &str, tls: &TlsArgs, credentials: Credentials) -> Result<Self, CliError> {
+        let (url, mut endpoint) = endpoint(raw)?;
+        if url.starts_with("https://") {
+            endpoint = endpoint.tls_config(client_tls(tls)?).map_err(|error| CliError::Usage(error.to_string()))?;
+        }
         let channel = endpoint
             .connect()
             .await

@@ -82,6 +82,7 @@ impl CliError {
             Self::NotFound(_) => Exit::NotFound,
             Self::Unreachable { .. } => Exit::Unavailable,
             Self::Io(_) => Exit::Other,
+            Self::Status(status) if is_transport_failure(status) => Exit::Unavailable,
             Self::Status(status) => match status.code() {
                 Code::NotFound => Exit::NotFound,
                 Code::InvalidArgument | Code::OutOfRange => Exit::Invalid,
@@ -175,8 +176,7 @@ fn render_status(status: &Status, endpoint: &str) -> String {
         return text;
     }
     match status.code() {
-        // No ErrorInfo: the transport failed, not the server's logic.
-        Code::Unavailable | Code::Unknown | Code::Cancelled if reason.is_none() => {
+        _ if is_transport_failure(status) => {
             let cause = status_cause(status);
             unreachable_line(endpoint, &cause)
         }
@@ -203,6 +203,13 @@ fn render_status(status: &Status, endpoint: &str) -> String {
             }
         }
     }
+}
+
+/// Whether the transport failed (the connection was refused, cut, or its TLS handshake
+/// failed), not the server's logic: such a status carries no ErrorInfo.
+fn is_transport_failure(status: &Status) -> bool {
+    matches!(status.code(), Code::Unavailable | Code::Unknown | Code::Cancelled)
+        && status.get_error_details().error_info().is_none_or(|info| info.reason.is_empty())
 }
 
 /// The cause of a transport failure carried in a status.

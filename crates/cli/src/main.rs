@@ -48,7 +48,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         return Ok(());
     }
     let credentials = Credentials::new(cli.token.as_deref(), &cli.dev_secret)?;
-    let mut baton = Baton::connect(&cli.endpoint, credentials).await?;
+    let mut baton = Baton::connect(&cli.endpoint, &cli.tls, credentials).await?;
     if let Some(actor) = &cli.actor {
         let person = baton.resolve_person(actor).await?;
         baton.act_as(person).await?;

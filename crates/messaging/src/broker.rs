@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::tcp::OwnedTLSConfig;
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 
@@ -47,6 +48,8 @@ pub struct BrokerConfig {
     pub delivery_limit: u32,
     pub heartbeat_secs: u16,
     pub max_backoff: Duration,
+    /// The CA bundle (PEM) that verifies the broker on `amqps://`, besides the system's roots.
+    pub tls_ca_file: Option<std::path::PathBuf>,
 }
 
 impl BrokerConfig {
@@ -63,6 +66,7 @@ impl BrokerConfig {
             delivery_limit: amqp.delivery_limit,
             heartbeat_secs: amqp.heartbeat_secs,
             max_backoff: Duration::from_millis(amqp.reconnect_max_backoff_ms),
+            tls_ca_file: amqp.tls_ca_file.clone(),
         }
     }
 
@@ -105,7 +109,20 @@ impl BrokerConfig {
     /// forever, since heartbeats only start once it is done.
     pub async fn connect(&self, name: &str) -> lapin::Result<Connection> {
         let properties = ConnectionProperties::default().with_connection_name(LongString::from(name));
-        bounded(CONNECT_TIMEOUT, Connection::connect(&self.connection_url(), properties)).await
+        let tls = OwnedTLSConfig { identity: None, cert_chain: self.tls_ca()? };
+        let runtime = lapin::runtime::default_runtime()?;
+        bounded(CONNECT_TIMEOUT, Connection::connect_with_config(&self.connection_url(), properties, tls, runtime))
+            .await
+    }
+
+    /// The CA bundle of `amqps://` connections, read on each connection so that a renewed one
+    /// takes effect at the next reconnection.
+    fn tls_ca(&self) -> lapin::Result<Option<String>> {
+        let Some(path) = &self.tls_ca_file else { return Ok(None) };
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("amqp.tls_ca_file: cannot read {}: {e}", path.display()))
+        })?;
+        Ok(Some(pem))
     }
 }
 

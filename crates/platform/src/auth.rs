@@ -18,6 +18,7 @@ use baton_auth::{Minter, Subject, Trust, Verified, Verifier};
 use http::{HeaderMap, Request, Response};
 use serde::{Deserialize, Serialize};
 use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic::{Code, Status};
 
 use crate::Target;
@@ -104,6 +105,9 @@ pub struct Authenticator {
     development: bool,
     leeway: u64,
     verified: Bounded<String, Verified>,
+    /// Service tokens count only over a connection that presented a verified client certificate
+    /// (mutual TLS, `tls.client_ca_file`).
+    service_certificates: bool,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -142,7 +146,24 @@ impl Authenticator {
             development: config.development,
             leeway: config.leeway_secs,
             verified: Bounded::with_capacity(VERIFIED_TOKENS),
+            service_certificates: false,
         })
+    }
+
+    /// Accepts a service's token only with a verified client certificate on the connection.
+    pub fn requiring_service_certificates(self, required: bool) -> Self {
+        Self { service_certificates: required, ..self }
+    }
+
+    /// Refuses a service's token that came without a client certificate, when one is required.
+    fn check_certificate(&self, caller: &Caller, certified: bool) -> Result<(), Status> {
+        if self.service_certificates && matches!(caller.subject, Subject::Service(_)) && !certified {
+            return Err(unauthenticated(
+                "CLIENT_CERTIFICATE_REQUIRED",
+                "a service's token is accepted only over mutual TLS: present the service's client certificate",
+            ));
+        }
+        Ok(())
     }
 
     /// The caller of a call with these headers, or UNAUTHENTICATED saying why not.
@@ -246,7 +267,14 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let path = request.uri().path();
         if !is_open(path) {
-            let admitted = self.authenticator.authenticate(request.headers()).and_then(|caller| {
+            let certified = request
+                .extensions()
+                .get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(TlsConnectInfo::peer_certs)
+                .is_some_and(|certs| !certs.is_empty());
+            let authenticator = &self.authenticator;
+            let admitted = authenticator.authenticate(request.headers()).and_then(|caller| {
+                authenticator.check_certificate(&caller, certified)?;
                 // A method without a rule is no method of Baton's: every RPC has one (tested).
                 let rule = policy::rule(path).ok_or_else(|| {
                     status(Code::Unimplemented, "UNKNOWN_METHOD", format!("{path} is not a method of this server"))

@@ -23,6 +23,7 @@ const CONFIG_KEYS: &[&str] = &[
     "endpoints",
     "auth",
     "limits",
+    "tls",
 ];
 
 /// The whole configuration of a Baton server process.
@@ -48,6 +49,7 @@ pub struct Config {
     pub endpoints: Endpoints,
     pub auth: crate::auth::AuthConfig,
     pub limits: crate::limits::LimitsConfig,
+    pub tls: crate::tls::TlsConfig,
 }
 
 /// How logs are written.
@@ -120,6 +122,9 @@ pub struct AmqpConfig {
     /// its own event types and read only its own queues (deploy/rabbitmq); unset, a service uses
     /// `amqp_url`, the single-login default.
     pub urls: ServiceUrls,
+    /// The CA bundle (PEM) that verifies the broker's certificate on `amqps://` URLs, besides
+    /// the system's roots.
+    pub tls_ca_file: Option<std::path::PathBuf>,
 }
 
 /// The transactional outbox relay.
@@ -157,6 +162,7 @@ impl Default for Config {
             endpoints: Endpoints::default(),
             auth: crate::auth::AuthConfig::default(),
             limits: crate::limits::LimitsConfig::default(),
+            tls: crate::tls::TlsConfig::default(),
         }
     }
 }
@@ -198,6 +204,7 @@ impl Default for AmqpConfig {
             heartbeat_secs: 10,
             reconnect_max_backoff_ms: 2_000,
             urls: ServiceUrls::default(),
+            tls_ca_file: None,
         }
     }
 }
@@ -267,6 +274,9 @@ impl Config {
         if let Some(problem) = self.limits.problem() {
             return invalid(problem);
         }
+        if let Some(problem) = self.tls.problem() {
+            return invalid(problem);
+        }
         Ok(())
     }
 
@@ -288,7 +298,8 @@ impl Config {
         Duration::from_millis(self.shutdown_timeout_ms)
     }
 
-    /// The endpoint of this process, as other local services call it.
+    /// The endpoint of this process, as other local services call it (`https://` when the
+    /// listener speaks TLS; the certificate is then checked for `tls.server_name`).
     pub fn self_endpoint(&self) -> String {
         let addr = self.listen;
         let host = if addr.ip().is_unspecified() {
@@ -298,7 +309,8 @@ impl Config {
         } else {
             addr.ip().to_string()
         };
-        format!("http://{host}:{}", addr.port())
+        let scheme = if self.tls.enabled() { "https" } else { "http" };
+        format!("{scheme}://{host}:{}", addr.port())
     }
 }
 

@@ -22,6 +22,7 @@ pub mod shutdown;
 pub mod target;
 pub mod telemetry;
 pub mod time;
+pub mod tls;
 pub mod validate;
 
 pub use actor::Actor;

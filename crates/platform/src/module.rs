@@ -106,7 +106,8 @@ impl ServiceContext {
     }
 
     /// A lazily connecting gRPC channel from service `from` to service `to`: its calls carry
-    /// `from`'s service token and the trace context.
+    /// `from`'s service token and the trace context; over `https://`, this process's certificate
+    /// goes with them (mutual TLS).
     pub fn channel(&self, from: Target, to: Target) -> Result<crate::grpc::TracedChannel, BuildError> {
         let credentials = crate::auth::ServiceCredentials::new(&self.config.auth, from)?.ok_or_else(|| {
             format!(
@@ -114,10 +115,17 @@ impl ServiceContext {
                  with a token it signs"
             )
         })?;
-        let endpoint = tonic::transport::Endpoint::from_shared(self.endpoint(to)?)?
+        let url = self.endpoint(to)?;
+        let mut endpoint = tonic::transport::Endpoint::from_shared(url.clone())?
             .connect_timeout(std::time::Duration::from_secs(2))
             .timeout(std::time::Duration::from_secs(10))
             .tcp_nodelay(true);
+        if url.starts_with("https://") {
+            // This process by its address: its certificate names it `tls.server_name`.
+            let tls = &self.config.tls;
+            let domain = (url == self.config.self_endpoint()).then_some(tls.server_name.as_str());
+            endpoint = endpoint.tls_config(tls.client(domain)?)?;
+        }
         Ok(tonic::service::interceptor::InterceptedService::new(
             endpoint.connect_lazy(),
             crate::grpc::Outgoing::new(credentials),

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod proxy;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -199,7 +200,7 @@ impl TestEnv {
         let server = Server::start(config, targets, listener, shutdown.clone()).await.expect("server starts");
         let addr = server.local_addr();
         let channel = Channel::from_shared(format!("http://{addr}")).expect("url").connect_lazy();
-        TestServer { server: Some(server), shutdown, addr, channel }
+        TestServer { server: Some(server), shutdown, addr, channel, tls: false }
     }
 
     /// A connection to this test's database, for assertions on stored state.
@@ -331,6 +332,7 @@ pub struct TestServer {
     shutdown: CancellationToken,
     pub addr: SocketAddr,
     channel: Channel,
+    tls: bool,
 }
 
 impl TestServer {
@@ -338,7 +340,7 @@ impl TestServer {
     /// process listening on `addr`.
     pub fn remote(addr: SocketAddr) -> Self {
         let channel = Channel::from_shared(format!("http://{addr}")).expect("url").connect_lazy();
-        Self { server: None, shutdown: CancellationToken::new(), addr, channel }
+        Self { server: None, shutdown: CancellationToken::new(), addr, channel, tls: false }
     }
 
     /// Where this server's `/metrics` answers.
@@ -347,7 +349,18 @@ impl TestServer {
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Makes this server's clients speak TLS to it with `tls` (for a server with `tls.*` set).
+    pub fn use_tls(&mut self, tls: tonic::transport::ClientTlsConfig) {
+        self.tls = true;
+        self.channel = Channel::from_shared(self.endpoint())
+            .expect("url")
+            .tls_config(tls)
+            .expect("a TLS configuration")
+            .connect_lazy();
     }
 
     pub fn channel(&self) -> Channel {

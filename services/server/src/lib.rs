@@ -105,7 +105,9 @@ impl Server {
         if targets.is_empty() {
             return Err("no target to run".into());
         }
-        let authenticator = std::sync::Arc::new(Authenticator::new(&config.auth)?);
+        let authenticator = std::sync::Arc::new(
+            Authenticator::new(&config.auth)?.requiring_service_certificates(config.tls.verifies_clients()),
+        );
         if config.auth.development {
             tracing::warn!(
                 "development mode is on: HS256 tokens signed with the development secret and x-baton-actor are accepted; never run it in production"
@@ -138,10 +140,16 @@ impl Server {
             }
             None => None,
         };
+        let tls = match &config.tls {
+            tls if !tls.enabled() => "off",
+            tls if tls.client_auth_required => "on, every client presents a certificate",
+            tls if tls.verifies_clients() => "on, services present certificates",
+            _ => "on",
+        };
         let handle =
             tokio::spawn(serve(config, authenticator, modules, listener, ctx.shutdown.clone(), shutdown.clone()));
         let names: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
-        tracing::info!(%addr, metrics = ?metrics_addr, targets = %names.join(","), "baton server listening");
+        tracing::info!(%addr, metrics = ?metrics_addr, targets = %names.join(","), tls, "baton server listening");
         match metrics_addr {
             Some(metrics) if metrics.ip().is_loopback() => {
                 tracing::info!(%metrics, "/metrics answers on loopback only (metrics_listen); set 0.0.0.0:9464 for a scraper elsewhere")
@@ -240,7 +248,11 @@ async fn serve(
 
     let limits = &config.limits;
     let max_connections = limits.max_connections;
-    let server = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = config.tls.server()? {
+        builder = builder.tls_config(tls)?;
+    }
+    let server = builder
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(limits.keepalive_interval()))
         .http2_keepalive_timeout(Some(limits.keepalive_timeout()))

@@ -56,6 +56,9 @@ pub fn command(endpoint: &str, args: &[&str]) -> Command {
         .env_remove("BATON_TOKEN")
         .env_remove("BATON_DEV_SECRET")
         .env_remove("BATON_PROJECT")
+        .env_remove("BATON_CA_FILE")
+        .env_remove("BATON_CERT_FILE")
+        .env_remove("BATON_KEY_FILE")
         .env_remove("NO_COLOR")
         .stdin(Stdio::null());
     command

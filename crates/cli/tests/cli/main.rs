@@ -7,4 +7,5 @@ mod commands;
 mod common;
 mod demo;
 mod errors;
+mod tls;
 mod watch;
