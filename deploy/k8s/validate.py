@@ -5,15 +5,19 @@
    given (--rendered), is validated against the Kubernetes OpenAPI schemas bundled in the
    PyPI package kubernetes-validate, in strict mode (an unknown field is an error), for
    each --kube-version. The operators' custom resources have no bundled schema: a
-   RabbitmqCluster and a CloudNativePG Cluster are validated against the subsets of their
-   CRDs kept in schemas/; any other kind without a schema is an error, not a skip.
+   RabbitmqCluster, the broker users (User, Permission, TopicPermission) and a CloudNativePG
+   Cluster are validated against the subsets of their CRDs kept in schemas/; any other kind
+   without a schema is an error, not a skip.
 2. Wiring. What no schema can see: kustomization.yaml lists every manifest; each Baton
    Deployment runs its own target, probes its own gRPC health service, reads the Secrets
    the operators create for the clusters declared here, defines every $(VAR) before using
    it, drains within its termination grace period, runs locked down (non-root, read-only
    root filesystem, no capabilities) with requests and limits; it has a Service (grpc
    50051, metrics 9464) and a PodDisruptionBudget that select its pods; the HPA's
-   Deployment leaves replicas to it; the endpoints in baton.env name existing Services.
+   Deployment leaves replicas to it; the endpoints in baton.env name existing Services; each
+   service logs in to Postgres and RabbitMQ with its own Secret only, the database bootstrap
+   runs deploy/postgres/*.sql, and the broker users' permissions are those of
+   deploy/rabbitmq/users.sh --print.
 
 Needs kubernetes-validate (which brings jsonschema, referencing and PyYAML).
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -49,6 +54,9 @@ GRACE_MARGIN_SECS = 5
 
 CRD_SCHEMAS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): "rabbitmqcluster-rabbitmq.com-v1beta1.json",
+    ("rabbitmq.com/v1beta1", "User"): "user-rabbitmq.com-v1beta1.json",
+    ("rabbitmq.com/v1beta1", "Permission"): "permission-rabbitmq.com-v1beta1.json",
+    ("rabbitmq.com/v1beta1", "TopicPermission"): "topicpermission-rabbitmq.com-v1beta1.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "cluster-postgresql.cnpg.io-v1.json",
 }
 # Where each operator writes the Secret Baton reads, from the custom resource's name.
@@ -59,10 +67,17 @@ OPERATOR_SECRETS = {
 
 # Secrets the deployer creates (README.md, "Secrets you create"): each service's own
 # database login, which CloudNativePG applies to its role (postgres.yaml, managed.roles).
-DEPLOYER_SECRETS = {f"baton-db-{target}": {"username", "password"} for target in HEALTH_SERVICES}
+DEPLOYER_SECRETS = {
+    **{f"baton-db-{target}": {"username", "password"} for target in HEALTH_SERVICES},
+    # Each service's broker login, which the Messaging Topology Operator imports into its User.
+    **{f"baton-mq-{target}": {"username", "password"} for target in HEALTH_SERVICES},
+}
 # The database owner's credentials: for operators, never for a Baton service.
 OWNER_SECRET = "baton-db-app"
 POSTGRES_SQL = Path(__file__).resolve().parent.parent / "postgres"
+# The one source of the broker users' permissions.
+USERS_SH = Path(__file__).resolve().parent.parent / "rabbitmq" / "users.sh"
+EVENTS_EXCHANGE = "baton.events"
 
 VAR_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
@@ -286,9 +301,20 @@ def check_deployment(
             elif key not in secrets[secret]:
                 report.error(where, f"env {name} reads key {key!r} the operator does not write to {secret}")
         defined.add(name)
-    for required in (f"BATON_DATABASE__URLS__{target.upper()}", "AMQP_URL"):
+    for required in (f"BATON_DATABASE__URLS__{target.upper()}", f"BATON_AMQP__URLS__{target.upper()}"):
         if required not in names:
             report.error(where, f"env lacks {required}")
+    # The broker: the service's own user, never the operator's administrator.
+    for variable in container.get("env", []):
+        ref = variable.get("valueFrom", {}).get("secretKeyRef", {})
+        secret = ref.get("name", "")
+        if secret.startswith("baton-mq-") and secret != f"baton-mq-{target}":
+            report.error(where, f"env {variable.get('name')} reads {secret}: a service gets its own broker login only")
+        if secret.endswith("-default-user") and ref.get("key") in ("username", "password"):
+            report.error(where, f"env {variable.get('name')} reads the broker administrator's {ref.get('key')}")
+        name = variable.get("name", "")
+        if name == "AMQP_URL" or name.startswith("BATON_AMQP__URLS__") and name != f"BATON_AMQP__URLS__{target.upper()}":
+            report.error(where, f"env {name}: a service gets its own broker URL only")
     # Data-layer isolation: the service's own login, and no other database credentials.
     for variable in container.get("env", []):
         secret = variable.get("valueFrom", {}).get("secretKeyRef", {}).get("name", "")
@@ -353,6 +379,7 @@ def check_wiring(objects: list[dict], config: dict[str, str], config_map_names: 
         report.error("deployments", f"no Deployment runs {sorted(missing)}")
     for cluster in (o for o in objects if o.get("kind") == "Cluster"):
         check_database_roles(cluster, report)
+    check_broker_users(objects, report)
     service_names = {o["metadata"]["name"] for o in objects if o.get("kind") == "Service"}
     for key, value in sorted(config.items()):
         if key.startswith("BATON_ENDPOINTS__"):
@@ -386,6 +413,41 @@ def check_database_roles(cluster: dict, report: Report) -> None:
         role = roles.get(f"baton_{target}")
         if not role or not role.get("login") or role.get("passwordSecret", {}).get("name") != f"baton-db-{target}":
             report.error(where, f"managed.roles must log baton_{target} in with the password of Secret baton-db-{target}")
+
+
+def check_broker_users(objects: list[dict], report: Report) -> None:
+    """Each service has a User that imports its Secret baton-mq-<service>, and a Permission
+    and a TopicPermission on the events exchange with exactly the rules of users.sh."""
+    printed = subprocess.run(
+        ["bash", str(USERS_SH), "--print", "--exchange", EVENTS_EXCHANGE, *HEALTH_SERVICES],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    clusters = {o["metadata"]["name"] for o in objects if o.get("kind") == "RabbitmqCluster"}
+    by_kind: dict[str, dict[str, dict]] = {}
+    for o in objects:
+        if o.get("apiVersion") == "rabbitmq.com/v1beta1" and o.get("kind") in ("User", "Permission", "TopicPermission"):
+            by_kind.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+    for line in printed.splitlines():
+        user, configure, write, read, topic_write, topic_read = line.split("\t")
+        target = user.removeprefix("baton-")
+        expected = {
+            "User": {"importCredentialsSecret": {"name": f"baton-mq-{target}"}},
+            "Permission": {"vhost": "/", "userReference": {"name": user},
+                           "permissions": {"configure": configure, "write": write, "read": read}},
+            "TopicPermission": {"vhost": "/", "userReference": {"name": user},
+                                "permissions": {"exchange": EVENTS_EXCHANGE, "write": topic_write, "read": topic_read}},
+        }
+        for kind, wanted in expected.items():
+            found = by_kind.get(kind, {}).get(user)
+            if not found:
+                report.error("broker users", f"no {kind} {user} (rabbitmq-users.yaml)")
+                continue
+            spec = found.get("spec", {})
+            for key, value in wanted.items():
+                if spec.get(key) != value:
+                    report.error(describe(found), f"spec.{key} is {spec.get(key)!r}, users.sh says {value!r}")
+            if spec.get("rabbitmqClusterReference", {}).get("name") not in clusters:
+                report.error(describe(found), f"rabbitmqClusterReference names no RabbitmqCluster here ({sorted(clusters)})")
 
 
 # --------------------------------------------------------------------------------------

@@ -6,6 +6,10 @@
 #   users.sh [--exchange baton.events] [--queue-prefix ''] [--user-prefix baton-] [--vhost /] \
 #            people=PASSWORD projects=PASSWORD assets=PASSWORD notifications=PASSWORD
 #   users.sh --delete [--user-prefix baton-] people projects assets notifications
+#   users.sh --print [--exchange …] [--queue-prefix …] people projects assets notifications
+#       prints each user's permissions (user, configure, write, read, topic write, topic
+#       read; tab-separated) without touching a broker: deploy/k8s/validate.py checks the
+#       Kubernetes Permission and TopicPermission objects against them.
 #
 # A publishing service (people, projects, assets) may declare the events exchange and its
 # dead-letter exchange, publish to the events exchange only routing keys of its own event
@@ -20,6 +24,7 @@ queue_prefix=
 user_prefix=baton-
 vhost=/
 delete=0
+print=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --exchange) exchange=$2; shift 2 ;;
@@ -27,7 +32,8 @@ while [[ $# -gt 0 ]]; do
         --user-prefix) user_prefix=$2; shift 2 ;;
         --vhost) vhost=$2; shift 2 ;;
         --delete) delete=1; shift ;;
-        -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+        --print) print=1; shift ;;
+        -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
         -*) echo "users.sh: unknown option $1" >&2; exit 2 ;;
         *) break ;;
     esac
@@ -46,8 +52,6 @@ for spec in "$@"; do
         rabbitmqctl -q delete_user "$user" >/dev/null 2>&1 || true
         continue
     fi
-    [[ $spec == *=* ]] || { echo "users.sh: $service needs a password (SERVICE=PASSWORD)" >&2; exit 2; }
-    password=${spec#*=}
     case $service in
         people | projects | assets)
             configure="^$ex(\\.dlx)?\$"
@@ -67,6 +71,12 @@ for spec in "$@"; do
             ;;
         *) echo "users.sh: $service is no Baton service" >&2; exit 2 ;;
     esac
+    if [[ $print -eq 1 ]]; then
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$user" "$configure" "$write" "$read" "$topic_write" "$topic_read"
+        continue
+    fi
+    [[ $spec == *=* ]] || { echo "users.sh: $service needs a password (SERVICE=PASSWORD)" >&2; exit 2; }
+    password=${spec#*=}
     if ! rabbitmqctl -q add_user "$user" "$password" >/dev/null 2>&1; then
         rabbitmqctl -q change_password "$user" "$password" >/dev/null
     fi
