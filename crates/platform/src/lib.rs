@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod bounds;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -3,7 +3,8 @@
 use uuid::Uuid;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 1000;
+/// [`crate::bounds::PAGE_SIZE`] as a row count.
+pub const MAX_PAGE_SIZE: i64 = crate::bounds::PAGE_SIZE as i64;
 
 /// `page_size`: 0 means the default, larger values are capped, negative values are invalid.
 pub fn page_size(value: i32) -> Result<i64, String> {

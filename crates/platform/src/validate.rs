@@ -5,6 +5,8 @@ use tonic::Status;
 use tonic_types::FieldViolation;
 use uuid::Uuid;
 
+use crate::bounds;
+
 /// Collects the field violations of one request.
 #[derive(Debug, Default)]
 pub struct Violations(Vec<FieldViolation>);
@@ -104,15 +106,15 @@ pub fn optional_text(value: &str, max: usize) -> Result<String, String> {
     Ok(value.to_string())
 }
 
-/// An email address: one `@` with text on both sides, a dot in the domain, at most 254
-/// characters, no spaces. Stored lower-cased.
+/// An email address: one `@` with text on both sides, a dot in the domain, at most
+/// [`bounds::EMAIL`] bytes, no spaces. Stored lower-cased.
 pub fn email(value: &str) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err("is required".into());
     }
-    if value.len() > 254 {
-        return Err("must be at most 254 characters".into());
+    if value.len() > bounds::EMAIL {
+        return Err(format!("must be at most {} characters", bounds::EMAIL));
     }
     let valid = match value.split_once('@') {
         Some((local, domain)) => {

@@ -5,9 +5,6 @@ use time::OffsetDateTime;
 
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 
-/// The most people one asset can be assigned to.
-pub const MAX_ASSIGNEES: usize = 20;
-
 baton_platform::named_enum! {
     /// What kind of media component an asset is.
     pub enum AssetKind {

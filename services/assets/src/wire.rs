@@ -7,13 +7,14 @@ use std::collections::HashSet;
 use tonic::Status;
 use uuid::Uuid;
 
+use baton_platform::bounds;
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 use baton_platform::paging;
 use baton_platform::time::timestamp;
 use baton_platform::validate::{self, Idempotent, Violations};
 use baton_proto::assets::v1 as pb;
 
-use crate::domain::{Asset, AssetKind, AssetStatus, MAX_ASSIGNEES, NewAsset, Transition, TransitionRequest};
+use crate::domain::{Asset, AssetKind, AssetStatus, NewAsset, Transition, TransitionRequest};
 
 pub fn asset(asset: &Asset) -> pb::Asset {
     pb::Asset {
@@ -52,8 +53,8 @@ pub fn parse_create(request: pb::CreateAssetRequest) -> Result<Idempotent<NewAss
     let Some(asset) = v.required("asset", request.asset) else {
         return v.finish_with(None);
     };
-    let display_name = v.check("asset.display_name", validate::required_text(&asset.display_name, 200));
-    let description = v.check("asset.description", validate::optional_text(&asset.description, 10_000));
+    let display_name = v.check("asset.display_name", validate::required_text(&asset.display_name, bounds::NAME));
+    let description = v.check("asset.description", validate::optional_text(&asset.description, bounds::TEXT));
     let kind = v.check("asset.kind", parse_kind(asset.kind));
     let weight = match asset.weight {
         0 => Some(1),
@@ -64,8 +65,9 @@ pub fn parse_create(request: pb::CreateAssetRequest) -> Result<Idempotent<NewAss
         }
     };
     let mut assignees = Vec::with_capacity(asset.assignees.len());
-    if asset.assignees.len() > MAX_ASSIGNEES {
-        v.add("asset.assignees", format!("must have at most {MAX_ASSIGNEES} people (got {})", asset.assignees.len()));
+    if asset.assignees.len() > bounds::PEOPLE_PER_LIST {
+        let (max, got) = (bounds::PEOPLE_PER_LIST, asset.assignees.len());
+        v.add("asset.assignees", format!("must have at most {max} people (got {got})"));
     } else {
         let mut seen = HashSet::new();
         for (index, assignee) in asset.assignees.iter().enumerate() {
@@ -102,9 +104,9 @@ pub fn parse_step(transition: Transition, fields: StepFields<'_>) -> Result<Idem
     let asset = v.check("name", AssetName::parse(fields.name));
     let request_id = v.check("request_id", validate::request_id(fields.request_id));
     let comment = if transition == Transition::RequestChanges {
-        v.check("comment", validate::required_text(fields.comment, 2000))
+        v.check("comment", validate::required_text(fields.comment, bounds::COMMENT))
     } else {
-        v.check("comment", validate::optional_text(fields.comment, 2000))
+        v.check("comment", validate::optional_text(fields.comment, bounds::COMMENT))
     };
     let etag = (!fields.etag.is_empty()).then(|| fields.etag.to_string());
     let step = match (asset, comment) {

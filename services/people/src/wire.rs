@@ -4,6 +4,7 @@
 
 use tonic::Status;
 
+use baton_platform::bounds;
 use baton_platform::names::PersonName;
 use baton_platform::paging;
 use baton_platform::time::timestamp;
@@ -47,7 +48,8 @@ pub fn parse_create(request: pb::CreatePersonRequest) -> Result<Idempotent<NewPe
     let new = match v.required("person", request.person) {
         None => None,
         Some(person) => {
-            let display_name = v.check("person.display_name", validate::required_text(&person.display_name, 200));
+            let display_name =
+                v.check("person.display_name", validate::required_text(&person.display_name, bounds::NAME));
             let email = v.check("person.email", validate::email(&person.email));
             let role = v.check(
                 "person.role",

@@ -5,6 +5,7 @@
 use tonic::Status;
 use uuid::Uuid;
 
+use baton_platform::bounds;
 use baton_platform::names::{MemberName, PersonName, ProjectName};
 use baton_platform::paging;
 use baton_platform::time::{format_date, parse_date, timestamp};
@@ -57,9 +58,10 @@ pub fn parse_create(request: pb::CreateProjectRequest) -> Result<Idempotent<NewP
     let new = match v.required("project", request.project) {
         None => None,
         Some(project) => {
-            let display_name = v.check("project.display_name", validate::required_text(&project.display_name, 200));
-            let client = v.check("project.client", validate::required_text(&project.client, 200));
-            let brief = v.check("project.brief", validate::optional_text(&project.brief, 10_000));
+            let display_name =
+                v.check("project.display_name", validate::required_text(&project.display_name, bounds::NAME));
+            let client = v.check("project.client", validate::required_text(&project.client, bounds::NAME));
+            let brief = v.check("project.brief", validate::optional_text(&project.brief, bounds::TEXT));
             let due_date = v.check("project.due_date", parse_date(&project.due_date));
             match (display_name, client, brief, due_date) {
                 (Some(display_name), Some(client), Some(brief), Some(due_date)) => {
