@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         None => (rest, &[][..]),
     };
     let _ = Envelope::owner(&String::from_utf8_lossy(routing_key));
-    match selector % 6 {
+    match selector % 8 {
         0 => {
             if let Ok(event) = people::PersonCreated::decode(payload) {
                 let person = event.person.unwrap_or_default();
@@ -62,6 +62,20 @@ fuzz_target!(|data: &[u8]| {
                 names(&[(&asset.name, &["projects", "assets"])]);
                 for assignee in &asset.assignees {
                     names(&[(assignee, &["people"])]);
+                }
+            }
+        }
+        5 => {
+            if let Ok(event) = projects::ClientCreated::decode(payload) {
+                names(&[(&event.client.unwrap_or_default().name, &["clients"]), (&event.actor, &["people"])]);
+            }
+        }
+        6 => {
+            if let Ok(event) = projects::ClientUpdated::decode(payload) {
+                let after = event.after.unwrap_or_default();
+                names(&[(&after.name, &["clients"]), (&event.actor, &["people"])]);
+                for contact in &after.contacts {
+                    names(&[(&contact.person, &["people"])]);
                 }
             }
         }

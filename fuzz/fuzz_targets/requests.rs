@@ -23,7 +23,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 18 {
+    match selector % 22 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -56,6 +56,10 @@ fuzz_target!(|data: &[u8]| {
         16 => check(bytes, |r: notifications::WatchNotificationsRequest| {
             baton_notifications::wire::parse_watch(&r).map(drop)
         }),
+        17 => check(bytes, baton_projects::wire::clients::parse_create),
+        18 => check(bytes, |r: projects::GetClientRequest| baton_projects::wire::clients::parse_get(&r).map(drop)),
+        19 => check(bytes, |r: projects::ListClientsRequest| baton_projects::wire::clients::parse_list(&r).map(drop)),
+        20 => check(bytes, baton_projects::wire::clients::parse_update),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
         }),

@@ -28,12 +28,9 @@ async fn every_accepted_write_is_recorded_with_who_and_which_token() {
     let producer_bearer = format!("Bearer {}", token(&producer, &[Role::Producer]));
     let designer_bearer = format!("Bearer {}", token(&designer, &[Role::Member]));
 
+    let client = baton_tests::client(&server, "Northwind Coffee").await;
     let created = projects::CreateProjectRequest {
-        project: Some(projects::Project {
-            display_name: "Relaunch".into(),
-            client: "Northwind".into(),
-            ..Default::default()
-        }),
+        project: Some(projects::Project { display_name: "Relaunch".into(), client, ..Default::default() }),
         request_id: uuid::Uuid::new_v4().to_string(),
     };
     let project = server

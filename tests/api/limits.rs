@@ -67,8 +67,9 @@ async fn a_persons_writes_are_rate_limited_with_retry_info() {
     config.limits = LimitsConfig { writes_per_second: 2.0, write_burst: 3, ..config.limits };
     let server = env.spawn_with(&[Target::People, Target::Projects], config).await;
     let producer = format!("people/{}", uuid::Uuid::new_v4());
+    let client = baton_tests::client(&server, "Northwind Coffee").await;
     let create = |n: usize| CreateProjectRequest {
-        project: Some(Project { display_name: format!("Pitch {n}"), client: "Northwind".into(), ..Default::default() }),
+        project: Some(Project { display_name: format!("Pitch {n}"), client: client.clone(), ..Default::default() }),
         request_id: String::new(),
     };
     let mut projects = server.projects();

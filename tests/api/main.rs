@@ -6,6 +6,7 @@
 mod assets;
 mod audit;
 mod auth;
+mod clients;
 mod isolation;
 mod limits;
 mod matrix;

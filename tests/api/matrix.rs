@@ -61,6 +61,8 @@ enum Seen {
 
 struct World {
     server: TestServer,
+    /// The client of projects A and the fixtures.
+    client: String,
     /// Project A (client Northwind), whose team holds the team profiles.
     a: String,
     /// Project B (client Contoso), whose client contact is the `client of B` profile.
@@ -173,7 +175,7 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
         "CreateProject" => {
             let title = format!("Pitch {}", uuid::Uuid::new_v4().simple());
             let project =
-                projects::Project { display_name: title.clone(), client: "Northwind".into(), ..Default::default() };
+                projects::Project { display_name: title.clone(), client: world.client.clone(), ..Default::default() };
             let request = projects::CreateProjectRequest { project: Some(project), request_id: String::new() };
             let result = server.projects().create_project(profile.request(request)).await.map(|_| Seen::Done);
             if result.is_err() {
@@ -350,6 +352,45 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
                 server.assets().list_audit_records(profile.request(request)).await.map(|_| Seen::Done)
             }
         }
+        "CreateClient" => {
+            let title = format!("Client {}", uuid::Uuid::new_v4().simple());
+            let client = projects::Client { display_name: title.clone(), ..Default::default() };
+            let request = projects::CreateClientRequest { client: Some(client), request_id: String::new() };
+            let result = server.projects().create_client(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let filter = format!("display_name = \"{title}\"");
+                let listed = projects::ListClientsRequest { filter, ..Default::default() };
+                let listed = server.projects().list_clients(listed).await.expect("operator lists").into_inner();
+                assert!(listed.clients.is_empty(), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "GetClient" => server
+            .projects()
+            .get_client(profile.request(projects::GetClientRequest { name: world.client.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListClients" => server
+            .projects()
+            .list_clients(profile.request(projects::ListClientsRequest::default()))
+            .await
+            .map(|_| Seen::Done),
+        "UpdateClient" => {
+            let notes = format!("Note {}", uuid::Uuid::new_v4().simple());
+            let client = projects::Client { name: world.client.clone(), notes: notes.clone(), ..Default::default() };
+            let request = projects::UpdateClientRequest {
+                client: Some(client),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["notes".into()] }),
+                request_id: String::new(),
+            };
+            let result = server.projects().update_client(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = projects::GetClientRequest { name: world.client.clone() };
+                let got = server.projects().get_client(got).await.expect("operator reads").into_inner().client;
+                assert_ne!(got.expect("client").notes, notes, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
         other => panic!("the matrix does not know how to call {other}: add it"),
     }
 }
@@ -369,6 +410,7 @@ fn expected(rule: &Rule, profile: &Profile, whose: Whose) -> Decision {
 
 async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
     let server = env.spawn(&Target::ALL).await;
+    let client = baton_tests::client(&server, "Northwind Coffee").await;
     let a = project(&server, operator(), "Northwind relaunch").await;
     let b = project(&server, operator(), "Contoso launch").await;
     let noticeboard = project(&server, operator(), "Noticeboard").await;
@@ -432,6 +474,7 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
     let member_of_a = profiles.iter().find(|p| p.label == "team producer").expect("profile").subject.clone();
     let mut world = World {
         server,
+        client,
         a,
         b,
         stranger,

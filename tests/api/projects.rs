@@ -10,12 +10,13 @@ async fn projects_are_created_read_and_listed() {
     let env = TestEnv::new().await;
     let server = env.spawn(&[Target::People, Target::Projects]).await;
     let mut projects = server.projects();
+    let client = baton_tests::client(&server, "Northwind Coffee").await;
 
     let created = projects
         .create_project(CreateProjectRequest {
             project: Some(Project {
                 display_name: " Website relaunch ".into(),
-                client: "Northwind Coffee".into(),
+                client: client.clone(),
                 brief: "A new site.".into(),
                 due_date: "2027-03-31".into(),
                 ..Default::default()
@@ -209,4 +210,51 @@ async fn a_team_filled_by_many_calls_at_once_gets_everyone_in_order() {
     assert_eq!(revisions, (2..18).collect::<Vec<i64>>(), "one event per member, in revision order");
     let project = server.projects().get_project(GetProjectRequest { name: project }).await.expect("get").into_inner();
     assert_eq!(project.project.expect("project").etag, "17");
+}
+
+/// A database from before clients were resources: each project's client name becomes a client
+/// (one per name, ignoring case), every project points at its client, and nothing is lost.
+#[tokio::test]
+async fn projects_of_an_older_schema_get_real_clients() {
+    use sqlx::Connection;
+    let env = TestEnv::new().await;
+    let mut db = env.db().await;
+    sqlx::raw_sql("CREATE SCHEMA projects").execute(&mut db).await.expect("schema");
+    let migrator = baton_projects::migrator();
+    migrator.run_to(20261202000003, &mut db).await.expect("the migrations before clients");
+    let old = [("Relaunch", "Northwind Coffee"), ("Menu boards", "northwind coffee"), ("Launch", "Contoso")];
+    let mut ids = Vec::new();
+    for (title, client) in old {
+        let id = uuid::Uuid::now_v7();
+        sqlx::query("INSERT INTO projects.project (id, display_name, client, state) VALUES ($1, $2, $3, 'PROJECT_STATE_ACTIVE')")
+            .bind(id)
+            .bind(title)
+            .bind(client)
+            .execute(&mut db)
+            .await
+            .expect("an old project");
+        ids.push(id);
+    }
+    migrator.run(&mut db).await.expect("the rest");
+    db.close().await.ok();
+
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
+    let mut projects = server.projects();
+    let clients = projects.list_clients(ListClientsRequest::default()).await.expect("list").into_inner().clients;
+    let mut names: Vec<&str> = clients.iter().map(|c| c.display_name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["Contoso", "Northwind Coffee"]);
+    let client_of = |id: &uuid::Uuid| {
+        let mut projects = server.projects();
+        let name = format!("projects/{id}");
+        async move {
+            let project = projects.get_project(GetProjectRequest { name }).await.expect("get").into_inner();
+            let client = project.project.expect("project").client;
+            let got = projects.get_client(GetClientRequest { name: client }).await.expect("its client");
+            got.into_inner().client.expect("client").display_name
+        }
+    };
+    assert_eq!(client_of(&ids[0]).await, "Northwind Coffee");
+    assert_eq!(client_of(&ids[1]).await, "Northwind Coffee");
+    assert_eq!(client_of(&ids[2]).await, "Contoso");
 }

@@ -338,8 +338,13 @@ def step_people(baton: Baton, s: Slice) -> None:
 
 def step_project(baton: Baton, s: Slice) -> None:
     producer = s.people["producer"]
+    client = baton.call("projects", "CreateClient", {
+        "client": {"display_name": f"Northwind Coffee {uuid.uuid4().hex[:8]}", "industry": "Food and drink",
+                   "contacts": [{"person": s.people["client"], "title": "Head of marketing"}]},
+        "request_id": str(uuid.uuid4())}, actor=producer)["client"]
+    check(client["name"].startswith("clients/"), f"CreateClient answered {client}")
     project = baton.call("projects", "CreateProject", {
-        "project": {"display_name": "E2E website relaunch", "client": "Northwind Coffee",
+        "project": {"display_name": "E2E website relaunch", "client": client["name"],
                     "brief": "Relaunch the website with an animated hero.",
                     "due_date": "2027-03-31"},
         "request_id": str(uuid.uuid4())}, actor=producer)["project"]

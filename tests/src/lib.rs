@@ -31,8 +31,33 @@ pub async fn person(server: &TestServer, display_name: &str, role: people::Perso
         .name
 }
 
-/// Creates a project on behalf of `actor` and returns its resource name.
+/// The client named `display_name`, created unless it exists; its resource name.
+pub async fn client(server: &TestServer, display_name: &str) -> String {
+    let request = projects::CreateClientRequest {
+        client: Some(projects::Client {
+            display_name: display_name.into(),
+            industry: "Food and drink".into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    match server.projects().create_client(request).await {
+        Ok(created) => created.into_inner().client.expect("client").name,
+        // Another call of this test made it first.
+        Err(status) if status.code() == tonic::Code::AlreadyExists => {
+            let filter = format!("display_name = \"{display_name}\"");
+            let request = projects::ListClientsRequest { filter, ..Default::default() };
+            let listed = server.projects().list_clients(request).await.expect("list clients").into_inner();
+            listed.clients.into_iter().next().expect("the client that exists").name
+        }
+        Err(status) => panic!("create client: {status:?}"),
+    }
+}
+
+/// Creates a project for the client Northwind Coffee on behalf of `actor` and returns its
+/// resource name.
 pub async fn project(server: &TestServer, actor: &str, display_name: &str) -> String {
+    let client = client(server, "Northwind Coffee").await;
     server
         .projects()
         .create_project(as_actor(
@@ -40,7 +65,7 @@ pub async fn project(server: &TestServer, actor: &str, display_name: &str) -> St
             projects::CreateProjectRequest {
                 project: Some(projects::Project {
                     display_name: display_name.into(),
-                    client: "Northwind Coffee".into(),
+                    client,
                     brief: "Relaunch the website with a streaming product video.".into(),
                     due_date: "2027-03-31".into(),
                     ..Default::default()

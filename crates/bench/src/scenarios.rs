@@ -26,7 +26,8 @@ use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{
-    AddProjectMemberRequest, CreateProjectRequest, GetProjectRequest, Project, ProjectMember, ProjectMemberRole,
+    AddProjectMemberRequest, Client, CreateClientRequest, CreateProjectRequest, GetProjectRequest, Project,
+    ProjectMember, ProjectMemberRole,
 };
 
 use crate::load::{closed_loop, open_loop};
@@ -90,7 +91,14 @@ async fn person(channel: Channel, name: &str) -> anyhow::Result<String> {
 }
 
 async fn project(channel: Channel, actor: &str) -> anyhow::Result<String> {
-    let project = Project { display_name: "Benchmark".into(), client: "Bench Ltd".into(), ..Default::default() };
+    // Client names are unique: each benchmark project has a client of its own.
+    let client = Client { display_name: format!("Bench Ltd {}", uuid::Uuid::new_v4().simple()), ..Default::default() };
+    let client = ProjectsServiceClient::new(channel.clone())
+        .create_client(as_actor(actor, CreateClientRequest { client: Some(client), request_id: String::new() }))
+        .await?
+        .into_inner();
+    let client = client.client.map(|c| c.name).unwrap_or_default();
+    let project = Project { display_name: "Benchmark".into(), client, ..Default::default() };
     let created = ProjectsServiceClient::new(channel)
         .create_project(as_actor(actor, CreateProjectRequest { project: Some(project), request_id: String::new() }))
         .await?

@@ -80,6 +80,9 @@ pub enum Command {
     /// People: staff and client contacts.
     #[command(subcommand)]
     People(PeopleCommand),
+    /// Clients: the companies projects are for, and their contacts.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
     /// Client projects and their teams.
     #[command(subcommand)]
     Projects(ProjectsCommand),
@@ -134,13 +137,68 @@ pub enum PeopleCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Add a client.
+    Add {
+        /// The company's name, for example "Northwind Coffee".
+        #[arg(long)]
+        name: String,
+        /// Its industry, for example "Food and drink".
+        #[arg(long)]
+        industry: Option<String>,
+        /// What to keep in mind about the client.
+        #[arg(long)]
+        notes: Option<String>,
+        /// A contact at the client: a person (email, name or id), optionally with their title
+        /// after a colon ("carla@northwind.example:Head of marketing"). Repeatable.
+        #[arg(long = "contact", value_name = "PERSON[:TITLE]")]
+        contacts: Vec<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List clients.
+    List {
+        /// Only clients of this industry.
+        #[arg(long)]
+        industry: Option<String>,
+    },
+    /// Show one client.
+    Show {
+        /// The client (its name, id or clients/{id}).
+        client: String,
+    },
+    /// Change a client: only the fields given change (--contact replaces the whole list).
+    Update {
+        /// The client (its name, id or clients/{id}).
+        client: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new industry ("" clears it).
+        #[arg(long)]
+        industry: Option<String>,
+        /// New notes ("" clears them).
+        #[arg(long)]
+        notes: Option<String>,
+        /// The contacts, replacing the current ones. Repeatable.
+        #[arg(long = "contact", value_name = "PERSON[:TITLE]")]
+        contacts: Vec<String>,
+        /// Fail if the client changed since this etag was read.
+        #[arg(long)]
+        etag: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ProjectsCommand {
     /// Create a project.
     Create {
         /// The title, for example "Website relaunch".
         #[arg(long)]
         name: String,
-        /// The client, for example "Northwind Coffee".
+        /// The client: its name ("Northwind Coffee"), id or clients/{id} (see `baton clients`).
         #[arg(long)]
         client: String,
         /// What the client asked for and why.

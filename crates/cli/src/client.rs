@@ -18,7 +18,10 @@ use baton_proto::notifications::v1::notifications_service_client::NotificationsS
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::people::v1::{GetPersonRequest, ListPeopleRequest, Person, PersonRole};
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
-use baton_proto::projects::v1::{ListProjectMembersRequest, ListProjectsRequest, Project, ProjectMember};
+use baton_proto::projects::v1::{
+    Client, GetClientRequest, ListClientsRequest, ListProjectMembersRequest, ListProjectsRequest, Project,
+    ProjectMember,
+};
 
 use crate::cli::TlsArgs;
 use crate::error::{CliError, root_cause};
@@ -253,7 +256,7 @@ impl Baton {
         let mut projects = Vec::new();
         let mut page_token = String::new();
         loop {
-            let request = ListProjectsRequest { page_size: PAGE_SIZE, page_token };
+            let request = ListProjectsRequest { page_size: PAGE_SIZE, page_token, filter: String::new() };
             let page = self.projects().list_projects(self.request(request)).await?.into_inner();
             projects.extend(page.projects);
             if page.next_page_token.is_empty() {
@@ -314,6 +317,62 @@ impl Baton {
             names.insert(person.clone(), display_name);
         }
         Ok(names)
+    }
+
+    /// Every client.
+    pub async fn all_clients(&self) -> Result<Vec<Client>, Status> {
+        let mut clients = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = ListClientsRequest { page_size: PAGE_SIZE, page_token, filter: String::new() };
+            let page = self.projects().list_clients(self.request(request)).await?.into_inner();
+            clients.extend(page.clients);
+            if page.next_page_token.is_empty() {
+                return Ok(clients);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    /// The display names of clients, looked up once each; one that cannot be read (a client
+    /// contact may not read clients) keeps its resource name.
+    pub async fn client_names<'a>(
+        &self,
+        clients: impl IntoIterator<Item = &'a String>,
+    ) -> Result<HashMap<String, String>, CliError> {
+        let mut names = HashMap::new();
+        for client in clients {
+            if names.contains_key(client) {
+                continue;
+            }
+            let request = GetClientRequest { name: client.clone() };
+            let display_name = match self.projects().get_client(self.request(request)).await {
+                Ok(response) => response.into_inner().client.map(|c| c.display_name).unwrap_or_default(),
+                Err(status) if matches!(status.code(), tonic::Code::NotFound | tonic::Code::PermissionDenied) => {
+                    String::new()
+                }
+                Err(status) => return Err(status.into()),
+            };
+            let display_name = if display_name.is_empty() { client.clone() } else { display_name };
+            names.insert(client.clone(), display_name);
+        }
+        Ok(names)
+    }
+
+    /// A client's resource name from `clients/{id}`, a bare id or its name (ignoring case).
+    pub async fn resolve_client(&self, reference: &str) -> Result<String, CliError> {
+        let reference = reference.trim();
+        if let Some(name) = direct_name(reference, "clients") {
+            return Ok(name);
+        }
+        let clients = self.all_clients().await?;
+        match clients.iter().find(|c| same_text(&c.display_name, reference)) {
+            Some(client) => Ok(client.name.clone()),
+            None => Err(CliError::NotFound(format!(
+                "no client is called “{reference}”; add it with `baton clients add --name \"{reference}\"` \
+                 (see `baton clients list`)"
+            ))),
+        }
     }
 
     /// A person's resource name from `people/{id}`, a bare id, an email or an exact display name.

@@ -22,7 +22,8 @@ use baton_proto::assets::v1::{
 use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
 use baton_proto::projects::v1::{
-    AddProjectMemberRequest, CreateProjectRequest, Project, ProjectMember, ProjectMemberRole,
+    AddProjectMemberRequest, Client, ClientContact, CreateClientRequest, CreateProjectRequest, GetClientRequest,
+    Project, ProjectMember, ProjectMemberRole,
 };
 
 use crate::cli::{AssetKindArg, MemberRoleArg, PersonRoleArg};
@@ -106,6 +107,10 @@ const PRODUCER: &str = "paula";
 
 pub const PROJECT_TITLE: &str = "Website relaunch";
 const CLIENT: &str = "Northwind Coffee";
+const CLIENT_INDUSTRY: &str = "Food and drink";
+/// The client's contact on the team, and their title there.
+const CLIENT_CONTACT: &str = "chloe";
+const CLIENT_CONTACT_TITLE: &str = "Head of marketing";
 const BRIEF: &str = "Relaunch northwindcoffee.example before the spring roast: a warmer visual identity, a hero \
                      animation, a streaming product video, a podcast trailer, new web pages and a product database \
                      behind the shop.";
@@ -445,17 +450,73 @@ async fn seed_people(baton: &Baton, narrator: &Narrator) -> Result<HashMap<&'sta
     Ok(people)
 }
 
+/// The client, with its contact, created once (the same request id every run).
+async fn seed_client(
+    baton: &Baton,
+    narrator: &Narrator,
+    people: &HashMap<&'static str, Person>,
+    producer: &str,
+) -> Result<Client, CliError> {
+    let contacts = people
+        .get(CLIENT_CONTACT)
+        .map(|p| ClientContact { person: p.name.clone(), title: CLIENT_CONTACT_TITLE.into() })
+        .into_iter()
+        .collect();
+    let request = CreateClientRequest {
+        client: Some(Client {
+            display_name: CLIENT.into(),
+            industry: CLIENT_INDUSTRY.into(),
+            contacts,
+            ..Default::default()
+        }),
+        request_id: request_id("client"),
+    };
+    let before = baton.all_clients().await?;
+    let created = baton.projects().create_client(baton.request_as(producer, &[GlobalRole::Producer], request)).await;
+    let (client, what) = match created {
+        Ok(response) => {
+            let client = response.into_inner().client.unwrap_or_default();
+            let what = if before.iter().any(|c| c.name == client.name) { "already here" } else { "created" };
+            (client, what)
+        }
+        // A client of that name made otherwise (not by an earlier demo) is the one to use.
+        Err(status) if status.code() == tonic::Code::AlreadyExists => {
+            let name = baton.resolve_client(CLIENT).await?;
+            let request = GetClientRequest { name };
+            let found =
+                baton.projects().get_client(baton.request_as(producer, &[GlobalRole::Producer], request)).await?;
+            (found.into_inner().client.unwrap_or_default(), "already here")
+        }
+        Err(status) => return Err(status.into()),
+    };
+    narrator.say(format!(
+        "{} {} ({}), contact {}: {} {}",
+        narrator.bold("Client"),
+        client.display_name,
+        client.industry,
+        client
+            .contacts
+            .first()
+            .and_then(|c| people.values().find(|p| p.name == c.person))
+            .map_or("none", |p| p.display_name.as_str()),
+        narrator.dim(what),
+        narrator.dim(&format!("({})", client.name))
+    ))?;
+    Ok(client)
+}
+
 async fn seed_project(
     baton: &Baton,
     narrator: &Narrator,
     people: &HashMap<&'static str, Person>,
 ) -> Result<Project, CliError> {
     let producer = people.get(PRODUCER).map(|p| p.name.clone()).unwrap_or_default();
+    let client = seed_client(baton, narrator, people, &producer).await?;
     let before = baton.all_projects().await?;
     let request = CreateProjectRequest {
         project: Some(Project {
             display_name: PROJECT_TITLE.into(),
-            client: CLIENT.into(),
+            client: client.name.clone(),
             brief: BRIEF.into(),
             due_date: DUE.into(),
             ..Default::default()
@@ -470,7 +531,7 @@ async fn seed_project(
         "{} “{}” for {}, due {}: {} {}",
         narrator.bold("Project"),
         project.display_name,
-        project.client,
+        client.display_name,
         project.due_date,
         narrator.dim(what),
         narrator.dim(&format!("({})", project.name))

@@ -208,7 +208,10 @@ fn render_status(status: &Status, endpoint: &str) -> String {
 /// Whether the transport failed (the connection was refused, cut, or its TLS handshake
 /// failed), not the server's logic: such a status carries no ErrorInfo.
 fn is_transport_failure(status: &Status) -> bool {
-    matches!(status.code(), Code::Unavailable | Code::Unknown | Code::Cancelled)
+    // A status made on this side from a transport error carries it as its source (an HTTP/2
+    // protocol error is INTERNAL); one the server sent never has a source.
+    let local = std::error::Error::source(status).is_some();
+    (local || matches!(status.code(), Code::Unavailable | Code::Unknown | Code::Cancelled))
         && status.get_error_details().error_info().is_none_or(|info| info.reason.is_empty())
 }
 

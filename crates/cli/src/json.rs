@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use baton_proto::assets::v1::Asset;
 use baton_proto::notifications::v1::{Notification, NotificationKind};
 use baton_proto::people::v1::Person;
-use baton_proto::projects::v1::{Project, ProjectMember, ProjectState};
+use baton_proto::projects::v1::{Client, Project, ProjectMember, ProjectState};
 
 use crate::cli::{AssetKindArg, AssetStatusWord, MemberRoleArg, PersonRoleArg};
 use crate::output::time;
@@ -49,6 +49,19 @@ pub fn project(project: &Project) -> Value {
         "create_time": optional_time(project.create_time.as_ref()),
         "update_time": optional_time(project.update_time.as_ref()),
         "etag": project.etag,
+    })
+}
+
+pub fn client(client: &Client) -> Value {
+    json!({
+        "name": client.name,
+        "display_name": client.display_name,
+        "industry": client.industry,
+        "notes": client.notes,
+        "contacts": client.contacts.iter().map(|c| json!({"person": c.person, "title": c.title})).collect::<Vec<_>>(),
+        "create_time": optional_time(client.create_time.as_ref()),
+        "update_time": optional_time(client.update_time.as_ref()),
+        "etag": client.etag,
     })
 }
 

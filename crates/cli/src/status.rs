@@ -48,6 +48,8 @@ fn is_in_review(asset: &Asset) -> bool {
 #[derive(Debug)]
 pub struct Report {
     pub project: Project,
+    /// The client's display name (its resource name when it cannot be read).
+    pub client_name: String,
     pub team: Vec<ProjectMember>,
     pub assets: Vec<Asset>,
     /// Display names by person resource name, from PeopleService.GetPerson.
@@ -63,7 +65,8 @@ impl Report {
         let team = baton.all_members(&project.name).await?;
         let people = team.iter().map(|m| &m.person).chain(assets.iter().flat_map(|a| &a.assignees));
         let names = baton.display_names(people).await?;
-        Ok(Self { project, team, assets, names })
+        let client_name = baton.client_names([&project.client]).await?.remove(&project.client).unwrap_or_default();
+        Ok(Self { project, client_name, team, assets, names })
     }
 
     fn name_of<'a>(&'a self, person: &'a str) -> &'a str {
@@ -149,6 +152,7 @@ impl Report {
             .collect();
         json!({
             "project": json::project(&self.project),
+            "client_name": self.client_name,
             "team": team,
             "assets": assets,
             "total_weight": total,
@@ -163,7 +167,7 @@ impl Report {
     pub fn render(&self, color: bool) -> String {
         let project = &self.project;
         let mut text = String::new();
-        let mut title = format!("{} — {}", project.display_name, project.client);
+        let mut title = format!("{} — {}", project.display_name, self.client_name);
         if !project.due_date.is_empty() {
             title.push_str(&format!(", due {}", project.due_date));
         }
@@ -302,9 +306,10 @@ mod tests {
             project: Project {
                 name: "projects/p".into(),
                 display_name: "Relaunch".into(),
-                client: "Northwind".into(),
+                client: "clients/c".into(),
                 ..Default::default()
             },
+            client_name: "Northwind".into(),
             team: Vec::new(),
             assets: vec![
                 asset("Logo", AssetStatus::Delivered, 30, &["people/a"]),

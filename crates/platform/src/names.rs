@@ -74,6 +74,11 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `clients/{client}`: a company the agency makes projects for.
+    ClientName { id: "clients" }
+}
+
+resource_name_type! {
     /// `projects/{project}/assets/{asset}`.
     AssetName { project: "projects", id: "assets" }
 }
@@ -95,6 +100,12 @@ impl PersonName {
 }
 
 impl ProjectName {
+    pub fn new(id: Uuid) -> Self {
+        Self { id }
+    }
+}
+
+impl ClientName {
     pub fn new(id: Uuid) -> Self {
         Self { id }
     }

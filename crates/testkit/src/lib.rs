@@ -245,6 +245,36 @@ impl TestEnv {
         queue.consumer_count()
     }
 
+    /// A queue of this test's own bound to the events exchange with `binding` (an event type,
+    /// or `baton.projects.#`), seeing every event routed to it from now on. One per test; it is
+    /// deleted with the environment.
+    pub async fn tap(&self, binding: &str) -> Tap {
+        use lapin::options::{BasicConsumeOptions, QueueBindOptions};
+        let broker = self.broker();
+        let connection = broker.connect("baton-test-tap").await.expect("connect to RabbitMQ (AMQP_URL)");
+        let channel = connection.create_channel().await.expect("open a channel");
+        baton_messaging::Topology::declare_exchanges(&channel, &broker).await.expect("declare the exchanges");
+        let queue = broker.queue("test");
+        let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+        channel.queue_declare(queue.as_str().into(), durable, FieldTable::default()).await.expect("declare the tap");
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                broker.exchange.as_str().into(),
+                binding.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("bind the tap");
+        let no_ack = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
+        let consumer = channel
+            .basic_consume(queue.as_str().into(), "tap".into(), no_ack, FieldTable::default())
+            .await
+            .expect("consume");
+        Tap { _connection: connection, _channel: channel, consumer }
+    }
+
     async fn cleanup(database: String, broker: BrokerConfig) {
         if let Ok(mut conn) = PgConnection::connect(&admin_database_url()).await {
             let drop = format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)");
@@ -286,6 +316,32 @@ impl Drop for TestEnv {
         });
         if cleanup.join().is_err() {
             eprintln!("test cleanup of {} failed", self.database);
+        }
+    }
+}
+
+/// Events as the broker routed them to a test ([`TestEnv::tap`]).
+pub struct Tap {
+    _connection: lapin::Connection,
+    _channel: lapin::Channel,
+    consumer: lapin::Consumer,
+}
+
+impl Tap {
+    /// The next event of type `E` (others are skipped), within 20 s.
+    pub async fn next<E: baton_proto::Event>(&mut self) -> E {
+        use futures_util::StreamExt;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let delivery = tokio::time::timeout(left, self.consumer.next())
+                .await
+                .unwrap_or_else(|_| panic!("no {} within 20 s", E::TYPE))
+                .expect("the tap is open")
+                .expect("a delivery");
+            if delivery.routing_key.as_str() == E::TYPE {
+                return E::decode(delivery.data.as_slice()).expect("a well-formed event");
+            }
         }
     }
 }

@@ -9,7 +9,9 @@ use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::people::v1::PersonCreated;
-use baton_proto::projects::v1::{ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved};
+use baton_proto::projects::v1::{
+    ClientCreated, ClientUpdated, ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved,
+};
 
 use crate::CREATED_CHANNEL;
 use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole};
@@ -20,9 +22,10 @@ use crate::repo::{self, Draft, TeamDraft};
 pub struct EventHandler;
 
 impl Handler for EventHandler {
-    /// `AssetCreated` is bound so that it is routable; no rule notifies on it yet.
+    /// `AssetCreated` and the client events are bound so that they are routable; no rule
+    /// notifies on them yet.
     fn acts_on(&self, event_type: &str) -> bool {
-        event_type != AssetCreated::TYPE
+        ![AssetCreated::TYPE, ClientCreated::TYPE, ClientUpdated::TYPE].contains(&event_type)
     }
 
     /// Applies a batch in order; runs of status changes fan out in one statement each.
@@ -48,8 +51,10 @@ impl Handler for EventHandler {
             ProjectCreated::TYPE => project_created(conn, decode(event)?).await,
             ProjectMemberAdded::TYPE => member_added(conn, event, decode(event)?).await,
             ProjectMemberRemoved::TYPE => member_removed(conn, decode(event)?).await,
-            // Bound so that AssetCreated is routable; no rule notifies on it yet.
+            // Bound so that they are routable; no rule notifies on them yet.
             AssetCreated::TYPE => decode::<AssetCreated>(event).map(drop),
+            ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
+            ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

@@ -16,7 +16,9 @@ use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use baton_proto::people::v1::PersonCreated;
-use baton_proto::projects::v1::{ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved};
+use baton_proto::projects::v1::{
+    ClientCreated, ClientUpdated, ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved,
+};
 
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
@@ -25,9 +27,11 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 6] = [
+pub const ROUTING_KEYS: [&str; 8] = [
     PersonCreated::TYPE,
     ProjectCreated::TYPE,
+    ClientCreated::TYPE,
+    ClientUpdated::TYPE,
     ProjectMemberAdded::TYPE,
     ProjectMemberRemoved::TYPE,
     AssetCreated::TYPE,

@@ -2,7 +2,7 @@
 
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
-use baton_platform::names::{MemberName, PersonName, ProjectName};
+use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 use baton_platform::policy::Denial;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +17,20 @@ pub enum ProjectsError {
     AlreadyMember { project: ProjectName, person: PersonName },
     #[error("project {0} is archived")]
     Archived(ProjectName),
+    #[error("client {0} does not exist")]
+    ClientNotFound(ClientName),
+    #[error("project.client: client {0} does not exist")]
+    ProjectClientNotFound(ClientName),
+    #[error("client.display_name: a client named \"{0}\" exists already (names are compared ignoring case)")]
+    ClientNameTaken(String),
+    #[error("client.contacts: person {0} does not exist")]
+    ContactNotFound(PersonName),
+    #[error(
+        "client.etag: client {client} changed since it was read (its etag is now {current}); read it again and reapply the change"
+    )]
+    StaleClient { client: ClientName, current: String },
+    #[error("client {0} is changing under many writers at once; retry")]
+    ClientContended(ClientName),
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error("the people service is unavailable; retry later")]
@@ -30,10 +44,14 @@ pub enum ProjectsError {
 impl ServiceError for ProjectsError {
     fn kind(&self) -> Kind {
         match self {
-            ProjectsError::ProjectNotFound(_) | ProjectsError::PersonNotFound(_) | ProjectsError::MemberNotFound(_) => {
-                Kind::NotFound
-            }
-            ProjectsError::AlreadyMember { .. } => Kind::AlreadyExists,
+            ProjectsError::ProjectNotFound(_)
+            | ProjectsError::PersonNotFound(_)
+            | ProjectsError::MemberNotFound(_)
+            | ProjectsError::ClientNotFound(_)
+            | ProjectsError::ProjectClientNotFound(_)
+            | ProjectsError::ContactNotFound(_) => Kind::NotFound,
+            ProjectsError::AlreadyMember { .. } | ProjectsError::ClientNameTaken(_) => Kind::AlreadyExists,
+            ProjectsError::StaleClient { .. } | ProjectsError::ClientContended(_) => Kind::Aborted,
             ProjectsError::Archived(_) => Kind::FailedPrecondition,
             ProjectsError::Denied(_) => Kind::PermissionDenied,
             ProjectsError::People(status) => upstream_kind(status).0,
@@ -49,6 +67,11 @@ impl ServiceError for ProjectsError {
             ProjectsError::MemberNotFound(_) => "MEMBER_NOT_FOUND",
             ProjectsError::AlreadyMember { .. } => "ALREADY_MEMBER",
             ProjectsError::Archived(_) => "PROJECT_ARCHIVED",
+            ProjectsError::ClientNotFound(_) | ProjectsError::ProjectClientNotFound(_) => "CLIENT_NOT_FOUND",
+            ProjectsError::ClientNameTaken(_) => "CLIENT_NAME_TAKEN",
+            ProjectsError::ContactNotFound(_) => "PERSON_NOT_FOUND",
+            ProjectsError::StaleClient { .. } => "ETAG_MISMATCH",
+            ProjectsError::ClientContended(_) => "CONTENDED",
             ProjectsError::Denied(denial) => denial.reason,
             ProjectsError::People(status) => upstream_kind(status).1,
             ProjectsError::Mutation(error) => error.reason(),

@@ -49,8 +49,8 @@ impl ProjectsService for ProjectsApi {
         request: Request<pb::ListProjectsRequest>,
     ) -> Result<Response<pb::ListProjectsResponse>, Status> {
         let access = Access::of(&request)?;
-        let query = wire::parse_list(request.get_ref())?;
-        let page = self.app.list(&access, query.after, query.limit).await?;
+        let (conditions, query) = wire::parse_list(request.get_ref())?;
+        let page = self.app.list(&access, &conditions, query.after, query.limit).await?;
         Ok(Response::new(pb::ListProjectsResponse {
             projects: page.items.iter().map(wire::project).collect(),
             next_page_token: page.next_page_token,
@@ -109,5 +109,46 @@ impl ProjectsService for ProjectsApi {
         let query = baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token)?;
         let (records, next_page_token) = self.app.audit(&query).await?;
         Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
+    }
+
+    async fn create_client(
+        &self,
+        request: Request<pb::CreateClientRequest>,
+    ) -> Result<Response<pb::CreateClientResponse>, Status> {
+        let (actor, origin) = (Actor::of(&request), Origin::of(&request));
+        let create = wire::clients::parse_create(request.into_inner())?;
+        let client = self.app.create_client(actor, create.value, origin.with_request_id(create.request_id)).await?;
+        Ok(Response::new(pb::CreateClientResponse { client: Some(wire::clients::client(&client)) }))
+    }
+
+    async fn get_client(
+        &self,
+        request: Request<pb::GetClientRequest>,
+    ) -> Result<Response<pb::GetClientResponse>, Status> {
+        let name = wire::clients::parse_get(request.get_ref())?;
+        let client = self.app.get_client(name).await?;
+        Ok(Response::new(pb::GetClientResponse { client: Some(wire::clients::client(&client)) }))
+    }
+
+    async fn list_clients(
+        &self,
+        request: Request<pb::ListClientsRequest>,
+    ) -> Result<Response<pb::ListClientsResponse>, Status> {
+        let (conditions, query) = wire::clients::parse_list(request.get_ref())?;
+        let page = self.app.list_clients(&conditions, query.after, query.limit).await?;
+        Ok(Response::new(pb::ListClientsResponse {
+            clients: page.items.iter().map(wire::clients::client).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn update_client(
+        &self,
+        request: Request<pb::UpdateClientRequest>,
+    ) -> Result<Response<pb::UpdateClientResponse>, Status> {
+        let (actor, origin) = (Actor::of(&request), Origin::of(&request));
+        let update = wire::clients::parse_update(request.into_inner())?;
+        let client = self.app.update_client(actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateClientResponse { client: Some(wire::clients::client(&client)) }))
     }
 }

@@ -12,6 +12,11 @@ use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
 
+/// The migrations of the `projects` schema (the tests run them step by step).
+pub fn migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!()
+}
+
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.projects.v1.ProjectsService";
 
@@ -27,7 +32,7 @@ const OUTBOX: OutboxTables = OutboxTables {
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let people =
         PeopleServiceClient::new(ctx.channel(baton_platform::Target::Projects, baton_platform::Target::People)?);
-    let database = ctx.open_database("projects", sqlx::migrate!()).await?;
+    let database = ctx.open_database("projects", migrator()).await?;
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::Projects::new(outbox.clone(), pool.clone(), people);

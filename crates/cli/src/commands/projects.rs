@@ -14,6 +14,7 @@ use crate::output::{Cell, Out, Table, listing, short_id, short_time, time};
 pub async fn run(baton: &Baton, out: &Out, command: ProjectsCommand) -> Result<(), CliError> {
     match command {
         ProjectsCommand::Create { name, client, brief, due, idempotency } => {
+            let client = baton.resolve_client(&client).await?;
             let request = CreateProjectRequest {
                 project: Some(Project {
                     display_name: name,
@@ -25,7 +26,7 @@ pub async fn run(baton: &Baton, out: &Out, command: ProjectsCommand) -> Result<(
                 request_id: idempotency.value(),
             };
             let project = baton.projects().create_project(baton.request(request)).await?.into_inner().project;
-            show(out, &project.unwrap_or_default())
+            show(baton, out, &project.unwrap_or_default()).await
         }
         ProjectsCommand::List => {
             let projects = baton.all_projects().await?;
@@ -35,12 +36,13 @@ pub async fn run(baton: &Baton, out: &Out, command: ProjectsCommand) -> Result<(
                 }
                 return Ok(());
             }
+            let clients = baton.client_names(projects.iter().map(|p| &p.client)).await?;
             let mut table = Table::new(&["ID", "TITLE", "CLIENT", "DUE", "STATE"]);
             for project in &projects {
                 table.row(vec![
                     Cell::from(short_id(&project.name)),
                     project.display_name.as_str().into(),
-                    project.client.as_str().into(),
+                    clients.get(&project.client).cloned().unwrap_or_default().into(),
                     project.due_date.as_str().into(),
                     json::project_state(project.state).into(),
                 ]);
@@ -50,7 +52,7 @@ pub async fn run(baton: &Baton, out: &Out, command: ProjectsCommand) -> Result<(
         ProjectsCommand::Show { project } => {
             let name = baton.resolve_project(&project).await?;
             let project = baton.projects().get_project(baton.request(GetProjectRequest { name })).await?.into_inner();
-            show(out, &project.project.unwrap_or_default())
+            show(baton, out, &project.project.unwrap_or_default()).await
         }
         ProjectsCommand::Members(command) => members(baton, out, command).await,
     }
@@ -103,16 +105,17 @@ async fn members(baton: &Baton, out: &Out, command: MembersCommand) -> Result<()
     }
 }
 
-fn show(out: &Out, project: &Project) -> Result<(), CliError> {
+async fn show(baton: &Baton, out: &Out, project: &Project) -> Result<(), CliError> {
     if out.json() {
         return out.json_line(&json::project(project));
     }
+    let clients = baton.client_names([&project.client]).await?;
     out.text(&listing(
         out.color,
         &[
             ("name", project.name.clone()),
             ("title", project.display_name.clone()),
-            ("client", project.client.clone()),
+            ("client", clients.get(&project.client).cloned().unwrap_or_default()),
             ("brief", project.brief.clone()),
             ("due", project.due_date.clone()),
             ("state", json::project_state(project.state).to_string()),

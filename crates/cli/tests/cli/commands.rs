@@ -40,6 +40,36 @@ async fn people_projects_and_members_by_name_email_or_id() {
     assert!(lines[0].starts_with("ID") && lines[0].contains("EMAIL"), "{}", lines[0]);
     assert!(lines[1].contains("Ana López") && lines[1].contains("designer"), "{}", lines[1]);
 
+    // A client first: projects belong to one. It is found by name, in any case.
+    let client = baton(
+        endpoint,
+        &[
+            "-o",
+            "json",
+            "clients",
+            "add",
+            "--name",
+            "Northwind Coffee",
+            "--industry",
+            "Food and drink",
+            "--contact",
+            "ana@example.com:Brand lead",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(client["contacts"][0]["title"], "Brand lead");
+    let shown = baton(endpoint, &["clients", "show", "northwind coffee"]).await;
+    assert!(shown.ok().contains("Ana López (Brand lead)"), "{}", shown.stdout);
+    let updated = baton(endpoint, &["-o", "json", "clients", "update", "Northwind Coffee", "--notes", "Loves green."])
+        .await
+        .json();
+    assert_eq!((text(&updated, "notes"), text(&updated, "industry")), ("Loves green.", "Food and drink"));
+    let stale = baton(endpoint, &["clients", "update", "Northwind Coffee", "--notes", "x", "--etag", "1"]).await;
+    assert!(stale.failed(6).contains("changed since it was read"), "{}", stale.stderr);
+    let unknown = baton(endpoint, &["projects", "create", "--name", "X", "--client", "Contoso"]).await;
+    assert!(unknown.failed(3).contains("baton clients add"), "{}", unknown.stderr);
+
     let created = baton(
         endpoint,
         &[
@@ -68,6 +98,9 @@ async fn people_projects_and_members_by_name_email_or_id() {
     assert_eq!(text(&by_title, "name"), project);
     let listed = baton(endpoint, &["-o", "json", "projects", "list"]).await.json_lines();
     assert_eq!(listed.len(), 1);
+    assert_eq!(text(&listed[0], "client"), text(&client, "name"));
+    let table = baton(endpoint, &["projects", "list"]).await;
+    assert!(table.ok().contains("Northwind Coffee"), "{}", table.stdout);
 
     let member = baton(
         endpoint,

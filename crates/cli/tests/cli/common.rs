@@ -92,8 +92,19 @@ pub async fn add_person(endpoint: &str, name: &str, email: &str, role: &str) -> 
     person["name"].as_str().expect("name").to_string()
 }
 
-/// Creates a project through the CLI, acting as `actor`, and returns its resource name.
+/// The client Northwind Coffee, added through the CLI unless it is there already.
+pub async fn ensure_client(endpoint: &str) {
+    let added =
+        baton(endpoint, &["clients", "add", "--name", "Northwind Coffee", "--industry", "Food and drink"]).await;
+    if added.code != 0 {
+        assert!(added.failed(6).contains("exists already"), "{}", added.stderr);
+    }
+}
+
+/// Creates a project of Northwind Coffee through the CLI, acting as `actor`, and returns its
+/// resource name.
 pub async fn create_project(endpoint: &str, actor: &str, title: &str) -> String {
+    ensure_client(endpoint).await;
     let project = baton(
         endpoint,
         &["-o", "json", "--as", actor, "projects", "create", "--name", title, "--client", "Northwind Coffee"],

@@ -79,7 +79,10 @@ async fn invalid_input_names_the_field_and_the_rule() {
         "{}",
         weight.stderr
     );
-    let due = baton(endpoint, &["projects", "create", "--name", "X", "--client", "Y", "--due", "next week"]).await;
+    crate::common::ensure_client(endpoint).await;
+    let due =
+        baton(endpoint, &["projects", "create", "--name", "X", "--client", "Northwind Coffee", "--due", "next week"])
+            .await;
     assert!(due.failed(4).contains("project.due_date (--due) must be a calendar date YYYY-MM-DD"), "{}", due.stderr);
 }
 

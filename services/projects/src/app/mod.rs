@@ -16,9 +16,11 @@ use baton_proto::people::v1::GetPersonRequest;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1 as pb;
 
-use crate::domain::{Member, NewMember, NewProject, Page, Project, TeamRefusal};
+use crate::domain::{Member, NewMember, NewProject, Page, Project, ProjectCondition, TeamRefusal};
 use crate::error::ProjectsError;
 use crate::{repo, wire};
+
+mod clients;
 
 #[derive(Debug, Clone)]
 pub struct Projects {
@@ -36,6 +38,15 @@ impl Projects {
 
     /// Creates a project and records `ProjectCreated`, once per `request_id`.
     pub async fn create(&self, actor: Actor, new: NewProject, origin: Origin) -> Result<Project, ProjectsError> {
+        // Clients are never deleted, so one that exists now still does when the row goes in
+        // (and the foreign key would refuse one that did not).
+        if !repo::clients::exists(&self.pool, new.client).await? {
+            return self
+                .outbox
+                .mutation("CreateProject", &origin)
+                .refuse(ProjectsError::ProjectClientNotFound(new.client))
+                .await;
+        }
         let project = Project::create(new, ProjectName::new(Uuid::now_v7()), time::now());
         let mut mutation = self.outbox.mutation("CreateProject", &origin);
         mutation.emit(
@@ -63,10 +74,16 @@ impl Projects {
 
     /// A page of the projects the caller may see: every project for those whose roles pass
     /// anywhere, else the projects they are on.
-    pub async fn list(&self, access: &Access, after: Option<Uuid>, limit: i64) -> Result<Page<Project>, ProjectsError> {
+    pub async fn list(
+        &self,
+        access: &Access,
+        conditions: &[ProjectCondition],
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Page<Project>, ProjectsError> {
         let rows = match access.person() {
-            _ if access.passes_anywhere() => repo::list_projects(&self.pool, after, limit).await?,
-            Some(person) => repo::list_projects_of(&self.pool, person, after, limit).await?,
+            _ if access.passes_anywhere() => repo::list_projects(&self.pool, None, conditions, after, limit).await?,
+            Some(person) => repo::list_projects(&self.pool, Some(person), conditions, after, limit).await?,
             None => Vec::new(),
         };
         let (items, next_page_token) = split_page(rows, limit, |p| p.name.id);

@@ -3,7 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use baton_platform::names::{MemberName, PersonName, ProjectName};
+use baton_platform::filter::Op;
+use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
+
+pub mod client;
 
 baton_platform::named_enum! {
     /// Where a project stands.
@@ -20,7 +23,7 @@ pub use baton_platform::policy::ProjectRole as MemberRole;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewProject {
     pub display_name: String,
-    pub client: String,
+    pub client: ClientName,
     pub brief: String,
     pub due_date: Option<Date>,
 }
@@ -30,7 +33,7 @@ pub struct NewProject {
 pub struct Project {
     pub name: ProjectName,
     pub display_name: String,
-    pub client: String,
+    pub client: ClientName,
     pub brief: String,
     pub due_date: Option<Date>,
     pub state: ProjectState,
@@ -96,6 +99,28 @@ pub struct NewMember {
     pub role: MemberRole,
 }
 
+/// One condition of a ListProjects filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectCondition {
+    Client(Op, ClientName),
+    State(Op, ProjectState),
+}
+
+/// A text field of a client that ListClients filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    DisplayName,
+    Industry,
+}
+
+/// One condition of a ListClients filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCondition {
+    pub field: TextField,
+    pub op: Op,
+    pub value: String,
+}
+
 /// A page of anything, with the token for the next one.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -110,7 +135,7 @@ mod tests {
     fn project() -> Project {
         let new = NewProject {
             display_name: "Relaunch".into(),
-            client: "Northwind".into(),
+            client: ClientName::new(uuid::Uuid::now_v7()),
             brief: String::new(),
             due_date: None,
         };

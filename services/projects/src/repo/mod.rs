@@ -5,14 +5,17 @@ use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use baton_platform::names::{MemberName, PersonName, ProjectName};
+use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
+use sqlx::{Postgres, QueryBuilder};
 
-use crate::domain::{Member, MemberRole, Project, ProjectState};
+use crate::domain::{Member, MemberRole, Project, ProjectCondition, ProjectState};
+
+pub mod clients;
 
 /// The columns of a [`ProjectRow`], as a macro so that queries stay constant strings.
 macro_rules! project_columns {
     () => {
-        "id, display_name, client, brief, due_date, state, create_time, update_time, revision"
+        "id, display_name, client_id, brief, due_date, state, create_time, update_time, revision"
     };
 }
 
@@ -20,7 +23,7 @@ macro_rules! project_columns {
 struct ProjectRow {
     id: Uuid,
     display_name: String,
-    client: String,
+    client_id: Uuid,
     brief: String,
     due_date: Option<Date>,
     #[sqlx(try_from = "String")]
@@ -35,7 +38,7 @@ impl From<ProjectRow> for Project {
         Project {
             name: ProjectName::new(row.id),
             display_name: row.display_name,
-            client: row.client,
+            client: ClientName::new(row.client_id),
             brief: row.brief,
             due_date: row.due_date,
             state: row.state,
@@ -72,7 +75,7 @@ pub fn insert_project(project: &Project) -> Change {
     ))
     .bind(project.name.id)
     .bind(project.display_name.clone())
-    .bind(project.client.clone())
+    .bind(project.client.id)
     .bind(project.brief.clone())
     .bind(project.due_date)
     .bind(project.state.as_str())
@@ -165,36 +168,38 @@ pub async fn delete_member(conn: &mut PgConnection, name: MemberName) -> Result<
     Ok(row.map(|row| <(i64, Member)>::from(row).1))
 }
 
-pub async fn list_projects(pool: &PgPool, after: Option<Uuid>, limit: i64) -> Result<Vec<Project>, sqlx::Error> {
-    let rows: Vec<ProjectRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        project_columns!(),
-        " FROM projects.project WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(Project::from).collect())
-}
-
-/// A keyset page of the projects `person` is on.
-pub async fn list_projects_of(
+/// A keyset page of the projects that match every condition: all of them, or (with `member`)
+/// those that person is on.
+pub async fn list_projects(
     pool: &PgPool,
-    person: PersonName,
+    member: Option<PersonName>,
+    conditions: &[ProjectCondition],
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Project>, sqlx::Error> {
-    let rows: Vec<ProjectRow> = sqlx::query_as(
-        "SELECT p.id, p.display_name, p.client, p.brief, p.due_date, p.state, p.create_time, p.update_time, \
-         p.revision FROM projects.member m JOIN projects.project p ON p.id = m.project_id \
-         WHERE m.person_id = $1 AND ($2::uuid IS NULL OR m.project_id > $2) ORDER BY m.project_id LIMIT $3",
-    )
-    .bind(person.id)
-    .bind(after)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT p.id, p.display_name, p.client_id, p.brief, p.due_date, p.state, p.create_time, p.update_time, \
+         p.revision FROM projects.project p",
+    );
+    if let Some(person) = member {
+        query.push(" JOIN projects.member m ON m.project_id = p.id AND m.person_id = ").push_bind(person.id);
+    }
+    query.push(" WHERE true");
+    if let Some(after) = after {
+        query.push(" AND p.id > ").push_bind(after);
+    }
+    for condition in conditions {
+        match *condition {
+            ProjectCondition::Client(op, client) => {
+                query.push(" AND p.client_id ").push(op.sql()).push(" ").push_bind(client.id);
+            }
+            ProjectCondition::State(op, state) => {
+                query.push(" AND p.state ").push(op.sql()).push(" ").push_bind(state.as_str());
+            }
+        }
+    }
+    query.push(" ORDER BY p.id LIMIT ").push_bind(limit + 1);
+    let rows: Vec<ProjectRow> = query.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(Project::from).collect())
 }
 

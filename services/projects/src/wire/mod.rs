@@ -6,19 +6,22 @@ use tonic::Status;
 use uuid::Uuid;
 
 use baton_platform::bounds;
-use baton_platform::names::{MemberName, PersonName, ProjectName};
+use baton_platform::filter::{self, EQUALITY, Field, Op};
+use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 use baton_platform::paging;
 use baton_platform::time::{format_date, parse_date, timestamp};
 use baton_platform::validate::{self, Idempotent, Violations};
 use baton_proto::projects::v1 as pb;
 
-use crate::domain::{Member, MemberRole, NewMember, NewProject, Project, ProjectState};
+use crate::domain::{Member, MemberRole, NewMember, NewProject, Project, ProjectCondition, ProjectState};
+
+pub mod clients;
 
 pub fn project(project: &Project) -> pb::Project {
     pb::Project {
         name: project.name.to_string(),
         display_name: project.display_name.clone(),
-        client: project.client.clone(),
+        client: project.client.to_string(),
         brief: project.brief.clone(),
         due_date: format_date(project.due_date),
         state: state(project.state) as i32,
@@ -60,7 +63,7 @@ pub fn parse_create(request: pb::CreateProjectRequest) -> Result<Idempotent<NewP
         Some(project) => {
             let display_name =
                 v.check("project.display_name", validate::required_text(&project.display_name, bounds::NAME));
-            let client = v.check("project.client", validate::required_text(&project.client, bounds::NAME));
+            let client = v.check("project.client", ClientName::parse(&project.client));
             let brief = v.check("project.brief", validate::optional_text(&project.brief, bounds::TEXT));
             let due_date = v.check("project.due_date", parse_date(&project.due_date));
             match (display_name, client, brief, due_date) {
@@ -85,17 +88,44 @@ pub fn parse_get_member(request: &pb::GetProjectMemberRequest) -> Result<MemberN
 }
 
 /// A page to list: its size and where it starts.
+#[derive(Debug)]
 pub struct PageQuery<K> {
     pub limit: i64,
     pub after: Option<K>,
 }
 
+const LIST_FIELDS: &[Field] = &[Field { name: "client", ops: EQUALITY }, Field { name: "state", ops: EQUALITY }];
+
+/// One comparison of a ListProjects filter, its value checked.
+fn project_condition(condition: filter::Condition) -> Result<ProjectCondition, String> {
+    let op: Op = condition.op;
+    match condition.field {
+        "client" => ClientName::parse(&condition.value)
+            .map(|client| ProjectCondition::Client(op, client))
+            .map_err(|e| format!("compares client with \"{}\", which {e}", condition.value)),
+        _ => {
+            ProjectState::from_name(&condition.value).map(|state| ProjectCondition::State(op, state)).ok_or_else(|| {
+                let states: Vec<&str> = ProjectState::ALL.iter().map(|s| s.as_str()).collect();
+                format!("compares state with \"{}\", which is none of {}", condition.value, states.join(", "))
+            })
+        }
+    }
+}
+
 #[allow(clippy::result_large_err)]
-pub fn parse_list(request: &pb::ListProjectsRequest) -> Result<PageQuery<Uuid>, Status> {
+pub fn parse_list(request: &pb::ListProjectsRequest) -> Result<(Vec<ProjectCondition>, PageQuery<Uuid>), Status> {
     let mut v = Violations::new();
     let limit = v.check("page_size", paging::page_size(request.page_size));
     let after = v.check("page_token", paging::decode_uuid_token(&request.page_token));
-    let query = limit.zip(after).map(|(limit, after)| PageQuery { limit, after });
+    let conditions = v.check(
+        "filter",
+        filter::parse(&request.filter, LIST_FIELDS)
+            .and_then(|conditions| conditions.into_iter().map(project_condition).collect::<Result<Vec<_>, _>>()),
+    );
+    let query = match (conditions, limit, after) {
+        (Some(conditions), Some(limit), Some(after)) => Some((conditions, PageQuery { limit, after })),
+        _ => None,
+    };
     v.finish_with(query)
 }
 
