@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         None => (rest, &[][..]),
     };
     let _ = Envelope::owner(&String::from_utf8_lossy(routing_key));
-    match selector % 8 {
+    match selector % 9 {
         0 => {
             if let Ok(event) = people::PersonCreated::decode(payload) {
                 let person = event.person.unwrap_or_default();
@@ -77,6 +77,13 @@ fuzz_target!(|data: &[u8]| {
                 for contact in &after.contacts {
                     names(&[(&contact.person, &["people"])]);
                 }
+            }
+        }
+        7 => {
+            if let Ok(event) = projects::ProjectStateChanged::decode(payload) {
+                let _ = projects::ProjectState::try_from(event.state);
+                let _ = projects::ProjectState::try_from(event.previous_state);
+                names(&[(&event.project.unwrap_or_default().name, &["projects"]), (&event.actor, &["people"])]);
             }
         }
         _ => {

@@ -9,6 +9,8 @@ use prost::Message;
 
 use baton_assets::domain::Transition;
 use baton_assets::wire::StepFields;
+use baton_projects::domain::LifecycleMove;
+use baton_projects::wire::MoveFields;
 use baton_proto::assets::v1 as assets;
 use baton_proto::notifications::v1 as notifications;
 use baton_proto::people::v1 as people;
@@ -23,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 22 {
+    match selector % 24 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -60,6 +62,14 @@ fuzz_target!(|data: &[u8]| {
         18 => check(bytes, |r: projects::GetClientRequest| baton_projects::wire::clients::parse_get(&r).map(drop)),
         19 => check(bytes, |r: projects::ListClientsRequest| baton_projects::wire::clients::parse_list(&r).map(drop)),
         20 => check(bytes, baton_projects::wire::clients::parse_update),
+        21 => check(bytes, |r: projects::AdvanceProjectRequest| {
+            let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: "" };
+            baton_projects::wire::parse_move(baton_projects::wire::parse_stage(r.stage), fields).map(drop)
+        }),
+        22 => check(bytes, |r: projects::HoldProjectRequest| {
+            let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: &r.reason };
+            baton_projects::wire::parse_move(Ok(LifecycleMove::Hold), fields).map(drop)
+        }),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
         }),

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod clients;
 mod isolation;
+mod lifecycle;
 mod limits;
 mod matrix;
 mod notifications;

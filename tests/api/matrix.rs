@@ -391,6 +391,59 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result
         }
+        "AdvanceProject" | "HoldProject" | "ResumeProject" | "CancelProject" | "ArchiveProject" => {
+            // A project of its own for each case, with the profile in the place it holds on A.
+            let project = project(server, operator(), "Lifecycle").await;
+            if let (Some(role), true) = (profile.team, profile.is_person()) {
+                add_member(server, operator(), &project, &profile.subject, member_role(role)).await;
+            }
+            let mut client = server.projects();
+            let name = project.clone();
+            let before = match rpc {
+                "ResumeProject" => {
+                    let hold = projects::HoldProjectRequest { name: name.clone(), ..Default::default() };
+                    client.hold_project(hold).await.expect("fixture hold").into_inner().project
+                }
+                "ArchiveProject" => {
+                    let cancel = projects::CancelProjectRequest { name: name.clone(), ..Default::default() };
+                    client.cancel_project(cancel).await.expect("fixture cancel").into_inner().project
+                }
+                _ => {
+                    let get = projects::GetProjectRequest { name: name.clone() };
+                    client.get_project(get).await.expect("fixture").into_inner().project
+                }
+            };
+            let before = before.expect("project").state;
+            let result = match rpc {
+                "AdvanceProject" => {
+                    let stage = projects::ProjectState::PreProduction as i32;
+                    let request = projects::AdvanceProjectRequest { name, stage, ..Default::default() };
+                    client.advance_project(profile.request(request)).await.map(drop)
+                }
+                "HoldProject" => {
+                    let request = projects::HoldProjectRequest { name, ..Default::default() };
+                    client.hold_project(profile.request(request)).await.map(drop)
+                }
+                "ResumeProject" => {
+                    let request = projects::ResumeProjectRequest { name, ..Default::default() };
+                    client.resume_project(profile.request(request)).await.map(drop)
+                }
+                "CancelProject" => {
+                    let request = projects::CancelProjectRequest { name, ..Default::default() };
+                    client.cancel_project(profile.request(request)).await.map(drop)
+                }
+                _ => {
+                    let request = projects::ArchiveProjectRequest { name, ..Default::default() };
+                    client.archive_project(profile.request(request)).await.map(drop)
+                }
+            };
+            if result.is_err() {
+                let get = projects::GetProjectRequest { name: project };
+                let after = client.get_project(get).await.expect("operator reads").into_inner().project;
+                assert_eq!(after.expect("project").state, before, "{rpc} refused to {} but moved it", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
         other => panic!("the matrix does not know how to call {other}: add it"),
     }
 }

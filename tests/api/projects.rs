@@ -30,7 +30,7 @@ async fn projects_are_created_read_and_listed() {
         .expect("project");
     assert_eq!(created.display_name, "Website relaunch");
     assert_eq!(created.due_date, "2027-03-31");
-    assert_eq!(created.state, ProjectState::Active as i32);
+    assert_eq!(created.state, ProjectState::Conception as i32);
 
     let got = projects.get_project(GetProjectRequest { name: created.name.clone() }).await.expect("get").into_inner();
     assert_eq!(got.project.expect("project"), created);
@@ -257,4 +257,7 @@ async fn projects_of_an_older_schema_get_real_clients() {
     assert_eq!(client_of(&ids[0]).await, "Northwind Coffee");
     assert_eq!(client_of(&ids[1]).await, "Northwind Coffee");
     assert_eq!(client_of(&ids[2]).await, "Contoso");
+    // They were ACTIVE: they are in production now.
+    let listed = projects.list_projects(ListProjectsRequest::default()).await.expect("list").into_inner().projects;
+    assert!(listed.iter().all(|p| p.state == ProjectState::Production as i32), "{listed:?}");
 }

@@ -349,7 +349,7 @@ def step_project(baton: Baton, s: Slice) -> None:
                     "due_date": "2027-03-31"},
         "request_id": str(uuid.uuid4())}, actor=producer)["project"]
     s.project = project["name"]
-    check(project.get("state") == "PROJECT_STATE_ACTIVE", f"new project is {project.get('state')}")
+    check(project.get("state") == "PROJECT_STATE_CONCEPTION", f"new project is {project.get('state')}")
     roles = {"producer": "PRODUCER", "designer": "CONTRIBUTOR", "animator": "CONTRIBUTOR",
              "client": "CLIENT"}
     for key, role in roles.items():

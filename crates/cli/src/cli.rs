@@ -217,9 +217,85 @@ pub enum ProjectsCommand {
         /// The project.
         project: String,
     },
+    /// Move a project to its next stage: conception → pre-production → production →
+    /// fine-tuning → delivered.
+    Advance {
+        /// The project.
+        project: String,
+        /// The stage to move to: the next one.
+        #[arg(long, value_enum)]
+        to: StageArg,
+        #[command(flatten)]
+        lifecycle: LifecycleArgs,
+    },
+    /// Put an open project on hold; `resume` returns it to its stage.
+    Hold {
+        /// The project.
+        project: String,
+        /// Why it pauses.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        lifecycle: LifecycleArgs,
+    },
+    /// Return a project on hold to the stage it was in.
+    Resume {
+        /// The project.
+        project: String,
+        #[command(flatten)]
+        lifecycle: LifecycleArgs,
+    },
+    /// Cancel an open project or one on hold.
+    Cancel {
+        /// The project.
+        project: String,
+        /// Why it stops.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        lifecycle: LifecycleArgs,
+    },
+    /// Archive a delivered or cancelled project.
+    Archive {
+        /// The project.
+        project: String,
+        #[command(flatten)]
+        lifecycle: LifecycleArgs,
+    },
     /// A project's team.
     #[command(subcommand)]
     Members(MembersCommand),
+}
+
+/// What every lifecycle command takes.
+#[derive(Debug, clap::Args)]
+pub struct LifecycleArgs {
+    /// Fail if the project changed since this etag was read.
+    #[arg(long)]
+    pub etag: Option<String>,
+    #[command(flatten)]
+    pub idempotency: RequestId,
+}
+
+/// A stage a project advances to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    PreProduction,
+    Production,
+    FineTuning,
+    Delivered,
+}
+
+impl StageArg {
+    pub fn to_proto(self) -> baton_proto::projects::v1::ProjectState {
+        use baton_proto::projects::v1::ProjectState;
+        match self {
+            StageArg::PreProduction => ProjectState::PreProduction,
+            StageArg::Production => ProjectState::Production,
+            StageArg::FineTuning => ProjectState::FineTuning,
+            StageArg::Delivered => ProjectState::Delivered,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

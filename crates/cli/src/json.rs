@@ -30,10 +30,17 @@ pub fn person(person: &Person) -> Value {
     })
 }
 
+/// A project state as one word of the command line (`pre-production`).
 pub fn project_state(state: i32) -> &'static str {
     match ProjectState::try_from(state) {
-        Ok(ProjectState::Active) => "active",
+        Ok(ProjectState::Conception) => "conception",
+        Ok(ProjectState::PreProduction) => "pre-production",
+        Ok(ProjectState::Production) => "production",
+        Ok(ProjectState::FineTuning) => "fine-tuning",
+        Ok(ProjectState::Delivered) => "delivered",
         Ok(ProjectState::Archived) => "archived",
+        Ok(ProjectState::OnHold) => "on-hold",
+        Ok(ProjectState::Cancelled) => "cancelled",
         _ => "unspecified",
     }
 }
@@ -46,6 +53,7 @@ pub fn project(project: &Project) -> Value {
         "brief": project.brief,
         "due_date": project.due_date,
         "state": project_state(project.state),
+        "held_state": project_state(project.held_state),
         "create_time": optional_time(project.create_time.as_ref()),
         "update_time": optional_time(project.update_time.as_ref()),
         "etag": project.etag,

@@ -18,7 +18,7 @@ use baton_proto::assets::v1 as pb;
 use baton_proto::people::v1::GetPersonRequest;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
-use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole};
+use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole, ProjectState};
 
 use crate::domain::{Asset, AssetPage, AssetStatus, NewAsset, Refusal, TransitionRequest};
 use crate::error::AssetsError;
@@ -34,8 +34,12 @@ const RECENT: usize = 10_000;
 /// team loses access here within this time.
 const MEMBERSHIP_TTL: Duration = Duration::from_millis(500);
 
-/// How many memberships a process remembers.
+/// How many memberships (and project states) a process remembers.
 const MEMBERSHIPS: usize = 10_000;
+
+/// How long an open project's state is trusted: a project archived or cancelled elsewhere refuses
+/// new components here within this time.
+const PROJECT_STATE_TTL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone)]
 pub struct Assets {
@@ -43,7 +47,7 @@ pub struct Assets {
     outbox: Outbox,
     projects: ProjectsServiceClient<Channel>,
     people: PeopleServiceClient<Channel>,
-    /// Projects and people known to exist (neither is ever deleted).
+    /// People known to exist (they are never deleted).
     known: KnownIds,
     /// The assets this process wrote last: where the next step of each starts from, so that a
     /// step is one statement. Only a starting point: the step's compare-and-set on the revision
@@ -51,6 +55,13 @@ pub struct Assets {
     recent: Bounded<AssetName, Asset>,
     /// Team memberships as the projects service told them, each with when it was asked.
     memberships: Bounded<MemberName, (Option<ProjectRole>, Instant)>,
+    /// Projects' lifecycle states as the projects service told them, each with when it was asked.
+    project_states: Bounded<ProjectName, (ProjectState, Instant)>,
+}
+
+/// Whether a project in `state` takes no new components.
+fn is_closed(state: ProjectState) -> bool {
+    matches!(state, ProjectState::Archived | ProjectState::Cancelled)
 }
 
 impl Assets {
@@ -68,6 +79,7 @@ impl Assets {
             known: KnownIds::default(),
             recent: Bounded::with_capacity(RECENT),
             memberships: Bounded::with_capacity(MEMBERSHIPS),
+            project_states: Bounded::with_capacity(MEMBERSHIPS),
         }
     }
 
@@ -81,7 +93,7 @@ impl Assets {
     ) -> Result<Asset, AssetsError> {
         let project = new.project;
         self.authorize(access, project).await.map_err(|r| r.into_error(|| AssetsError::ProjectNotFound(project)))?;
-        self.ensure_project(new.project).await?;
+        self.ensure_open_project(new.project).await?;
         for (index, person) in new.assignees.iter().enumerate() {
             self.ensure_person(*person, format!("asset.assignees[{index}]")).await?;
         }
@@ -213,17 +225,29 @@ impl Assets {
         Err(AssetsError::Contended { asset: step.asset })
     }
 
-    async fn ensure_project(&self, project: ProjectName) -> Result<(), AssetsError> {
-        self.known
-            .ensure(project.id, async {
-                let request = GetProjectRequest { name: project.to_string() };
-                match self.projects.clone().get_project(request).await {
-                    Ok(_) => Ok(()),
-                    Err(status) if status.code() == tonic::Code::NotFound => Err(AssetsError::ProjectNotFound(project)),
-                    Err(status) => Err(AssetsError::Upstream { service: "projects", status }),
-                }
-            })
-            .await
+    /// That the project exists and takes new components: not archived or cancelled. Both are
+    /// final, so a closed project is remembered for good; an open one is asked again after
+    /// `PROJECT_STATE_TTL`, so a project closed elsewhere refuses new components here within it.
+    async fn ensure_open_project(&self, project: ProjectName) -> Result<(), AssetsError> {
+        let closed = |state: ProjectState| AssetsError::ProjectClosed { project, state: state.as_str_name() };
+        if let Some((state, asked)) = self.project_states.get(&project) {
+            if is_closed(state) {
+                return Err(closed(state));
+            }
+            if asked.elapsed() < PROJECT_STATE_TTL {
+                return Ok(());
+            }
+        }
+        let asked = Instant::now();
+        let request = GetProjectRequest { name: project.to_string() };
+        let state = match self.projects.clone().get_project(request).await {
+            Ok(response) => response.into_inner().project.map(|p| p.state).unwrap_or_default(),
+            Err(status) if status.code() == tonic::Code::NotFound => return Err(AssetsError::ProjectNotFound(project)),
+            Err(status) => return Err(AssetsError::Upstream { service: "projects", status }),
+        };
+        let state = ProjectState::try_from(state).unwrap_or(ProjectState::Unspecified);
+        self.project_states.remember(project, (state, asked));
+        if is_closed(state) { Err(closed(state)) } else { Ok(()) }
     }
 
     async fn ensure_person(&self, person: PersonName, field: String) -> Result<(), AssetsError> {

@@ -13,6 +13,8 @@ pub enum AssetsError {
     AssetNotFound(AssetName),
     #[error("parent: project {0} does not exist")]
     ProjectNotFound(ProjectName),
+    #[error("parent: project {project} is {state}: it takes no new components")]
+    ProjectClosed { project: ProjectName, state: &'static str },
     #[error("{field}: person {person} does not exist")]
     PersonNotFound { field: String, person: PersonName },
     #[error("{} needs the asset in {}, but {asset} is {from}", .transition.method(), allowed(*.transition))]
@@ -45,7 +47,7 @@ impl ServiceError for AssetsError {
             AssetsError::AssetNotFound(_) | AssetsError::ProjectNotFound(_) | AssetsError::PersonNotFound { .. } => {
                 Kind::NotFound
             }
-            AssetsError::IllegalTransition { .. } => Kind::FailedPrecondition,
+            AssetsError::IllegalTransition { .. } | AssetsError::ProjectClosed { .. } => Kind::FailedPrecondition,
             AssetsError::Denied(_) => Kind::PermissionDenied,
             AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
@@ -60,6 +62,7 @@ impl ServiceError for AssetsError {
             AssetsError::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
             AssetsError::PersonNotFound { .. } => "PERSON_NOT_FOUND",
             AssetsError::IllegalTransition { .. } => "ILLEGAL_TRANSITION",
+            AssetsError::ProjectClosed { .. } => "PROJECT_CLOSED",
             AssetsError::Denied(denial) => denial.reason,
             AssetsError::EtagMismatch { .. } => "ETAG_MISMATCH",
             AssetsError::Contended { .. } => "CONCURRENT_UPDATE",

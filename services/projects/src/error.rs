@@ -5,6 +5,8 @@ use baton_platform::error::{Kind, ServiceError, database_kind, database_message,
 use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 use baton_platform::policy::Denial;
 
+use crate::domain::ProjectState;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectsError {
     #[error("project {0} does not exist")]
@@ -15,8 +17,14 @@ pub enum ProjectsError {
     MemberNotFound(MemberName),
     #[error("member.person: {person} is already on the team of {project}")]
     AlreadyMember { project: ProjectName, person: PersonName },
-    #[error("project {0} is archived")]
-    Archived(ProjectName),
+    #[error("project {project} is {state}: it takes no one new")]
+    Closed { project: ProjectName, state: ProjectState },
+    #[error("project {project} is {current}: {needs}")]
+    IllegalMove { project: ProjectName, current: ProjectState, needs: String },
+    #[error("etag: project {project} changed since it was read (its etag is now {current}); read it again")]
+    StaleProject { project: ProjectName, current: String },
+    #[error("project {0} is changing under many writers at once; retry")]
+    ProjectContended(ProjectName),
     #[error("client {0} does not exist")]
     ClientNotFound(ClientName),
     #[error("project.client: client {0} does not exist")]
@@ -52,7 +60,8 @@ impl ServiceError for ProjectsError {
             | ProjectsError::ContactNotFound(_) => Kind::NotFound,
             ProjectsError::AlreadyMember { .. } | ProjectsError::ClientNameTaken(_) => Kind::AlreadyExists,
             ProjectsError::StaleClient { .. } | ProjectsError::ClientContended(_) => Kind::Aborted,
-            ProjectsError::Archived(_) => Kind::FailedPrecondition,
+            ProjectsError::Closed { .. } | ProjectsError::IllegalMove { .. } => Kind::FailedPrecondition,
+            ProjectsError::StaleProject { .. } | ProjectsError::ProjectContended(_) => Kind::Aborted,
             ProjectsError::Denied(_) => Kind::PermissionDenied,
             ProjectsError::People(status) => upstream_kind(status).0,
             ProjectsError::Mutation(error) => error.kind(),
@@ -66,12 +75,15 @@ impl ServiceError for ProjectsError {
             ProjectsError::PersonNotFound(_) => "PERSON_NOT_FOUND",
             ProjectsError::MemberNotFound(_) => "MEMBER_NOT_FOUND",
             ProjectsError::AlreadyMember { .. } => "ALREADY_MEMBER",
-            ProjectsError::Archived(_) => "PROJECT_ARCHIVED",
+            ProjectsError::Closed { .. } => "PROJECT_CLOSED",
+            ProjectsError::IllegalMove { .. } => "ILLEGAL_STATE_CHANGE",
+            ProjectsError::StaleProject { .. } => "ETAG_MISMATCH",
+            ProjectsError::ProjectContended(_) => "CONCURRENT_UPDATE",
             ProjectsError::ClientNotFound(_) | ProjectsError::ProjectClientNotFound(_) => "CLIENT_NOT_FOUND",
             ProjectsError::ClientNameTaken(_) => "CLIENT_NAME_TAKEN",
             ProjectsError::ContactNotFound(_) => "PERSON_NOT_FOUND",
             ProjectsError::StaleClient { .. } => "ETAG_MISMATCH",
-            ProjectsError::ClientContended(_) => "CONTENDED",
+            ProjectsError::ClientContended(_) => "CONCURRENT_UPDATE",
             ProjectsError::Denied(denial) => denial.reason,
             ProjectsError::People(status) => upstream_kind(status).1,
             ProjectsError::Mutation(error) => error.reason(),

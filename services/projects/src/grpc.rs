@@ -9,8 +9,11 @@ use baton_platform::policy::Access;
 use baton_proto::projects::v1 as pb;
 use baton_proto::projects::v1::projects_service_server::ProjectsService;
 
+use baton_platform::validate::Idempotent;
+
 use crate::app::Projects;
-use crate::wire;
+use crate::domain::{LifecycleMove, ProjectMove};
+use crate::wire::{self, MoveFields};
 
 pub struct ProjectsApi {
     app: Projects,
@@ -150,5 +153,74 @@ impl ProjectsService for ProjectsApi {
         let update = wire::clients::parse_update(request.into_inner())?;
         let client = self.app.update_client(actor, update.value, origin.with_request_id(update.request_id)).await?;
         Ok(Response::new(pb::UpdateClientResponse { client: Some(wire::clients::client(&client)) }))
+    }
+
+    async fn advance_project(
+        &self,
+        request: Request<pb::AdvanceProjectRequest>,
+    ) -> Result<Response<pb::AdvanceProjectResponse>, Status> {
+        let r = request.get_ref();
+        let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: "" };
+        let step = wire::parse_move(wire::parse_stage(r.stage), fields)?;
+        let project = self.lifecycle(&request, step).await?;
+        Ok(Response::new(pb::AdvanceProjectResponse { project: Some(project) }))
+    }
+
+    async fn hold_project(
+        &self,
+        request: Request<pb::HoldProjectRequest>,
+    ) -> Result<Response<pb::HoldProjectResponse>, Status> {
+        let r = request.get_ref();
+        let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: &r.reason };
+        let step = wire::parse_move(Ok(LifecycleMove::Hold), fields)?;
+        let project = self.lifecycle(&request, step).await?;
+        Ok(Response::new(pb::HoldProjectResponse { project: Some(project) }))
+    }
+
+    async fn resume_project(
+        &self,
+        request: Request<pb::ResumeProjectRequest>,
+    ) -> Result<Response<pb::ResumeProjectResponse>, Status> {
+        let r = request.get_ref();
+        let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: "" };
+        let step = wire::parse_move(Ok(LifecycleMove::Resume), fields)?;
+        let project = self.lifecycle(&request, step).await?;
+        Ok(Response::new(pb::ResumeProjectResponse { project: Some(project) }))
+    }
+
+    async fn cancel_project(
+        &self,
+        request: Request<pb::CancelProjectRequest>,
+    ) -> Result<Response<pb::CancelProjectResponse>, Status> {
+        let r = request.get_ref();
+        let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: &r.reason };
+        let step = wire::parse_move(Ok(LifecycleMove::Cancel), fields)?;
+        let project = self.lifecycle(&request, step).await?;
+        Ok(Response::new(pb::CancelProjectResponse { project: Some(project) }))
+    }
+
+    async fn archive_project(
+        &self,
+        request: Request<pb::ArchiveProjectRequest>,
+    ) -> Result<Response<pb::ArchiveProjectResponse>, Status> {
+        let r = request.get_ref();
+        let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: "" };
+        let step = wire::parse_move(Ok(LifecycleMove::Archive), fields)?;
+        let project = self.lifecycle(&request, step).await?;
+        Ok(Response::new(pb::ArchiveProjectResponse { project: Some(project) }))
+    }
+}
+
+impl ProjectsApi {
+    /// Runs a parsed lifecycle move for the caller of `request`: the project as moved.
+    async fn lifecycle<T: prost::Message>(
+        &self,
+        request: &Request<T>,
+        step: Idempotent<ProjectMove>,
+    ) -> Result<pb::Project, Status> {
+        let (access, actor, origin) = (Access::of(request)?, Actor::of(request), Origin::of(request));
+        let project =
+            self.app.move_project(&access, actor, step.value, origin.with_request_id(step.request_id)).await?;
+        Ok(wire::project(&project))
     }
 }

@@ -1,8 +1,8 @@
 //! `baton projects create|list|show` and `baton projects members add|remove|list`.
 
 use baton_proto::projects::v1::{
-    AddProjectMemberRequest, CreateProjectRequest, GetProjectRequest, Project, ProjectMember,
-    RemoveProjectMemberRequest,
+    AddProjectMemberRequest, AdvanceProjectRequest, ArchiveProjectRequest, CancelProjectRequest, CreateProjectRequest,
+    GetProjectRequest, HoldProjectRequest, Project, ProjectMember, RemoveProjectMemberRequest, ResumeProjectRequest,
 };
 
 use crate::cli::{MemberRoleArg, MembersCommand, ProjectsCommand};
@@ -53,6 +53,59 @@ pub async fn run(baton: &Baton, out: &Out, command: ProjectsCommand) -> Result<(
             let name = baton.resolve_project(&project).await?;
             let project = baton.projects().get_project(baton.request(GetProjectRequest { name })).await?.into_inner();
             show(baton, out, &project.project.unwrap_or_default()).await
+        }
+        ProjectsCommand::Advance { project, to, lifecycle } => {
+            let name = baton.resolve_project(&project).await?;
+            let request = AdvanceProjectRequest {
+                name,
+                etag: lifecycle.etag.unwrap_or_default(),
+                request_id: lifecycle.idempotency.value(),
+                stage: to.to_proto() as i32,
+            };
+            let project = baton.projects().advance_project(baton.request(request)).await?.into_inner().project;
+            show(baton, out, &project.unwrap_or_default()).await
+        }
+        ProjectsCommand::Hold { project, reason, lifecycle } => {
+            let name = baton.resolve_project(&project).await?;
+            let request = HoldProjectRequest {
+                name,
+                etag: lifecycle.etag.unwrap_or_default(),
+                request_id: lifecycle.idempotency.value(),
+                reason: reason.unwrap_or_default(),
+            };
+            let project = baton.projects().hold_project(baton.request(request)).await?.into_inner().project;
+            show(baton, out, &project.unwrap_or_default()).await
+        }
+        ProjectsCommand::Resume { project, lifecycle } => {
+            let name = baton.resolve_project(&project).await?;
+            let request = ResumeProjectRequest {
+                name,
+                etag: lifecycle.etag.unwrap_or_default(),
+                request_id: lifecycle.idempotency.value(),
+            };
+            let project = baton.projects().resume_project(baton.request(request)).await?.into_inner().project;
+            show(baton, out, &project.unwrap_or_default()).await
+        }
+        ProjectsCommand::Cancel { project, reason, lifecycle } => {
+            let name = baton.resolve_project(&project).await?;
+            let request = CancelProjectRequest {
+                name,
+                etag: lifecycle.etag.unwrap_or_default(),
+                request_id: lifecycle.idempotency.value(),
+                reason: reason.unwrap_or_default(),
+            };
+            let project = baton.projects().cancel_project(baton.request(request)).await?.into_inner().project;
+            show(baton, out, &project.unwrap_or_default()).await
+        }
+        ProjectsCommand::Archive { project, lifecycle } => {
+            let name = baton.resolve_project(&project).await?;
+            let request = ArchiveProjectRequest {
+                name,
+                etag: lifecycle.etag.unwrap_or_default(),
+                request_id: lifecycle.idempotency.value(),
+            };
+            let project = baton.projects().archive_project(baton.request(request)).await?.into_inner().project;
+            show(baton, out, &project.unwrap_or_default()).await
         }
         ProjectsCommand::Members(command) => members(baton, out, command).await,
     }
@@ -118,11 +171,20 @@ async fn show(baton: &Baton, out: &Out, project: &Project) -> Result<(), CliErro
             ("client", clients.get(&project.client).cloned().unwrap_or_default()),
             ("brief", project.brief.clone()),
             ("due", project.due_date.clone()),
-            ("state", json::project_state(project.state).to_string()),
+            ("state", state_text(project)),
             ("created", time(project.create_time.as_ref())),
             ("etag", project.etag.clone()),
         ],
     ))
+}
+
+/// The state, and for a project on hold the stage it returns to.
+fn state_text(project: &Project) -> String {
+    let state = json::project_state(project.state);
+    match json::project_state(project.held_state) {
+        "unspecified" => state.to_string(),
+        held => format!("{state} (resumes in {held})"),
+    }
 }
 
 async fn show_member(baton: &Baton, out: &Out, member: &ProjectMember) -> Result<(), CliError> {

@@ -93,7 +93,26 @@ async fn people_projects_and_members_by_name_email_or_id() {
     .json();
     let project = text(&created, "name").to_string();
     assert_eq!(text(&created, "due_date"), "2027-03-31");
-    assert_eq!(text(&created, "state"), "active");
+    assert_eq!(text(&created, "state"), "conception");
+    // Its lifecycle: one stage at a time, a hold that remembers the stage.
+    let paula_as = ["--as", "paula@example.com"];
+    let advanced = baton(
+        endpoint,
+        &[&["-o", "json"][..], &paula_as, &["projects", "advance", &project, "--to", "pre-production"]].concat(),
+    )
+    .await
+    .json();
+    assert_eq!(text(&advanced, "state"), "pre-production");
+    let skipped =
+        baton(endpoint, &[&paula_as[..], &["projects", "advance", &project, "--to", "delivered"]].concat()).await;
+    assert!(skipped.failed(6).contains("is PROJECT_STATE_PRE_PRODUCTION"), "{}", skipped.stderr);
+    let held =
+        baton(endpoint, &[&paula_as[..], &["projects", "hold", &project, "--reason", "Budget review"]].concat()).await;
+    assert!(held.ok().contains("on-hold (resumes in pre-production)"), "{}", held.stdout);
+    let resumed =
+        baton(endpoint, &[&["-o", "json"][..], &paula_as, &["projects", "resume", &project]].concat()).await.json();
+    assert_eq!(text(&resumed, "state"), "pre-production");
+
     let by_title = baton(endpoint, &["-o", "json", "projects", "show", "website relaunch"]).await.json();
     assert_eq!(text(&by_title, "name"), project);
     let listed = baton(endpoint, &["-o", "json", "projects", "list"]).await.json_lines();

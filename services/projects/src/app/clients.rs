@@ -10,14 +10,11 @@ use baton_platform::paging::split_page;
 use baton_platform::time;
 use baton_proto::projects::v1 as pb;
 
-use super::Projects;
+use super::{ATTEMPTS, Projects};
 use crate::domain::client::{Client, ClientUpdate, NewClient, UpdateRefusal};
 use crate::domain::{ClientCondition, Page};
 use crate::error::ProjectsError;
 use crate::{repo, wire};
-
-/// How often an update without an etag is decided again after a concurrent one got there first.
-const ATTEMPTS: usize = 5;
 
 /// The unique index on clients' names.
 const NAME_KEY: &str = "client_display_name_key";

@@ -21,6 +21,10 @@ use crate::error::ProjectsError;
 use crate::{repo, wire};
 
 mod clients;
+mod lifecycle;
+
+/// How often a write without an etag is decided again after a concurrent one got there first.
+const ATTEMPTS: usize = 5;
 
 #[derive(Debug, Clone)]
 pub struct Projects {
@@ -125,7 +129,7 @@ impl Projects {
         let project = repo::bump_revision(tx.conn(), new.project, now)
             .await?
             .ok_or(ProjectsError::ProjectNotFound(new.project))?;
-        project.admit().map_err(|TeamRefusal::Archived| ProjectsError::Archived(new.project))?;
+        project.admit().map_err(|TeamRefusal::Closed(state)| ProjectsError::Closed { project: new.project, state })?;
         let member = Member { name, role: new.role, create_time: now };
         if !repo::insert_member(tx.conn(), &member).await? {
             return Err(ProjectsError::AlreadyMember { project: new.project, person: new.person });

@@ -9,11 +9,98 @@ use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 pub mod client;
 
 baton_platform::named_enum! {
-    /// Where a project stands.
+    /// Where a project stands in its lifecycle.
     pub enum ProjectState {
-        Active = "PROJECT_STATE_ACTIVE",
+        Conception = "PROJECT_STATE_CONCEPTION",
+        PreProduction = "PROJECT_STATE_PRE_PRODUCTION",
+        Production = "PROJECT_STATE_PRODUCTION",
+        FineTuning = "PROJECT_STATE_FINE_TUNING",
+        Delivered = "PROJECT_STATE_DELIVERED",
         Archived = "PROJECT_STATE_ARCHIVED",
+        OnHold = "PROJECT_STATE_ON_HOLD",
+        Cancelled = "PROJECT_STATE_CANCELLED",
     }
+}
+
+impl ProjectState {
+    /// The stages, in order.
+    pub const STAGES: [ProjectState; 5] = [
+        ProjectState::Conception,
+        ProjectState::PreProduction,
+        ProjectState::Production,
+        ProjectState::FineTuning,
+        ProjectState::Delivered,
+    ];
+
+    /// Whether work goes on: one of the stages before delivery.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Conception | Self::PreProduction | Self::Production | Self::FineTuning)
+    }
+
+    /// The stage after this one, for an open project.
+    pub fn next_stage(self) -> Option<ProjectState> {
+        let at = Self::STAGES.iter().position(|stage| *stage == self)?;
+        Self::STAGES.get(at + 1).copied().filter(|_| self.is_open())
+    }
+
+    /// Whether the project takes no new components or team members: archived or cancelled, both
+    /// final.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Self::Archived | Self::Cancelled)
+    }
+}
+
+/// A move of a project through its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleMove {
+    /// To the named stage, which must be the next one.
+    Advance(ProjectState),
+    Hold,
+    Resume,
+    Cancel,
+    Archive,
+}
+
+impl LifecycleMove {
+    /// The RPC that asks for it, for idempotency keys and the audit.
+    pub fn method(self) -> &'static str {
+        match self {
+            LifecycleMove::Advance(_) => "AdvanceProject",
+            LifecycleMove::Hold => "HoldProject",
+            LifecycleMove::Resume => "ResumeProject",
+            LifecycleMove::Cancel => "CancelProject",
+            LifecycleMove::Archive => "ArchiveProject",
+        }
+    }
+
+    /// What the move needs, said for a refusal.
+    fn needs(self) -> String {
+        match self {
+            LifecycleMove::Advance(to) => format!("advancing to {to} needs the stage before it"),
+            LifecycleMove::Hold => "a hold needs an open project (CONCEPTION to FINE_TUNING)".into(),
+            LifecycleMove::Resume => "resuming needs a project on hold".into(),
+            LifecycleMove::Cancel => "cancelling needs an open project or one on hold".into(),
+            LifecycleMove::Archive => "archiving needs a delivered or cancelled project".into(),
+        }
+    }
+}
+
+/// A lifecycle move asked for, already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectMove {
+    pub project: ProjectName,
+    pub action: LifecycleMove,
+    pub etag: Option<String>,
+    pub reason: String,
+}
+
+/// Why a lifecycle move is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveRefusal {
+    /// Not from the current state: what the move needs.
+    Illegal { current: ProjectState, needs: String },
+    /// The project changed since the caller read it: its current etag.
+    Stale { current: String },
 }
 
 /// A person's role on a project's team: the policy's project roles.
@@ -37,6 +124,8 @@ pub struct Project {
     pub brief: String,
     pub due_date: Option<Date>,
     pub state: ProjectState,
+    /// Where an ON_HOLD project returns when resumed.
+    pub held_state: Option<ProjectState>,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -45,7 +134,7 @@ pub struct Project {
 }
 
 impl Project {
-    /// A new project as it will be stored: active, at its first revision, created `now`.
+    /// A new project as it will be stored: in conception, at its first revision, created `now`.
     pub fn create(new: NewProject, name: ProjectName, now: OffsetDateTime) -> Self {
         Project {
             name,
@@ -53,7 +142,8 @@ impl Project {
             client: new.client,
             brief: new.brief,
             due_date: new.due_date,
-            state: ProjectState::Active,
+            state: ProjectState::Conception,
+            held_state: None,
             create_time: now,
             update_time: now,
             revision: 1,
@@ -70,16 +160,41 @@ impl Project {
         Project { revision: self.revision + 1, update_time: now, ..self.clone() }
     }
 
-    /// Whether people may join the team: not once the project is archived.
+    /// Whether people may join the team: not once the project is archived or cancelled.
     pub fn admit(&self) -> Result<(), TeamRefusal> {
-        if self.state == ProjectState::Archived { Err(TeamRefusal::Archived) } else { Ok(()) }
+        if self.state.is_closed() { Err(TeamRefusal::Closed(self.state)) } else { Ok(()) }
+    }
+
+    /// This project after `action` at `now`, at its next revision; refused when the move does
+    /// not start from the current state, or the caller's etag is not the current one.
+    pub fn moved(&self, step: &ProjectMove, now: OffsetDateTime) -> Result<Project, MoveRefusal> {
+        if let Some(etag) = &step.etag
+            && *etag != self.etag()
+        {
+            return Err(MoveRefusal::Stale { current: self.etag() });
+        }
+        let (state, held_state) = match (step.action, self.state) {
+            (LifecycleMove::Advance(to), from) if from.next_stage() == Some(to) => (to, None),
+            (LifecycleMove::Hold, from) if from.is_open() => (ProjectState::OnHold, Some(from)),
+            (LifecycleMove::Resume, ProjectState::OnHold) => {
+                (self.held_state.unwrap_or(ProjectState::Conception), None)
+            }
+            (LifecycleMove::Cancel, from) if from.is_open() || from == ProjectState::OnHold => {
+                (ProjectState::Cancelled, None)
+            }
+            (LifecycleMove::Archive, ProjectState::Delivered | ProjectState::Cancelled) => {
+                (ProjectState::Archived, None)
+            }
+            (action, current) => return Err(MoveRefusal::Illegal { current, needs: action.needs() }),
+        };
+        Ok(Project { state, held_state, revision: self.revision + 1, update_time: now, ..self.clone() })
     }
 }
 
 /// Why a team change is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeamRefusal {
-    Archived,
+    Closed(ProjectState),
 }
 
 /// A person on a project's team.
@@ -143,11 +258,69 @@ mod tests {
     }
 
     #[test]
-    fn an_archived_project_takes_no_one() {
+    fn an_archived_or_cancelled_project_takes_no_one() {
         let mut project = project();
         assert_eq!(project.admit(), Ok(()));
-        project.state = ProjectState::Archived;
-        assert_eq!(project.admit(), Err(TeamRefusal::Archived));
+        for closed in [ProjectState::Archived, ProjectState::Cancelled] {
+            project.state = closed;
+            assert_eq!(project.admit(), Err(TeamRefusal::Closed(closed)));
+        }
+    }
+
+    fn step(action: LifecycleMove) -> ProjectMove {
+        ProjectMove { project: ProjectName::new(uuid::Uuid::now_v7()), action, etag: None, reason: String::new() }
+    }
+
+    fn in_state(state: ProjectState) -> Project {
+        Project { state, ..project() }
+    }
+
+    #[test]
+    fn stages_advance_one_at_a_time() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let mut project = project();
+        assert_eq!(project.state, ProjectState::Conception);
+        for next in &ProjectState::STAGES[1..] {
+            let skip = ProjectState::STAGES.iter().skip_while(|s| *s != next).nth(1);
+            if let Some(skip) = skip {
+                assert!(project.moved(&step(LifecycleMove::Advance(*skip)), now).is_err(), "{next}: no skipping");
+            }
+            project = project.moved(&step(LifecycleMove::Advance(*next)), now).expect("the next stage");
+            assert_eq!(project.state, *next);
+        }
+        let refused = project.moved(&step(LifecycleMove::Advance(ProjectState::Delivered)), now);
+        assert!(matches!(refused, Err(MoveRefusal::Illegal { current: ProjectState::Delivered, .. })));
+        assert_eq!(project.revision, 5);
+    }
+
+    #[test]
+    fn hold_resumes_where_it_was_and_cancel_then_archive_are_final() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let held = in_state(ProjectState::FineTuning).moved(&step(LifecycleMove::Hold), now).expect("hold");
+        assert_eq!((held.state, held.held_state), (ProjectState::OnHold, Some(ProjectState::FineTuning)));
+        assert!(held.moved(&step(LifecycleMove::Hold), now).is_err(), "already on hold");
+        assert!(held.moved(&step(LifecycleMove::Advance(ProjectState::Delivered)), now).is_err());
+        let resumed = held.moved(&step(LifecycleMove::Resume), now).expect("resume");
+        assert_eq!((resumed.state, resumed.held_state), (ProjectState::FineTuning, None));
+        let cancelled = held.moved(&step(LifecycleMove::Cancel), now).expect("cancel from hold");
+        assert_eq!((cancelled.state, cancelled.held_state), (ProjectState::Cancelled, None));
+        for action in [LifecycleMove::Hold, LifecycleMove::Resume, LifecycleMove::Cancel] {
+            assert!(cancelled.moved(&step(action), now).is_err(), "{action:?} after cancel");
+        }
+        let archived = cancelled.moved(&step(LifecycleMove::Archive), now).expect("archive");
+        for action in [LifecycleMove::Hold, LifecycleMove::Resume, LifecycleMove::Cancel, LifecycleMove::Archive] {
+            assert!(archived.moved(&step(action), now).is_err(), "{action:?} after archive");
+        }
+        assert!(in_state(ProjectState::Production).moved(&step(LifecycleMove::Archive), now).is_err());
+        assert!(in_state(ProjectState::Delivered).moved(&step(LifecycleMove::Cancel), now).is_err());
+        assert!(in_state(ProjectState::Delivered).moved(&step(LifecycleMove::Hold), now).is_err());
+    }
+
+    #[test]
+    fn a_stale_etag_refuses_any_move() {
+        let project = project();
+        let stale = ProjectMove { etag: Some("0".into()), ..step(LifecycleMove::Hold) };
+        assert_eq!(project.moved(&stale, OffsetDateTime::UNIX_EPOCH), Err(MoveRefusal::Stale { current: "1".into() }));
     }
 
     #[test]

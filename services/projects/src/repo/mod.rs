@@ -15,7 +15,7 @@ pub mod clients;
 /// The columns of a [`ProjectRow`], as a macro so that queries stay constant strings.
 macro_rules! project_columns {
     () => {
-        "id, display_name, client_id, brief, due_date, state, create_time, update_time, revision"
+        "id, display_name, client_id, brief, due_date, state, held_state, create_time, update_time, revision"
     };
 }
 
@@ -28,6 +28,7 @@ struct ProjectRow {
     due_date: Option<Date>,
     #[sqlx(try_from = "String")]
     state: ProjectState,
+    held_state: Option<String>,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     revision: i64,
@@ -42,6 +43,8 @@ impl From<ProjectRow> for Project {
             brief: row.brief,
             due_date: row.due_date,
             state: row.state,
+            // Written from a ProjectState by this service; an unknown value reads as none.
+            held_state: row.held_state.and_then(|s| ProjectState::from_name(&s)),
             create_time: row.create_time,
             update_time: row.update_time,
             revision: row.revision,
@@ -71,7 +74,7 @@ pub fn insert_project(project: &Project) -> Change {
     Change::new(concat!(
         "change AS (INSERT INTO projects.project (",
         project_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING 1)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING 1)"
     ))
     .bind(project.name.id)
     .bind(project.display_name.clone())
@@ -79,8 +82,23 @@ pub fn insert_project(project: &Project) -> Change {
     .bind(project.brief.clone())
     .bind(project.due_date)
     .bind(project.state.as_str())
+    .bind(project.held_state.map(ProjectState::as_str))
     .bind(project.create_time)
     .bind(project.revision)
+}
+
+/// Writes a project's lifecycle move, if it is still at `read_revision` (compare and set).
+pub fn move_state(project: &Project, read_revision: i64) -> Change {
+    Change::new(
+        "change AS (UPDATE projects.project SET state = $2, held_state = $3, update_time = $4, revision = $5 \
+         WHERE id = $1 AND revision = $6 RETURNING 1)",
+    )
+    .bind(project.name.id)
+    .bind(project.state.as_str())
+    .bind(project.held_state.map(ProjectState::as_str))
+    .bind(project.update_time)
+    .bind(project.revision)
+    .bind(read_revision)
 }
 
 pub async fn get_project(pool: &PgPool, name: ProjectName) -> Result<Option<Project>, sqlx::Error> {
@@ -178,8 +196,8 @@ pub async fn list_projects(
     limit: i64,
 ) -> Result<Vec<Project>, sqlx::Error> {
     let mut query = QueryBuilder::<Postgres>::new(
-        "SELECT p.id, p.display_name, p.client_id, p.brief, p.due_date, p.state, p.create_time, p.update_time, \
-         p.revision FROM projects.project p",
+        "SELECT p.id, p.display_name, p.client_id, p.brief, p.due_date, p.state, p.held_state, p.create_time, \
+         p.update_time, p.revision FROM projects.project p",
     );
     if let Some(person) = member {
         query.push(" JOIN projects.member m ON m.project_id = p.id AND m.person_id = ").push_bind(person.id);

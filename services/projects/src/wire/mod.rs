@@ -13,7 +13,9 @@ use baton_platform::time::{format_date, parse_date, timestamp};
 use baton_platform::validate::{self, Idempotent, Violations};
 use baton_proto::projects::v1 as pb;
 
-use crate::domain::{Member, MemberRole, NewMember, NewProject, Project, ProjectCondition, ProjectState};
+use crate::domain::{
+    LifecycleMove, Member, MemberRole, NewMember, NewProject, Project, ProjectCondition, ProjectMove, ProjectState,
+};
 
 pub mod clients;
 
@@ -28,6 +30,7 @@ pub fn project(project: &Project) -> pb::Project {
         create_time: Some(timestamp(project.create_time)),
         update_time: Some(timestamp(project.update_time)),
         etag: project.etag(),
+        held_state: project.held_state.map_or(pb::ProjectState::Unspecified, state) as i32,
     }
 }
 
@@ -169,6 +172,45 @@ pub fn parse_list_members(request: &pb::ListProjectMembersRequest) -> Result<(Pr
     v.finish_with(query)
 }
 
+/// The fields every lifecycle request has.
+pub struct MoveFields<'a> {
+    pub name: &'a str,
+    pub etag: &'a str,
+    pub request_id: &'a str,
+    pub reason: &'a str,
+}
+
+/// A lifecycle request: `action` with the request's fields checked.
+#[allow(clippy::result_large_err)]
+pub fn parse_move(
+    action: Result<LifecycleMove, String>,
+    fields: MoveFields<'_>,
+) -> Result<Idempotent<ProjectMove>, Status> {
+    let mut v = Violations::new();
+    let project = v.check("name", ProjectName::parse(fields.name));
+    let request_id = v.check("request_id", validate::request_id(fields.request_id));
+    let reason = v.check("reason", validate::optional_text(fields.reason, bounds::COMMENT));
+    let action = v.check("stage", action);
+    let etag = (!fields.etag.is_empty()).then(|| fields.etag.to_string());
+    let step = match (project, reason, action) {
+        (Some(project), Some(reason), Some(action)) => Some(ProjectMove { project, action, etag, reason }),
+        _ => None,
+    };
+    v.finish_idempotent(step, request_id)
+}
+
+/// The stage an AdvanceProject names: one of the stages after CONCEPTION.
+pub fn parse_stage(value: i32) -> Result<LifecycleMove, String> {
+    let wire = validate::known_enum::<pb::ProjectState>(value, pb::ProjectState::Unspecified as i32)?;
+    match ProjectState::from_name(wire.as_str_name()) {
+        Some(stage) if ProjectState::STAGES[1..].contains(&stage) => Ok(LifecycleMove::Advance(stage)),
+        _ => {
+            let stages: Vec<&str> = ProjectState::STAGES[1..].iter().map(|s| s.as_str()).collect();
+            Err(format!("must be a stage to advance to: {}", stages.join(", ")))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +243,21 @@ mod tests {
         for field in ["parent", "member.person", "member.role"] {
             assert!(status.message().contains(field), "{field} missing from {}", status.message());
         }
+    }
+
+    #[test]
+    fn advancing_names_a_stage_after_conception() {
+        assert_eq!(
+            parse_stage(pb::ProjectState::Production as i32),
+            Ok(LifecycleMove::Advance(ProjectState::Production))
+        );
+        for refused in [pb::ProjectState::Conception, pb::ProjectState::OnHold, pb::ProjectState::Unspecified] {
+            assert!(parse_stage(refused as i32).is_err(), "{refused:?}");
+        }
+        #[allow(deprecated)]
+        let active = pb::ProjectState::Active as i32;
+        assert!(parse_stage(active).is_err());
+        assert!(parse_stage(42).is_err());
     }
 
     #[test]
