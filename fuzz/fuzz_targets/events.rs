@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         None => (rest, &[][..]),
     };
     let _ = Envelope::owner(&String::from_utf8_lossy(routing_key));
-    match selector % 9 {
+    match selector % 10 {
         0 => {
             if let Ok(event) = people::PersonCreated::decode(payload) {
                 let person = event.person.unwrap_or_default();
@@ -84,6 +84,12 @@ fuzz_target!(|data: &[u8]| {
                 let _ = projects::ProjectState::try_from(event.state);
                 let _ = projects::ProjectState::try_from(event.previous_state);
                 names(&[(&event.project.unwrap_or_default().name, &["projects"]), (&event.actor, &["people"])]);
+            }
+        }
+        8 => {
+            if let Ok(event) = projects::BriefUpdated::decode(payload) {
+                names(&[(&event.actor, &["people"])]);
+                let _ = event.after.unwrap_or_default().budget.map(|m| m.currency_code);
             }
         }
         _ => {

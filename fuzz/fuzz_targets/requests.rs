@@ -25,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 24 {
+    match selector % 25 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -70,6 +70,7 @@ fuzz_target!(|data: &[u8]| {
             let fields = MoveFields { name: &r.name, etag: &r.etag, request_id: &r.request_id, reason: &r.reason };
             baton_projects::wire::parse_move(Ok(LifecycleMove::Hold), fields).map(drop)
         }),
+        23 => check(bytes, baton_projects::wire::briefs::parse_update),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
         }),

@@ -6,6 +6,7 @@
 mod assets;
 mod audit;
 mod auth;
+mod briefs;
 mod clients;
 mod isolation;
 mod lifecycle;

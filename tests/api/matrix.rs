@@ -444,6 +444,35 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result.map(|()| Seen::Done)
         }
+        "GetBrief" => server
+            .projects()
+            .get_brief(profile.request(projects::GetBriefRequest { name: format!("{}/brief", world.a) }))
+            .await
+            .map(|_| Seen::Done),
+        "ListBriefRevisions" => server
+            .projects()
+            .list_brief_revisions(profile.request(projects::ListBriefRevisionsRequest {
+                parent: format!("{}/brief", world.a),
+                ..Default::default()
+            }))
+            .await
+            .map(|_| Seen::Done),
+        "UpdateBrief" => {
+            let strategy = format!("Strategy {}", uuid::Uuid::new_v4().simple());
+            let brief = projects::Brief {
+                name: format!("{}/brief", world.a),
+                strategy: strategy.clone(),
+                ..Default::default()
+            };
+            let request = projects::UpdateBriefRequest { brief: Some(brief), ..Default::default() };
+            let result = server.projects().update_brief(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = projects::GetBriefRequest { name: format!("{}/brief", world.a) };
+                let got = server.projects().get_brief(got).await.expect("operator reads").into_inner().brief;
+                assert_ne!(got.expect("brief").strategy, strategy, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
         other => panic!("the matrix does not know how to call {other}: add it"),
     }
 }

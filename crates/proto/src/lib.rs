@@ -138,6 +138,7 @@ events! {
     projects::v1::ProjectMemberAdded => "baton.projects.v1.ProjectMemberAdded",
     projects::v1::ProjectMemberRemoved => "baton.projects.v1.ProjectMemberRemoved",
     projects::v1::ProjectStateChanged => "baton.projects.v1.ProjectStateChanged",
+    projects::v1::BriefUpdated => "baton.projects.v1.BriefUpdated",
     projects::v1::ClientCreated => "baton.projects.v1.ClientCreated",
     projects::v1::ClientUpdated => "baton.projects.v1.ClientUpdated",
     assets::v1::AssetCreated => "baton.assets.v1.AssetCreated",

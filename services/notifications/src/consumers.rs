@@ -10,7 +10,8 @@ use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::people::v1::PersonCreated;
 use baton_proto::projects::v1::{
-    ClientCreated, ClientUpdated, ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
+    BriefUpdated, ClientCreated, ClientUpdated, ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved,
+    ProjectStateChanged,
 };
 
 use crate::CREATED_CHANNEL;
@@ -22,10 +23,11 @@ use crate::repo::{self, Draft, TeamDraft};
 pub struct EventHandler;
 
 impl Handler for EventHandler {
-    /// `AssetCreated`, the client events and lifecycle moves are bound so that they are
-    /// routable; no rule notifies on them yet.
+    /// `AssetCreated`, the client events, lifecycle moves and brief changes are bound so that
+    /// they are routable; no rule notifies on them yet.
     fn acts_on(&self, event_type: &str) -> bool {
-        ![AssetCreated::TYPE, ClientCreated::TYPE, ClientUpdated::TYPE, ProjectStateChanged::TYPE].contains(&event_type)
+        ![AssetCreated::TYPE, ClientCreated::TYPE, ClientUpdated::TYPE, ProjectStateChanged::TYPE, BriefUpdated::TYPE]
+            .contains(&event_type)
     }
 
     /// Applies a batch in order; runs of status changes fan out in one statement each.
@@ -56,6 +58,7 @@ impl Handler for EventHandler {
             ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
             ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),
+            BriefUpdated::TYPE => decode::<BriefUpdated>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

@@ -25,6 +25,10 @@ pub enum ProjectsError {
     StaleProject { project: ProjectName, current: String },
     #[error("project {0} is changing under many writers at once; retry")]
     ProjectContended(ProjectName),
+    #[error(
+        "brief.etag: the brief of {project} changed since it was read (its etag is now {current}); read it again and reapply the change"
+    )]
+    StaleBrief { project: ProjectName, current: String },
     #[error("client {0} does not exist")]
     ClientNotFound(ClientName),
     #[error("project.client: client {0} does not exist")]
@@ -61,7 +65,9 @@ impl ServiceError for ProjectsError {
             ProjectsError::AlreadyMember { .. } | ProjectsError::ClientNameTaken(_) => Kind::AlreadyExists,
             ProjectsError::StaleClient { .. } | ProjectsError::ClientContended(_) => Kind::Aborted,
             ProjectsError::Closed { .. } | ProjectsError::IllegalMove { .. } => Kind::FailedPrecondition,
-            ProjectsError::StaleProject { .. } | ProjectsError::ProjectContended(_) => Kind::Aborted,
+            ProjectsError::StaleProject { .. }
+            | ProjectsError::ProjectContended(_)
+            | ProjectsError::StaleBrief { .. } => Kind::Aborted,
             ProjectsError::Denied(_) => Kind::PermissionDenied,
             ProjectsError::People(status) => upstream_kind(status).0,
             ProjectsError::Mutation(error) => error.kind(),
@@ -77,7 +83,7 @@ impl ServiceError for ProjectsError {
             ProjectsError::AlreadyMember { .. } => "ALREADY_MEMBER",
             ProjectsError::Closed { .. } => "PROJECT_CLOSED",
             ProjectsError::IllegalMove { .. } => "ILLEGAL_STATE_CHANGE",
-            ProjectsError::StaleProject { .. } => "ETAG_MISMATCH",
+            ProjectsError::StaleProject { .. } | ProjectsError::StaleBrief { .. } => "ETAG_MISMATCH",
             ProjectsError::ProjectContended(_) => "CONCURRENT_UPDATE",
             ProjectsError::ClientNotFound(_) | ProjectsError::ProjectClientNotFound(_) => "CLIENT_NOT_FOUND",
             ProjectsError::ClientNameTaken(_) => "CLIENT_NAME_TAKEN",

@@ -209,6 +209,44 @@ impl ProjectsService for ProjectsApi {
         let project = self.lifecycle(&request, step).await?;
         Ok(Response::new(pb::ArchiveProjectResponse { project: Some(project) }))
     }
+
+    async fn get_brief(&self, request: Request<pb::GetBriefRequest>) -> Result<Response<pb::GetBriefResponse>, Status> {
+        let access = Access::of(&request)?;
+        let project = wire::briefs::parse_get(request.get_ref())?;
+        let brief = self.app.get_brief(&access, project).await?;
+        Ok(Response::new(pb::GetBriefResponse { brief: Some(wire::briefs::brief(&brief)) }))
+    }
+
+    async fn update_brief(
+        &self,
+        request: Request<pb::UpdateBriefRequest>,
+    ) -> Result<Response<pb::UpdateBriefResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let update = wire::briefs::parse_update(request.into_inner())?;
+        let brief =
+            self.app.update_brief(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateBriefResponse { brief: Some(wire::briefs::brief(&brief)) }))
+    }
+
+    async fn list_brief_revisions(
+        &self,
+        request: Request<pb::ListBriefRevisionsRequest>,
+    ) -> Result<Response<pb::ListBriefRevisionsResponse>, Status> {
+        let access = Access::of(&request)?;
+        let (project, page) = wire::briefs::parse_list_revisions(request.get_ref())?;
+        let page = self.app.brief_revisions(&access, project, page.after, page.limit).await?;
+        Ok(Response::new(pb::ListBriefRevisionsResponse {
+            revisions: page
+                .items
+                .iter()
+                .map(|(brief, changed)| pb::BriefRevision {
+                    brief: Some(wire::briefs::brief(brief)),
+                    changed_fields: changed.clone(),
+                })
+                .collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
 }
 
 impl ProjectsApi {

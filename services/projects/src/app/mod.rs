@@ -20,6 +20,7 @@ use crate::domain::{Member, NewMember, NewProject, Page, Project, ProjectConditi
 use crate::error::ProjectsError;
 use crate::{repo, wire};
 
+mod briefs;
 mod clients;
 mod lifecycle;
 

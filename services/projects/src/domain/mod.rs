@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 use baton_platform::filter::Op;
 use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 
+pub mod brief;
 pub mod client;
 
 baton_platform::named_enum! {

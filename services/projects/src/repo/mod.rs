@@ -10,6 +10,7 @@ use sqlx::{Postgres, QueryBuilder};
 
 use crate::domain::{Member, MemberRole, Project, ProjectCondition, ProjectState};
 
+pub mod briefs;
 pub mod clients;
 
 /// The columns of a [`ProjectRow`], as a macro so that queries stay constant strings.

@@ -17,6 +17,7 @@ use crate::domain::{
     LifecycleMove, Member, MemberRole, NewMember, NewProject, Project, ProjectCondition, ProjectMove, ProjectState,
 };
 
+pub mod briefs;
 pub mod clients;
 
 pub fn project(project: &Project) -> pb::Project {
