@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         None => (rest, &[][..]),
     };
     let _ = Envelope::owner(&String::from_utf8_lossy(routing_key));
-    match selector % 10 {
+    match selector % 11 {
         0 => {
             if let Ok(event) = people::PersonCreated::decode(payload) {
                 let person = event.person.unwrap_or_default();
@@ -90,6 +90,17 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(event) = projects::BriefUpdated::decode(payload) {
                 names(&[(&event.actor, &["people"])]);
                 let _ = event.after.unwrap_or_default().budget.map(|m| m.currency_code);
+            }
+        }
+        9 => {
+            if let Ok(event) = projects::ObstacleChanged::decode(payload) {
+                let after = event.after.unwrap_or_default();
+                names(&[
+                    (&after.name, &["projects", "obstacles"]),
+                    (&after.component, &["projects", "assets"]),
+                    (&after.owner, &["people"]),
+                    (&event.actor, &["people"]),
+                ]);
             }
         }
         _ => {

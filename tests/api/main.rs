@@ -13,6 +13,7 @@ mod lifecycle;
 mod limits;
 mod matrix;
 mod notifications;
+mod obstacles;
 mod people;
 mod projects;
 mod server;

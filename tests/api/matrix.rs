@@ -63,6 +63,8 @@ struct World {
     server: TestServer,
     /// The client of projects A and the fixtures.
     client: String,
+    /// An obstacle of A.
+    obstacle: String,
     /// Project A (client Northwind), whose team holds the team profiles.
     a: String,
     /// Project B (client Contoso), whose client contact is the `client of B` profile.
@@ -135,6 +137,22 @@ async fn is_member(world: &World, project: &str, person: &str) -> bool {
         Err(status) if status.code() == Code::NotFound => false,
         Err(status) => panic!("GetProjectMember: {status:?}"),
     }
+}
+
+fn obstacle_draft(title: &str) -> projects::Obstacle {
+    projects::Obstacle {
+        title: title.into(),
+        kind: projects::ObstacleKind::Risk as i32,
+        severity: projects::ObstacleSeverity::Medium as i32,
+        ..Default::default()
+    }
+}
+
+/// The titles of project A's obstacles, as the operator lists them.
+async fn obstacle_titles(world: &World) -> Vec<String> {
+    let request = projects::ListObstaclesRequest { parent: world.a.clone(), page_size: 1000, ..Default::default() };
+    let listed = world.server.projects().list_obstacles(request).await.expect("operator lists").into_inner();
+    listed.obstacles.into_iter().map(|o| o.title).collect()
 }
 
 /// Runs one case: sets up what it needs as the operator, calls as `profile`, and where the call
@@ -473,6 +491,81 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result
         }
+        "RaiseObstacle" => {
+            let title = format!("Risk {}", uuid::Uuid::new_v4().simple());
+            let request = projects::RaiseObstacleRequest {
+                parent: world.a.clone(),
+                obstacle: Some(obstacle_draft(&title)),
+                request_id: String::new(),
+            };
+            let result = server.projects().raise_obstacle(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let titles = obstacle_titles(world).await;
+                assert!(!titles.contains(&title), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "GetObstacle" => server
+            .projects()
+            .get_obstacle(profile.request(projects::GetObstacleRequest { name: world.obstacle.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListObstacles" => server
+            .projects()
+            .list_obstacles(
+                profile.request(projects::ListObstaclesRequest { parent: world.a.clone(), ..Default::default() }),
+            )
+            .await
+            .map(|_| Seen::Done),
+        "UpdateObstacle" | "ResolveObstacle" | "ReopenObstacle" => {
+            let raised = projects::RaiseObstacleRequest {
+                parent: world.a.clone(),
+                obstacle: Some(obstacle_draft("Fixture")),
+                request_id: String::new(),
+            };
+            let mut client = server.projects();
+            let mut obstacle =
+                client.raise_obstacle(raised).await.expect("fixture").into_inner().obstacle.expect("obstacle");
+            if rpc == "ReopenObstacle" {
+                let resolve = projects::ResolveObstacleRequest {
+                    name: obstacle.name.clone(),
+                    resolution: "Done".into(),
+                    ..Default::default()
+                };
+                obstacle =
+                    client.resolve_obstacle(resolve).await.expect("fixture").into_inner().obstacle.expect("obstacle");
+            }
+            let name = obstacle.name.clone();
+            let result = match rpc {
+                "UpdateObstacle" => {
+                    let change = projects::Obstacle {
+                        name: name.clone(),
+                        severity: projects::ObstacleSeverity::Critical as i32,
+                        ..Default::default()
+                    };
+                    let request = projects::UpdateObstacleRequest { obstacle: Some(change), ..Default::default() };
+                    client.update_obstacle(profile.request(request)).await.map(drop)
+                }
+                "ResolveObstacle" => {
+                    let request = projects::ResolveObstacleRequest {
+                        name: name.clone(),
+                        resolution: "Cleared".into(),
+                        ..Default::default()
+                    };
+                    client.resolve_obstacle(profile.request(request)).await.map(drop)
+                }
+                _ => {
+                    let request = projects::ReopenObstacleRequest { name: name.clone(), ..Default::default() };
+                    client.reopen_obstacle(profile.request(request)).await.map(drop)
+                }
+            };
+            if result.is_err() {
+                let after = client.get_obstacle(projects::GetObstacleRequest { name }).await.expect("operator reads");
+                let after = after.into_inner().obstacle.expect("obstacle");
+                assert_eq!(after.etag, obstacle.etag, "{rpc} refused to {} but changed it", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
         other => panic!("the matrix does not know how to call {other}: add it"),
     }
 }
@@ -554,9 +647,24 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
     }
 
     let member_of_a = profiles.iter().find(|p| p.label == "team producer").expect("profile").subject.clone();
+    let raised = projects::RaiseObstacleRequest {
+        parent: a.clone(),
+        obstacle: Some(obstacle_draft("Licence")),
+        request_id: String::new(),
+    };
+    let obstacle = server
+        .projects()
+        .raise_obstacle(raised)
+        .await
+        .expect("an obstacle")
+        .into_inner()
+        .obstacle
+        .expect("obstacle")
+        .name;
     let mut world = World {
         server,
         client,
+        obstacle,
         a,
         b,
         stranger,

@@ -84,6 +84,11 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `projects/{project}/obstacles/{obstacle}`: a risk or blocker of a project.
+    ObstacleName { project: "projects", id: "obstacles" }
+}
+
+resource_name_type! {
     /// `projects/{project}/members/{person}`: a person's place on a project's team.
     MemberName { project: "projects", person: "members" }
 }
@@ -102,6 +107,16 @@ impl PersonName {
 impl ProjectName {
     pub fn new(id: Uuid) -> Self {
         Self { id }
+    }
+}
+
+impl ObstacleName {
+    pub fn new(project: ProjectName, id: Uuid) -> Self {
+        Self { project: project.id, id }
+    }
+
+    pub fn project(&self) -> ProjectName {
+        ProjectName::new(self.project)
     }
 }
 

@@ -78,6 +78,10 @@ const TEAM: &[ProjectRole] = ProjectRole::ALL;
 const LEADS: &[ProjectRole] = &[P::Producer, P::Lead];
 const MAKERS: &[ProjectRole] = &[P::Producer, P::Lead, P::Contributor];
 const REVIEWERS: &[ProjectRole] = &[P::Producer, P::Lead, P::Reviewer, P::Client];
+/// The agency's side of a team: everyone on it but the client.
+const STAFF_TEAM: &[ProjectRole] = &[P::Producer, P::Lead, P::Contributor, P::Reviewer, P::Observer];
+/// Those who do or judge the work: they raise and resolve obstacles.
+const WORKERS: &[ProjectRole] = &[P::Producer, P::Lead, P::Contributor, P::Reviewer];
 
 const fn global(method: &'static str, roles: &'static [Role], services: bool) -> Rule {
     Rule { method, scope: Scope::Global, roles, members: &[], services }
@@ -130,6 +134,12 @@ pub static POLICY: &[Rule] = &[
     project("/baton.projects.v1.ProjectsService/GetBrief", TEAM, false),
     project("/baton.projects.v1.ProjectsService/UpdateBrief", LEADS, false),
     project("/baton.projects.v1.ProjectsService/ListBriefRevisions", TEAM, false),
+    project("/baton.projects.v1.ProjectsService/RaiseObstacle", WORKERS, false),
+    project("/baton.projects.v1.ProjectsService/GetObstacle", STAFF_TEAM, false),
+    project("/baton.projects.v1.ProjectsService/ListObstacles", STAFF_TEAM, false),
+    project("/baton.projects.v1.ProjectsService/UpdateObstacle", LEADS, false),
+    project("/baton.projects.v1.ProjectsService/ResolveObstacle", WORKERS, false),
+    project("/baton.projects.v1.ProjectsService/ReopenObstacle", WORKERS, false),
     project("/baton.assets.v1.AssetsService/CreateAsset", LEADS, false),
     project("/baton.assets.v1.AssetsService/GetAsset", TEAM, true),
     project("/baton.assets.v1.AssetsService/ListAssets", TEAM, false),

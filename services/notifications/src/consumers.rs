@@ -10,24 +10,34 @@ use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::people::v1::PersonCreated;
 use baton_proto::projects::v1::{
-    BriefUpdated, ClientCreated, ClientUpdated, ProjectCreated, ProjectMemberAdded, ProjectMemberRemoved,
-    ProjectStateChanged,
+    BriefUpdated, ClientCreated, ClientUpdated, ObstacleChanged, ObstacleRaised, ProjectCreated, ProjectMemberAdded,
+    ProjectMemberRemoved, ProjectStateChanged,
 };
 
 use crate::CREATED_CHANNEL;
 use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole};
 use crate::repo::{self, Draft, TeamDraft};
 
+/// Events this service takes so that they are routable (an event nobody consumes stays in its
+/// outbox), with no rule that notifies on them yet.
+const ROUTABLE_ONLY: [&str; 7] = [
+    AssetCreated::TYPE,
+    ClientCreated::TYPE,
+    ClientUpdated::TYPE,
+    ProjectStateChanged::TYPE,
+    BriefUpdated::TYPE,
+    ObstacleRaised::TYPE,
+    ObstacleChanged::TYPE,
+];
+
 /// Applies every event the notifications service consumes.
 #[derive(Debug, Clone, Copy)]
 pub struct EventHandler;
 
 impl Handler for EventHandler {
-    /// `AssetCreated`, the client events, lifecycle moves and brief changes are bound so that
-    /// they are routable; no rule notifies on them yet.
+    /// The events bound only so that they are routable: no rule notifies on them yet.
     fn acts_on(&self, event_type: &str) -> bool {
-        ![AssetCreated::TYPE, ClientCreated::TYPE, ClientUpdated::TYPE, ProjectStateChanged::TYPE, BriefUpdated::TYPE]
-            .contains(&event_type)
+        !ROUTABLE_ONLY.contains(&event_type)
     }
 
     /// Applies a batch in order; runs of status changes fan out in one statement each.
@@ -59,6 +69,8 @@ impl Handler for EventHandler {
             ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),
             BriefUpdated::TYPE => decode::<BriefUpdated>(event).map(drop),
+            ObstacleRaised::TYPE => decode::<ObstacleRaised>(event).map(drop),
+            ObstacleChanged::TYPE => decode::<ObstacleChanged>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

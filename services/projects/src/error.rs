@@ -2,10 +2,11 @@
 
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
-use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
+use baton_platform::names::{ClientName, MemberName, ObstacleName, PersonName, ProjectName};
 use baton_platform::policy::Denial;
 
 use crate::domain::ProjectState;
+use crate::domain::obstacle::ObstacleState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectsError {
@@ -29,6 +30,14 @@ pub enum ProjectsError {
         "brief.etag: the brief of {project} changed since it was read (its etag is now {current}); read it again and reapply the change"
     )]
     StaleBrief { project: ProjectName, current: String },
+    #[error("obstacle {0} does not exist")]
+    ObstacleNotFound(ObstacleName),
+    #[error("obstacle.owner: person {0} does not exist")]
+    OwnerNotFound(PersonName),
+    #[error("obstacle {obstacle} is {state}")]
+    ObstacleState { obstacle: ObstacleName, state: ObstacleState },
+    #[error("etag: obstacle {obstacle} changed since it was read (its etag is now {current}); read it again")]
+    StaleObstacle { obstacle: ObstacleName, current: String },
     #[error("client {0} does not exist")]
     ClientNotFound(ClientName),
     #[error("project.client: client {0} does not exist")]
@@ -61,7 +70,11 @@ impl ServiceError for ProjectsError {
             | ProjectsError::MemberNotFound(_)
             | ProjectsError::ClientNotFound(_)
             | ProjectsError::ProjectClientNotFound(_)
-            | ProjectsError::ContactNotFound(_) => Kind::NotFound,
+            | ProjectsError::ContactNotFound(_)
+            | ProjectsError::ObstacleNotFound(_)
+            | ProjectsError::OwnerNotFound(_) => Kind::NotFound,
+            ProjectsError::ObstacleState { .. } => Kind::FailedPrecondition,
+            ProjectsError::StaleObstacle { .. } => Kind::Aborted,
             ProjectsError::AlreadyMember { .. } | ProjectsError::ClientNameTaken(_) => Kind::AlreadyExists,
             ProjectsError::StaleClient { .. } | ProjectsError::ClientContended(_) => Kind::Aborted,
             ProjectsError::Closed { .. } | ProjectsError::IllegalMove { .. } => Kind::FailedPrecondition,
@@ -83,7 +96,12 @@ impl ServiceError for ProjectsError {
             ProjectsError::AlreadyMember { .. } => "ALREADY_MEMBER",
             ProjectsError::Closed { .. } => "PROJECT_CLOSED",
             ProjectsError::IllegalMove { .. } => "ILLEGAL_STATE_CHANGE",
-            ProjectsError::StaleProject { .. } | ProjectsError::StaleBrief { .. } => "ETAG_MISMATCH",
+            ProjectsError::StaleProject { .. }
+            | ProjectsError::StaleBrief { .. }
+            | ProjectsError::StaleObstacle { .. } => "ETAG_MISMATCH",
+            ProjectsError::ObstacleNotFound(_) => "OBSTACLE_NOT_FOUND",
+            ProjectsError::OwnerNotFound(_) => "PERSON_NOT_FOUND",
+            ProjectsError::ObstacleState { .. } => "ILLEGAL_STATE_CHANGE",
             ProjectsError::ProjectContended(_) => "CONCURRENT_UPDATE",
             ProjectsError::ClientNotFound(_) | ProjectsError::ProjectClientNotFound(_) => "CLIENT_NOT_FOUND",
             ProjectsError::ClientNameTaken(_) => "CLIENT_NAME_TAKEN",

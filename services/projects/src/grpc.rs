@@ -247,6 +247,74 @@ impl ProjectsService for ProjectsApi {
             next_page_token: page.next_page_token,
         }))
     }
+
+    async fn raise_obstacle(
+        &self,
+        request: Request<pb::RaiseObstacleRequest>,
+    ) -> Result<Response<pb::RaiseObstacleResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let raise = wire::obstacles::parse_raise(request.into_inner())?;
+        let (project, fields) = raise.value;
+        let origin = origin.with_request_id(raise.request_id);
+        let obstacle = self.app.raise_obstacle(&access, actor, project, fields, origin).await?;
+        Ok(Response::new(pb::RaiseObstacleResponse { obstacle: Some(wire::obstacles::obstacle(&obstacle)) }))
+    }
+
+    async fn get_obstacle(
+        &self,
+        request: Request<pb::GetObstacleRequest>,
+    ) -> Result<Response<pb::GetObstacleResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::obstacles::parse_get(request.get_ref())?;
+        let obstacle = self.app.get_obstacle(&access, name).await?;
+        Ok(Response::new(pb::GetObstacleResponse { obstacle: Some(wire::obstacles::obstacle(&obstacle)) }))
+    }
+
+    async fn list_obstacles(
+        &self,
+        request: Request<pb::ListObstaclesRequest>,
+    ) -> Result<Response<pb::ListObstaclesResponse>, Status> {
+        let access = Access::of(&request)?;
+        let (project, conditions, page) = wire::obstacles::parse_list(request.get_ref())?;
+        let page = self.app.list_obstacles(&access, project, &conditions, page.after, page.limit).await?;
+        Ok(Response::new(pb::ListObstaclesResponse {
+            obstacles: page.items.iter().map(wire::obstacles::obstacle).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn update_obstacle(
+        &self,
+        request: Request<pb::UpdateObstacleRequest>,
+    ) -> Result<Response<pb::UpdateObstacleResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let change = wire::obstacles::parse_update(request.into_inner())?;
+        let obstacle =
+            self.app.change_obstacle(&access, actor, change.value, origin.with_request_id(change.request_id)).await?;
+        Ok(Response::new(pb::UpdateObstacleResponse { obstacle: Some(wire::obstacles::obstacle(&obstacle)) }))
+    }
+
+    async fn resolve_obstacle(
+        &self,
+        request: Request<pb::ResolveObstacleRequest>,
+    ) -> Result<Response<pb::ResolveObstacleResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let change = wire::obstacles::parse_resolve(request.get_ref())?;
+        let obstacle =
+            self.app.change_obstacle(&access, actor, change.value, origin.with_request_id(change.request_id)).await?;
+        Ok(Response::new(pb::ResolveObstacleResponse { obstacle: Some(wire::obstacles::obstacle(&obstacle)) }))
+    }
+
+    async fn reopen_obstacle(
+        &self,
+        request: Request<pb::ReopenObstacleRequest>,
+    ) -> Result<Response<pb::ReopenObstacleResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let change = wire::obstacles::parse_reopen(request.get_ref())?;
+        let obstacle =
+            self.app.change_obstacle(&access, actor, change.value, origin.with_request_id(change.request_id)).await?;
+        Ok(Response::new(pb::ReopenObstacleResponse { obstacle: Some(wire::obstacles::obstacle(&obstacle)) }))
+    }
 }
 
 impl ProjectsApi {

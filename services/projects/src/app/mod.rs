@@ -23,6 +23,7 @@ use crate::{repo, wire};
 mod briefs;
 mod clients;
 mod lifecycle;
+mod obstacles;
 
 /// How often a write without an etag is decided again after a concurrent one got there first.
 const ATTEMPTS: usize = 5;

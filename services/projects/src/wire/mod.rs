@@ -19,6 +19,7 @@ use crate::domain::{
 
 pub mod briefs;
 pub mod clients;
+pub mod obstacles;
 
 pub fn project(project: &Project) -> pb::Project {
     pb::Project {
