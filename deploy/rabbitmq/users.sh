@@ -13,9 +13,9 @@
 #
 # A publishing service (people, projects, assets) may declare the events exchange and its
 # dead-letter exchange, publish to the events exchange only routing keys of its own event
-# types (`baton.<service>.` — a topic permission), and read nothing. The consuming service
-# (notifications) may declare, bind and read only its own queue and dead-letter queue, and
-# publishes nothing (it may write to the dead-letter exchange, which RabbitMQ asks of whoever
+# types (`baton.<service>.` — a topic permission), and read nothing but its own queue: the
+# consuming services (projects, notifications) may declare, bind and read only their own queue
+# and dead-letter queue; notifications publishes nothing (it may write to the dead-letter exchange, which RabbitMQ asks of whoever
 # declares a queue that dead-letters there; it routes only to its own dead-letter queue). Each service then logs in with its own URL (amqp.urls.<service>).
 set -euo pipefail
 
@@ -53,12 +53,22 @@ for spec in "$@"; do
         continue
     fi
     case $service in
-        people | projects | assets)
+        people | assets)
             configure="^$ex(\\.dlx)?\$"
             write="^$ex\$"
             read='^$'
             topic_write="^baton\\.$service\\."
             topic_read='^$'
+            ;;
+        projects)
+            # Publishes its own events and consumes the assets service's (its projection of
+            # each project's components) from its own queue.
+            queues="${qp}projects\\.events(\\.dlq)?"
+            configure="^($ex(\\.dlx)?|$queues)\$"
+            write="^($ex|$ex\\.dlx|$queues)\$"
+            read="^($ex(\\.dlx)?|$queues)\$"
+            topic_write="^baton\\.projects\\."
+            topic_read='.*'
             ;;
         notifications)
             queues="${qp}notifications\\.events(\\.dlq)?"

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use tonic::Code;
 
 use baton_proto::assets::v1::*;
@@ -166,18 +168,14 @@ async fn assets_list_by_project_in_pages() {
 
 /// The events an assets server wrote and has not published (nothing consumes them here, so the
 /// relay keeps them): `(event type, subject)` in order.
-async fn outbox(env: &TestEnv) -> Vec<(String, String)> {
-    let mut db = env.db().await;
-    sqlx::query_as("SELECT event_type, subject FROM assets.outbox ORDER BY seq")
-        .fetch_all(&mut db)
-        .await
-        .expect("outbox")
-}
+/// How long a tap waits for events beyond those expected: none may come.
+const GRACE: Duration = Duration::from_millis(500);
 
 #[tokio::test]
 async fn a_repeated_request_answers_with_its_first_response_even_after_the_asset_moved_on() {
     let env = TestEnv::new().await;
     let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let mut tap = env.tap("baton.assets.#").await;
     let producer = person(&server, "Paula", PersonRole::Producer).await;
     let project = project(&server, &producer, "Relaunch").await;
     let created = asset(&server, &producer, &project, "Poster", &[]).await;
@@ -217,7 +215,7 @@ async fn a_repeated_request_answers_with_its_first_response_even_after_the_asset
         .expect_err("reused for another method");
     assert_eq!((status.code(), reason(&status).as_str()), (Code::FailedPrecondition, "REQUEST_ID_REUSED"));
 
-    let changes: Vec<String> = outbox(&env).await.into_iter().map(|(event_type, _)| event_type).collect();
+    let changes = tap.types(5, GRACE).await;
     assert_eq!(
         changes,
         [
@@ -235,6 +233,7 @@ async fn a_repeated_request_answers_with_its_first_response_even_after_the_asset
 async fn concurrent_calls_apply_each_change_once() {
     let env = TestEnv::new().await;
     let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let mut tap = env.tap("baton.assets.#").await;
     let producer = person(&server, "Paula", PersonRole::Producer).await;
     let project = project(&server, &producer, "Relaunch").await;
 
@@ -277,7 +276,7 @@ async fn concurrent_calls_apply_each_change_once() {
     }
     let current = server.assets().get_asset(GetAssetRequest { name }).await.expect("get").into_inner();
     assert_eq!(current.asset.expect("asset").etag, "2", "one change, one revision");
-    assert_eq!(outbox(&env).await.len(), 2, "AssetCreated and one AssetStatusChanged");
+    assert_eq!(tap.types(2, GRACE).await.len(), 2, "AssetCreated and one AssetStatusChanged");
 }
 
 #[tokio::test]
@@ -287,6 +286,7 @@ async fn a_replica_decides_on_the_stored_asset_when_another_moved_it() {
     let env = TestEnv::new().await;
     let first = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
     let second = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let mut tap = env.tap("baton.assets.#").await;
     let producer = person(&first, "Paula", PersonRole::Producer).await;
     let project = project(&first, &producer, "Relaunch").await;
     let name = asset(&first, &producer, &project, "Poster", &[]).await.name;
@@ -323,7 +323,7 @@ async fn a_replica_decides_on_the_stored_asset_when_another_moved_it() {
         .asset
         .expect("asset");
     assert_eq!((restarted.status, restarted.etag.as_str()), (AssetStatus::InProgress as i32, "5"));
-    assert_eq!(outbox(&env).await.len(), 5, "AssetCreated and four changes, none twice");
+    assert_eq!(tap.types(5, GRACE).await.len(), 5, "AssetCreated and four changes, none twice");
 }
 
 /// Runs the futures at once, each on its own task, and collects their outputs in order.

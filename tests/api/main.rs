@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod briefs;
 mod clients;
+mod health;
 mod isolation;
 mod lifecycle;
 mod limits;

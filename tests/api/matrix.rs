@@ -462,6 +462,13 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result.map(|()| Seen::Done)
         }
+        "GetProjectHealth" => server
+            .projects()
+            .get_project_health(
+                profile.request(projects::GetProjectHealthRequest { name: format!("{}/health", world.a) }),
+            )
+            .await
+            .map(|_| Seen::Done),
         "GetBrief" => server
             .projects()
             .get_brief(profile.request(projects::GetBriefRequest { name: format!("{}/brief", world.a) }))

@@ -318,7 +318,7 @@ impl Target {
         admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", owned.database))).await?;
         let connection = lapin::Connection::connect(&owned.amqp_url, lapin::ConnectionProperties::default()).await?;
         let channel = connection.create_channel().await?;
-        for queue in ["notifications.events", "notifications.events.dlq"] {
+        for queue in ["notifications.events", "notifications.events.dlq", "projects.events", "projects.events.dlq"] {
             let name = format!("{}{queue}", owned.queue_prefix);
             let _ = channel.queue_delete(name.as_str().into(), QueueDeleteOptions::default()).await;
         }

@@ -140,6 +140,7 @@ pub static POLICY: &[Rule] = &[
     project("/baton.projects.v1.ProjectsService/UpdateObstacle", LEADS, false),
     project("/baton.projects.v1.ProjectsService/ResolveObstacle", WORKERS, false),
     project("/baton.projects.v1.ProjectsService/ReopenObstacle", WORKERS, false),
+    project("/baton.projects.v1.ProjectsService/GetProjectHealth", STAFF_TEAM, false),
     project("/baton.assets.v1.AssetsService/CreateAsset", LEADS, false),
     project("/baton.assets.v1.AssetsService/GetAsset", TEAM, true),
     project("/baton.assets.v1.AssetsService/ListAssets", TEAM, false),

@@ -284,7 +284,7 @@ impl TestEnv {
         }
         if let Ok(connection) = broker.connect("baton-testkit-cleanup").await {
             if let Ok(channel) = connection.create_channel().await {
-                for consumer in ["notifications", "test"] {
+                for consumer in ["notifications", "projects", "test"] {
                     for queue in [broker.queue(consumer), broker.dead_letter_queue(consumer)] {
                         let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
                     }
@@ -328,6 +328,23 @@ pub struct Tap {
 }
 
 impl Tap {
+    /// The types of the next `n` events (within 20 s), then of any that arrive within `grace`
+    /// after them: for asserting how many events a change published, and no more.
+    pub async fn types(&mut self, n: usize, grace: Duration) -> Vec<String> {
+        use futures_util::StreamExt;
+        let mut types = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let wait = if types.len() < n { deadline.saturating_duration_since(Instant::now()) } else { grace };
+            match tokio::time::timeout(wait, self.consumer.next()).await {
+                Ok(Some(Ok(delivery))) => types.push(delivery.routing_key.as_str().to_string()),
+                Ok(_) => panic!("the tap closed"),
+                Err(_) if types.len() < n => panic!("{} of {n} events within 20 s: {types:?}", types.len()),
+                Err(_) => return types,
+            }
+        }
+    }
+
     /// The next event of type `E` (others are skipped), within 20 s.
     pub async fn next<E: baton_proto::Event>(&mut self) -> E {
         use futures_util::StreamExt;

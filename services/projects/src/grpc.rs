@@ -315,6 +315,18 @@ impl ProjectsService for ProjectsApi {
             self.app.change_obstacle(&access, actor, change.value, origin.with_request_id(change.request_id)).await?;
         Ok(Response::new(pb::ReopenObstacleResponse { obstacle: Some(wire::obstacles::obstacle(&obstacle)) }))
     }
+
+    async fn get_project_health(
+        &self,
+        request: Request<pb::GetProjectHealthRequest>,
+    ) -> Result<Response<pb::GetProjectHealthResponse>, Status> {
+        let access = Access::of(&request)?;
+        let project = wire::health::parse_get(request.get_ref())?;
+        let (health, computed) = self.app.health(&access, project).await?;
+        Ok(Response::new(pb::GetProjectHealthResponse {
+            health: Some(wire::health::health(project, &health, computed)),
+        }))
+    }
 }
 
 impl ProjectsApi {

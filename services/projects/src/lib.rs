@@ -1,14 +1,15 @@
 //! The projects service: client projects, their teams, and the `projects` schema.
 
 pub mod app;
+pub mod consumers;
 pub mod domain;
 pub mod error;
 pub mod grpc;
 mod repo;
 pub mod wire;
 
-use baton_messaging::{Outbox, OutboxTables};
-use baton_platform::module::{BuildError, ServiceContext, ServiceModule};
+use baton_messaging::{BrokerConfig, Consumer, Outbox, OutboxTables};
+use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
 
@@ -16,6 +17,9 @@ use baton_proto::projects::v1::projects_service_server::ProjectsServiceServer;
 pub fn migrator() -> sqlx::migrate::Migrator {
     sqlx::migrate!()
 }
+
+/// The consuming service's name: its queue is `projects.events`.
+pub const CONSUMER: &str = "projects";
 
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.projects.v1.ProjectsService";
@@ -28,7 +32,8 @@ const OUTBOX: OutboxTables = OutboxTables {
 };
 
 /// Builds the projects service: migrates its schema and wires its gRPC service, its client of
-/// the people service, and its outbox relay.
+/// the people service, its outbox relay, and the consumer of the assets service's events that
+/// keeps its projection of each project's components.
 pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let people =
         PeopleServiceClient::new(ctx.channel(baton_platform::Target::Projects, baton_platform::Target::People)?);
@@ -38,13 +43,22 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let app = app::Projects::new(outbox.clone(), pool.clone(), people);
     let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app))
         .max_decoding_message_size(ctx.config.limits.max_message_bytes);
+    let consumer = Consumer::new(
+        pool.clone(),
+        BrokerConfig::new(ctx.config.amqp_url_of("projects"), &ctx.config.amqp),
+        CONSUMER,
+        consumers::ROUTING_KEYS.to_vec(),
+        "projects.inbox",
+        consumers::ComponentProjection,
+    );
+    consumer.declare_now(std::time::Duration::from_secs(5)).await;
     Ok(ServiceModule {
         target: baton_platform::Target::Projects,
         grpc_service: GRPC_SERVICE,
         routes: Box::new(move |routes| {
             routes.add_service(server);
         }),
-        tasks: vec![outbox.relay(ctx)],
+        tasks: vec![outbox.relay(ctx), BackgroundTask::new("projects-consumer", consumer.run(ctx.shutdown.clone()))],
         close: Box::pin(database.close()),
     })
 }

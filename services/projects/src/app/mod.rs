@@ -22,6 +22,7 @@ use crate::{repo, wire};
 
 mod briefs;
 mod clients;
+mod health;
 mod lifecycle;
 mod obstacles;
 

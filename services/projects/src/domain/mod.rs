@@ -8,6 +8,7 @@ use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 
 pub mod brief;
 pub mod client;
+pub mod health;
 pub mod obstacle;
 
 baton_platform::named_enum! {

@@ -1,0 +1,30 @@
+//! Project health, computed on request from the service's own data.
+
+use baton_platform::names::ProjectName;
+use baton_platform::policy::Access;
+use baton_platform::time;
+
+use super::Projects;
+use crate::domain::health::{self, Health, HealthInputs};
+use crate::error::ProjectsError;
+use crate::repo;
+
+impl Projects {
+    /// How the project is doing now (see `domain::health`).
+    pub async fn health(
+        &self,
+        access: &Access,
+        project: ProjectName,
+    ) -> Result<(Health, ::time::OffsetDateTime), ProjectsError> {
+        self.authorize(access, project).await?;
+        let found = repo::get_project(&self.pool, project).await?.ok_or(ProjectsError::ProjectNotFound(project))?;
+        let (components, approvals, open_obstacles) = tokio::try_join!(
+            repo::health::components(&self.pool, project),
+            repo::health::approvals(&self.pool, project),
+            repo::health::open_obstacles(&self.pool, project),
+        )?;
+        let now = time::now();
+        let inputs = HealthInputs { components, approvals, open_obstacles, due_date: found.due_date, now };
+        Ok((health::compute(&inputs), now))
+    }
+}

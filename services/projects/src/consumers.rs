@@ -1,0 +1,132 @@
+//! The projects service's projection of each project's components, from the assets service's
+//! events: the figures of project health come from it, never from the assets schema.
+//!
+//! Idempotent under redelivery twice over: the consumer's inbox skips an event it applied, and
+//! each row keeps the asset revision it shows, so that an older event arriving late never
+//! overwrites a newer state; each status change is kept once per revision.
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use baton_messaging::{Envelope, Handler, HandlerError};
+use baton_proto::Event;
+use baton_proto::assets::v1::{Asset, AssetCreated, AssetStatus, AssetStatusChanged};
+
+/// The events this service consumes.
+pub const ROUTING_KEYS: [&str; 2] = [AssetCreated::TYPE, AssetStatusChanged::TYPE];
+
+/// Applies the assets service's events to the projection.
+#[derive(Debug, Clone, Copy)]
+pub struct ComponentProjection;
+
+impl Handler for ComponentProjection {
+    async fn handle(&self, conn: &mut PgConnection, event: &Envelope) -> Result<(), HandlerError> {
+        match event.event_type.as_str() {
+            AssetCreated::TYPE => {
+                let created = decode::<AssetCreated>(event)?;
+                upsert(conn, &asset_of(created.asset)?).await
+            }
+            AssetStatusChanged::TYPE => {
+                let changed = decode::<AssetStatusChanged>(event)?;
+                let asset = asset_of(changed.asset)?;
+                let from = status_name(changed.previous_status)?;
+                sqlx::query(
+                    "INSERT INTO projects.component_step (project_id, asset_id, revision, from_status, to_status, step_time) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(asset.project)
+                .bind(asset.id)
+                .bind(asset.revision)
+                .bind(from)
+                .bind(asset.status)
+                .bind(asset.update_time)
+                .execute(&mut *conn)
+                .await?;
+                upsert(conn, &asset).await
+            }
+            other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
+        }
+    }
+}
+
+fn decode<E: Event>(event: &Envelope) -> Result<E, HandlerError> {
+    event.decode::<E>().map_err(|e| HandlerError::Poison(format!("cannot decode {}: {e}", E::TYPE)))
+}
+
+/// An asset as the projection keeps it.
+struct Component {
+    project: Uuid,
+    id: Uuid,
+    display_name: String,
+    kind: &'static str,
+    weight: i32,
+    status: &'static str,
+    revision: i64,
+    create_time: OffsetDateTime,
+    update_time: OffsetDateTime,
+}
+
+fn status_name(value: i32) -> Result<&'static str, HandlerError> {
+    AssetStatus::try_from(value)
+        .ok()
+        .filter(|s| *s != AssetStatus::Unspecified)
+        .map(|s| s.as_str_name())
+        .ok_or_else(|| HandlerError::Poison(format!("unknown asset status {value}")))
+}
+
+fn time_of(value: Option<prost_types::Timestamp>, what: &str) -> Result<OffsetDateTime, HandlerError> {
+    let value = value.ok_or_else(|| HandlerError::Poison(format!("asset.{what} is missing")))?;
+    OffsetDateTime::from_unix_timestamp(value.seconds)
+        .map(|t| t + time::Duration::nanoseconds(i64::from(value.nanos)))
+        .map_err(|e| HandlerError::Poison(format!("asset.{what}: {e}")))
+}
+
+fn asset_of(asset: Option<Asset>) -> Result<Component, HandlerError> {
+    let asset = asset.ok_or_else(|| HandlerError::Poison("an asset event without its asset".into()))?;
+    let name = baton_platform::names::AssetName::parse(&asset.name)
+        .map_err(|e| HandlerError::Poison(format!("asset.name {e}")))?;
+    let revision = asset
+        .etag
+        .parse::<i64>()
+        .map_err(|_| HandlerError::Poison(format!("asset.etag \"{}\" is no revision", asset.etag)))?;
+    let kind = baton_proto::assets::v1::AssetKind::try_from(asset.kind)
+        .map(|k| k.as_str_name())
+        .map_err(|_| HandlerError::Poison(format!("unknown asset kind {}", asset.kind)))?;
+    Ok(Component {
+        project: name.project,
+        id: name.id,
+        display_name: asset.display_name,
+        kind,
+        weight: i32::try_from(asset.weight).unwrap_or(i32::MAX),
+        status: status_name(asset.status)?,
+        revision,
+        create_time: time_of(asset.create_time, "create_time")?,
+        update_time: time_of(asset.update_time, "update_time")?,
+    })
+}
+
+/// Writes the component unless a newer revision of it is there already.
+async fn upsert(conn: &mut PgConnection, c: &Component) -> Result<(), HandlerError> {
+    sqlx::query(
+        "INSERT INTO projects.component (project_id, id, display_name, kind, weight, status, revision, create_time, status_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (project_id, id) DO UPDATE SET display_name = EXCLUDED.display_name, kind = EXCLUDED.kind, \
+         weight = EXCLUDED.weight, status = EXCLUDED.status, revision = EXCLUDED.revision, \
+         status_time = CASE WHEN projects.component.status = EXCLUDED.status THEN projects.component.status_time \
+                            ELSE EXCLUDED.status_time END \
+         WHERE projects.component.revision < EXCLUDED.revision",
+    )
+    .bind(c.project)
+    .bind(c.id)
+    .bind(&c.display_name)
+    .bind(c.kind)
+    .bind(c.weight)
+    .bind(c.status)
+    .bind(c.revision)
+    .bind(c.create_time)
+    .bind(c.update_time)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
