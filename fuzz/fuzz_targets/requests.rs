@@ -25,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 28 {
+    match selector % 30 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -74,6 +74,8 @@ fuzz_target!(|data: &[u8]| {
         24 => check(bytes, baton_projects::wire::obstacles::parse_raise),
         25 => check(bytes, baton_projects::wire::obstacles::parse_update),
         26 => check(bytes, |r: projects::ListObstaclesRequest| baton_projects::wire::obstacles::parse_list(&r).map(drop)),
+        27 => check(bytes, baton_projects::wire::milestones::parse_create),
+        28 => check(bytes, baton_projects::wire::milestones::parse_update),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
         }),

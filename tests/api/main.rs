@@ -13,6 +13,7 @@ mod isolation;
 mod lifecycle;
 mod limits;
 mod matrix;
+mod milestones;
 mod notifications;
 mod obstacles;
 mod people;

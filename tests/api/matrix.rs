@@ -65,6 +65,8 @@ struct World {
     client: String,
     /// An obstacle of A.
     obstacle: String,
+    /// A milestone of A.
+    milestone: String,
     /// Project A (client Northwind), whose team holds the team profiles.
     a: String,
     /// Project B (client Contoso), whose client contact is the `client of B` profile.
@@ -469,6 +471,53 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             )
             .await
             .map(|_| Seen::Done),
+        "CreateMilestone" => {
+            let title = format!("Milestone {}", uuid::Uuid::new_v4().simple());
+            let milestone =
+                projects::Milestone { title: title.clone(), due_date: "2027-06-30".into(), ..Default::default() };
+            let request = projects::CreateMilestoneRequest {
+                parent: world.a.clone(),
+                milestone: Some(milestone),
+                request_id: String::new(),
+            };
+            let result = server.projects().create_milestone(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let listed =
+                    projects::ListMilestonesRequest { parent: world.a.clone(), page_size: 1000, ..Default::default() };
+                let listed = server.projects().list_milestones(listed).await.expect("operator lists").into_inner();
+                assert!(
+                    listed.milestones.iter().all(|m| m.title != title),
+                    "{rpc} refused to {} but wrote",
+                    profile.label
+                );
+            }
+            result
+        }
+        "GetMilestone" => server
+            .projects()
+            .get_milestone(profile.request(projects::GetMilestoneRequest { name: world.milestone.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListMilestones" => server
+            .projects()
+            .list_milestones(
+                profile.request(projects::ListMilestonesRequest { parent: world.a.clone(), ..Default::default() }),
+            )
+            .await
+            .map(|_| Seen::Done),
+        "UpdateMilestone" => {
+            let title = format!("Renamed {}", uuid::Uuid::new_v4().simple());
+            let change =
+                projects::Milestone { name: world.milestone.clone(), title: title.clone(), ..Default::default() };
+            let request = projects::UpdateMilestoneRequest { milestone: Some(change), ..Default::default() };
+            let result = server.projects().update_milestone(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = projects::GetMilestoneRequest { name: world.milestone.clone() };
+                let got = server.projects().get_milestone(got).await.expect("operator reads").into_inner().milestone;
+                assert_ne!(got.expect("milestone").title, title, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
         "GetBrief" => server
             .projects()
             .get_brief(profile.request(projects::GetBriefRequest { name: format!("{}/brief", world.a) }))
@@ -668,10 +717,29 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
         .obstacle
         .expect("obstacle")
         .name;
+    let created = projects::CreateMilestoneRequest {
+        parent: a.clone(),
+        milestone: Some(projects::Milestone {
+            title: "Beta".into(),
+            due_date: "2027-03-01".into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let milestone = server
+        .projects()
+        .create_milestone(created)
+        .await
+        .expect("a milestone")
+        .into_inner()
+        .milestone
+        .expect("milestone")
+        .name;
     let mut world = World {
         server,
         client,
         obstacle,
+        milestone,
         a,
         b,
         stranger,

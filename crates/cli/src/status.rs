@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use baton_proto::assets::v1::{Asset, AssetStatus};
-use baton_proto::projects::v1::{GetProjectRequest, Project, ProjectMember};
+use baton_proto::projects::v1::{
+    GetProjectHealthRequest, GetProjectRequest, HealthState, ObstacleSeverity, Project, ProjectHealth, ProjectMember,
+};
 
 use crate::cli::{AssetKindArg, AssetStatusWord, MemberRoleArg};
 use crate::client::Baton;
@@ -23,6 +25,26 @@ pub fn status_style(status: i32) -> &'static str {
         Ok(AssetStatus::Approved) => "36",
         Ok(AssetStatus::Delivered) => "32",
         _ => "",
+    }
+}
+
+/// A health state as words.
+fn health_word(state: i32) -> &'static str {
+    match HealthState::try_from(state) {
+        Ok(HealthState::OnTrack) => "on track",
+        Ok(HealthState::AtRisk) => "at risk",
+        Ok(HealthState::OffTrack) => "off track",
+        _ => "unknown",
+    }
+}
+
+fn severity_word(severity: i32) -> &'static str {
+    match ObstacleSeverity::try_from(severity) {
+        Ok(ObstacleSeverity::Critical) => "critical",
+        Ok(ObstacleSeverity::High) => "high",
+        Ok(ObstacleSeverity::Medium) => "medium",
+        Ok(ObstacleSeverity::Low) => "low",
+        _ => "unrated",
     }
 }
 
@@ -54,6 +76,8 @@ pub struct Report {
     pub assets: Vec<Asset>,
     /// Display names by person resource name, from PeopleService.GetPerson.
     pub names: HashMap<String, String>,
+    /// The server's figures (GetProjectHealth); none for a caller who may not read them.
+    pub health: Option<ProjectHealth>,
 }
 
 impl Report {
@@ -66,7 +90,13 @@ impl Report {
         let people = team.iter().map(|m| &m.person).chain(assets.iter().flat_map(|a| &a.assignees));
         let names = baton.display_names(people).await?;
         let client_name = baton.client_names([&project.client]).await?.remove(&project.client).unwrap_or_default();
-        Ok(Self { project, client_name, team, assets, names })
+        let request = GetProjectHealthRequest { name: format!("{}/health", project.name) };
+        let health = match baton.projects().get_project_health(baton.request(request)).await {
+            Ok(response) => response.into_inner().health,
+            Err(status) if matches!(status.code(), tonic::Code::PermissionDenied | tonic::Code::NotFound) => None,
+            Err(status) => return Err(status.into()),
+        };
+        Ok(Self { project, client_name, team, assets, names, health })
     }
 
     fn name_of<'a>(&'a self, person: &'a str) -> &'a str {
@@ -150,9 +180,19 @@ impl Report {
                 })
             })
             .collect();
+        let health = self.health.as_ref().map(|h| {
+            json!({
+                "state": health_word(h.state),
+                "progress": h.progress,
+                "reasons": h.reasons.iter().map(|r| json!({"code": r.code, "message": r.message})).collect::<Vec<_>>(),
+                "milestones_at_risk": h.milestones_at_risk.iter().map(|m| json!({"title": m.title, "due_date": m.due_date})).collect::<Vec<_>>(),
+                "open_obstacles": h.open_obstacles.iter().map(|o| o.count).sum::<u32>(),
+            })
+        });
         json!({
             "project": json::project(&self.project),
             "client_name": self.client_name,
+            "health": health,
             "team": team,
             "assets": assets,
             "total_weight": total,
@@ -211,8 +251,21 @@ impl Report {
         let filled = usize::try_from((done * 20).checked_div(total).unwrap_or(0)).unwrap_or(0).min(20);
         let bar = format!("{}{}", paint(color, &"█".repeat(filled), "32"), paint(color, &"░".repeat(20 - filled), "2"));
         let label = |s: &str| paint(color, &format!("{s:<20}"), "1");
+        let (bar, progress) = match &self.health {
+            // The server's figure: every component by its weight and how far its status is.
+            Some(health) => {
+                let filled = ((health.progress * 20.0).floor() as usize).min(20);
+                let bar = format!(
+                    "{}{}",
+                    paint(color, &"█".repeat(filled), "32"),
+                    paint(color, &"░".repeat(20 - filled), "2")
+                );
+                (bar, format!("{}% done by weight and status; ", (health.progress * 100.0).floor()))
+            }
+            None => (bar, String::new()),
+        };
         text.push_str(&format!(
-            "{}{bar}  {percent}% approved or delivered ({done} of {total} by weight)\n",
+            "{}{bar}  {progress}{percent}% approved or delivered ({done} of {total} by weight)\n",
             label("Progress")
         ));
         let mut counts: Vec<String> = Vec::new();
@@ -247,6 +300,48 @@ impl Report {
             .collect();
         let waiting = if waiting.is_empty() { "nothing".to_string() } else { waiting.join("; ") };
         text.push_str(&format!("{}{waiting}\n", label("Waiting for review")));
+        if let Some(health) = &self.health {
+            let state = health_word(health.state);
+            let style = match state {
+                "on track" => "32",
+                "at risk" => "33",
+                _ => "31",
+            };
+            text.push_str(&format!("{}{}", label("Health"), paint(color, state, style)));
+            for (i, reason) in health.reasons.iter().enumerate() {
+                let lead = if i == 0 { ": ".to_string() } else { format!("{:20}", "") };
+                text.push_str(&format!("{lead}{}\n", reason.message));
+            }
+            if health.reasons.is_empty() {
+                text.push('\n');
+            }
+            if !health.milestones_at_risk.is_empty() {
+                let milestones: Vec<String> = health
+                    .milestones_at_risk
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} (due {}, {} of {} done)",
+                            m.title,
+                            m.due_date,
+                            m.done_components,
+                            m.components.len()
+                        )
+                    })
+                    .collect();
+                text.push_str(&format!("{}{}\n", label("Milestones at risk"), milestones.join("; ")));
+            }
+            let open: Vec<String> = health
+                .open_obstacles
+                .iter()
+                .rev()
+                .filter(|o| o.count > 0)
+                .map(|o| format!("{} {}", o.count, severity_word(o.severity)))
+                .collect();
+            if !open.is_empty() {
+                text.push_str(&format!("{}{} open\n", label("Obstacles"), open.join(", ")));
+            }
+        }
 
         let holders = self.holders();
         if holders.is_empty() {
@@ -310,6 +405,7 @@ mod tests {
                 ..Default::default()
             },
             client_name: "Northwind".into(),
+            health: None,
             team: Vec::new(),
             assets: vec![
                 asset("Logo", AssetStatus::Delivered, 30, &["people/a"]),
@@ -331,6 +427,46 @@ mod tests {
         assert_eq!(value["waiting_for_review"][0]["display_name"], "Video");
         assert_eq!(value["holders"][0]["display_name"], "Ana");
         assert_eq!(value["holders"][1]["assets"][0]["status"], "in-progress");
+    }
+
+    #[test]
+    fn the_servers_health_is_shown_with_its_reasons() {
+        let mut report = report();
+        report.health = Some(ProjectHealth {
+            progress: 0.594,
+            state: HealthState::AtRisk as i32,
+            reasons: vec![
+                baton_proto::projects::v1::HealthReason {
+                    code: "HIGH_OBSTACLE".into(),
+                    state: HealthState::AtRisk as i32,
+                    message: "1 high obstacle(s) open: “Licence”".into(),
+                },
+                baton_proto::projects::v1::HealthReason {
+                    code: "MILESTONE_AT_RISK".into(),
+                    state: HealthState::AtRisk as i32,
+                    message: "1 milestone(s) due within 7 days with work left: “Beta”".into(),
+                },
+            ],
+            milestones_at_risk: vec![baton_proto::projects::v1::Milestone {
+                title: "Beta".into(),
+                due_date: "2027-03-01".into(),
+                components: vec!["projects/p/assets/a".into(), "projects/p/assets/b".into()],
+                done_components: 1,
+                ..Default::default()
+            }],
+            open_obstacles: vec![baton_proto::projects::v1::SeverityCount {
+                severity: ObstacleSeverity::High as i32,
+                count: 1,
+            }],
+            ..Default::default()
+        });
+        let text = report.render(false);
+        assert!(text.contains("59% done by weight and status; 35% approved or delivered"), "{text}");
+        assert!(text.contains("Health              at risk: 1 high obstacle(s) open: “Licence”\n"), "{text}");
+        assert!(text.contains("\n                    1 milestone(s) due within 7 days"), "{text}");
+        assert!(text.contains("Milestones at risk  Beta (due 2027-03-01, 1 of 2 done)"), "{text}");
+        assert!(text.contains("Obstacles           1 high open"), "{text}");
+        assert_eq!(report.to_json()["health"]["state"], "at risk");
     }
 
     #[test]

@@ -84,6 +84,11 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `projects/{project}/milestones/{milestone}`: a point a project must reach by a date.
+    MilestoneName { project: "projects", id: "milestones" }
+}
+
+resource_name_type! {
     /// `projects/{project}/obstacles/{obstacle}`: a risk or blocker of a project.
     ObstacleName { project: "projects", id: "obstacles" }
 }
@@ -107,6 +112,16 @@ impl PersonName {
 impl ProjectName {
     pub fn new(id: Uuid) -> Self {
         Self { id }
+    }
+}
+
+impl MilestoneName {
+    pub fn new(project: ProjectName, id: Uuid) -> Self {
+        Self { project: project.id, id }
+    }
+
+    pub fn project(&self) -> ProjectName {
+        ProjectName::new(self.project)
     }
 }
 

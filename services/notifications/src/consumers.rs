@@ -10,8 +10,8 @@ use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::people::v1::PersonCreated;
 use baton_proto::projects::v1::{
-    BriefUpdated, ClientCreated, ClientUpdated, ObstacleChanged, ObstacleRaised, ProjectCreated, ProjectMemberAdded,
-    ProjectMemberRemoved, ProjectStateChanged,
+    BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
+    ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
 };
 
 use crate::CREATED_CHANNEL;
@@ -20,7 +20,8 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 7] = [
+const ROUTABLE_ONLY: [&str; 8] = [
+    MilestoneChanged::TYPE,
     AssetCreated::TYPE,
     ClientCreated::TYPE,
     ClientUpdated::TYPE,
@@ -71,6 +72,7 @@ impl Handler for EventHandler {
             BriefUpdated::TYPE => decode::<BriefUpdated>(event).map(drop),
             ObstacleRaised::TYPE => decode::<ObstacleRaised>(event).map(drop),
             ObstacleChanged::TYPE => decode::<ObstacleChanged>(event).map(drop),
+            MilestoneChanged::TYPE => decode::<MilestoneChanged>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

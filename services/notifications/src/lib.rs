@@ -17,8 +17,8 @@ use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use baton_proto::people::v1::PersonCreated;
 use baton_proto::projects::v1::{
-    BriefUpdated, ClientCreated, ClientUpdated, ObstacleChanged, ObstacleRaised, ProjectCreated, ProjectMemberAdded,
-    ProjectMemberRemoved, ProjectStateChanged,
+    BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
+    ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
 };
 
 /// The gRPC service name, for health and reflection.
@@ -28,9 +28,10 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 12] = [
+pub const ROUTING_KEYS: [&str; 13] = [
     PersonCreated::TYPE,
     ProjectCreated::TYPE,
+    MilestoneChanged::TYPE,
     ObstacleRaised::TYPE,
     ObstacleChanged::TYPE,
     BriefUpdated::TYPE,

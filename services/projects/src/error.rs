@@ -2,7 +2,7 @@
 
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
-use baton_platform::names::{ClientName, MemberName, ObstacleName, PersonName, ProjectName};
+use baton_platform::names::{ClientName, MemberName, MilestoneName, ObstacleName, PersonName, ProjectName};
 use baton_platform::policy::Denial;
 
 use crate::domain::ProjectState;
@@ -32,6 +32,10 @@ pub enum ProjectsError {
     StaleBrief { project: ProjectName, current: String },
     #[error("obstacle {0} does not exist")]
     ObstacleNotFound(ObstacleName),
+    #[error("milestone {0} does not exist")]
+    MilestoneNotFound(MilestoneName),
+    #[error("etag: milestone {milestone} changed since it was read (its etag is now {current}); read it again")]
+    StaleMilestone { milestone: MilestoneName, current: String },
     #[error("obstacle.owner: person {0} does not exist")]
     OwnerNotFound(PersonName),
     #[error("obstacle {obstacle} is {state}")]
@@ -72,7 +76,9 @@ impl ServiceError for ProjectsError {
             | ProjectsError::ProjectClientNotFound(_)
             | ProjectsError::ContactNotFound(_)
             | ProjectsError::ObstacleNotFound(_)
+            | ProjectsError::MilestoneNotFound(_)
             | ProjectsError::OwnerNotFound(_) => Kind::NotFound,
+            ProjectsError::StaleMilestone { .. } => Kind::Aborted,
             ProjectsError::ObstacleState { .. } => Kind::FailedPrecondition,
             ProjectsError::StaleObstacle { .. } => Kind::Aborted,
             ProjectsError::AlreadyMember { .. } | ProjectsError::ClientNameTaken(_) => Kind::AlreadyExists,
@@ -100,6 +106,8 @@ impl ServiceError for ProjectsError {
             | ProjectsError::StaleBrief { .. }
             | ProjectsError::StaleObstacle { .. } => "ETAG_MISMATCH",
             ProjectsError::ObstacleNotFound(_) => "OBSTACLE_NOT_FOUND",
+            ProjectsError::MilestoneNotFound(_) => "MILESTONE_NOT_FOUND",
+            ProjectsError::StaleMilestone { .. } => "ETAG_MISMATCH",
             ProjectsError::OwnerNotFound(_) => "PERSON_NOT_FOUND",
             ProjectsError::ObstacleState { .. } => "ILLEGAL_STATE_CHANGE",
             ProjectsError::ProjectContended(_) => "CONCURRENT_UPDATE",

@@ -327,6 +327,52 @@ impl ProjectsService for ProjectsApi {
             health: Some(wire::health::health(project, &health, computed)),
         }))
     }
+
+    async fn create_milestone(
+        &self,
+        request: Request<pb::CreateMilestoneRequest>,
+    ) -> Result<Response<pb::CreateMilestoneResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let create = wire::milestones::parse_create(request.into_inner())?;
+        let (project, fields) = create.value;
+        let origin = origin.with_request_id(create.request_id);
+        let view = self.app.create_milestone(&access, actor, project, fields, origin).await?;
+        Ok(Response::new(pb::CreateMilestoneResponse { milestone: Some(wire::milestones::milestone(&view)) }))
+    }
+
+    async fn get_milestone(
+        &self,
+        request: Request<pb::GetMilestoneRequest>,
+    ) -> Result<Response<pb::GetMilestoneResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::milestones::parse_get(request.get_ref())?;
+        let view = self.app.get_milestone(&access, name).await?;
+        Ok(Response::new(pb::GetMilestoneResponse { milestone: Some(wire::milestones::milestone(&view)) }))
+    }
+
+    async fn list_milestones(
+        &self,
+        request: Request<pb::ListMilestonesRequest>,
+    ) -> Result<Response<pb::ListMilestonesResponse>, Status> {
+        let access = Access::of(&request)?;
+        let (project, limit, after) = wire::milestones::parse_list(request.get_ref())?;
+        let page = self.app.list_milestones(&access, project, after, limit).await?;
+        Ok(Response::new(pb::ListMilestonesResponse {
+            milestones: page.items.iter().map(wire::milestones::milestone).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn update_milestone(
+        &self,
+        request: Request<pb::UpdateMilestoneRequest>,
+    ) -> Result<Response<pb::UpdateMilestoneResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let update = wire::milestones::parse_update(request.into_inner())?;
+        let view =
+            self.app.update_milestone(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateMilestoneResponse { milestone: Some(wire::milestones::milestone(&view)) }))
+    }
 }
 
 impl ProjectsApi {

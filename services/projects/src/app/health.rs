@@ -18,13 +18,16 @@ impl Projects {
     ) -> Result<(Health, ::time::OffsetDateTime), ProjectsError> {
         self.authorize(access, project).await?;
         let found = repo::get_project(&self.pool, project).await?.ok_or(ProjectsError::ProjectNotFound(project))?;
-        let (components, approvals, open_obstacles) = tokio::try_join!(
+        let (components, approvals, open_obstacles, milestones, done) = tokio::try_join!(
             repo::health::components(&self.pool, project),
             repo::health::approvals(&self.pool, project),
             repo::health::open_obstacles(&self.pool, project),
+            repo::milestones::list(&self.pool, project, None, 0),
+            repo::milestones::done_times(&self.pool, project),
         )?;
         let now = time::now();
-        let inputs = HealthInputs { components, approvals, open_obstacles, due_date: found.due_date, now };
+        let milestones = milestones.into_iter().map(|m| m.view(&done, now)).collect();
+        let inputs = HealthInputs { components, approvals, open_obstacles, milestones, due_date: found.due_date, now };
         Ok((health::compute(&inputs), now))
     }
 }

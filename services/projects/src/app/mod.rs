@@ -24,6 +24,7 @@ mod briefs;
 mod clients;
 mod health;
 mod lifecycle;
+mod milestones;
 mod obstacles;
 
 /// How often a write without an etag is decided again after a concurrent one got there first.

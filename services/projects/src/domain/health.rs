@@ -6,6 +6,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use baton_platform::names::AssetName;
 
+use crate::domain::milestone::{MilestoneState, MilestoneView};
 use crate::domain::obstacle::{ObstacleKind, Severity};
 
 baton_platform::named_enum! {
@@ -79,6 +80,8 @@ pub struct HealthInputs {
     pub components: Vec<ComponentFigure>,
     pub approvals: Vec<Approval>,
     pub open_obstacles: Vec<OpenObstacle>,
+    /// The project's milestones with their states as of `now`.
+    pub milestones: Vec<MilestoneView>,
     pub due_date: Option<Date>,
     pub now: OffsetDateTime,
 }
@@ -118,6 +121,17 @@ pub struct Health {
     pub open_obstacles: Vec<(Severity, u32)>,
     pub state: HealthState,
     pub reasons: Vec<Reason>,
+    /// Missed milestones and due ones with components not done, soonest first.
+    pub milestones_at_risk: Vec<MilestoneView>,
+}
+
+/// Whether a milestone threatens the plan: missed, or due with work left.
+fn at_risk(view: &MilestoneView) -> bool {
+    match view.state {
+        MilestoneState::Missed => true,
+        MilestoneState::Due => (view.done_components as usize) < view.milestone.fields.components.len(),
+        _ => false,
+    }
 }
 
 /// How long a review may wait before the project is at risk.
@@ -196,6 +210,19 @@ pub fn compute(inputs: &HealthInputs) -> Health {
             message: format!("{} critical obstacle(s) open: {}", critical.len(), listing(&critical)),
         });
     }
+    let missed: Vec<&str> = inputs
+        .milestones
+        .iter()
+        .filter(|m| m.state == MilestoneState::Missed)
+        .map(|m| m.milestone.fields.title.as_str())
+        .collect();
+    if !missed.is_empty() {
+        reasons.push(Reason {
+            code: "MILESTONE_MISSED",
+            state: HealthState::OffTrack,
+            message: format!("{} milestone(s) missed: {}", missed.len(), listing(&missed)),
+        });
+    }
     let all_done = inputs.components.iter().all(|c| c.status.completion() >= 1.0);
     if let Some(due) = inputs.due_date {
         if now.date() > due && !all_done {
@@ -215,6 +242,19 @@ pub fn compute(inputs: &HealthInputs) -> Health {
                 ),
             });
         }
+    }
+    let due: Vec<&str> = inputs
+        .milestones
+        .iter()
+        .filter(|m| m.state == MilestoneState::Due && at_risk(m))
+        .map(|m| m.milestone.fields.title.as_str())
+        .collect();
+    if !due.is_empty() {
+        reasons.push(Reason {
+            code: "MILESTONE_AT_RISK",
+            state: HealthState::AtRisk,
+            message: format!("{} milestone(s) due within 7 days with work left: {}", due.len(), listing(&due)),
+        });
     }
     let high = titles(Severity::High);
     if !high.is_empty() {
@@ -263,7 +303,10 @@ pub fn compute(inputs: &HealthInputs) -> Health {
             HealthState::OffTrack => 2,
         })
         .unwrap_or(HealthState::OnTrack);
+    let mut milestones_at_risk: Vec<MilestoneView> = inputs.milestones.iter().filter(|m| at_risk(m)).cloned().collect();
+    milestones_at_risk.sort_by_key(|m| m.milestone.fields.due_date);
     Health {
+        milestones_at_risk,
         progress,
         total_weight,
         by_status,
@@ -298,7 +341,14 @@ mod tests {
     }
 
     fn inputs(components: Vec<ComponentFigure>) -> HealthInputs {
-        HealthInputs { components, approvals: vec![], open_obstacles: vec![], due_date: None, now: at(100) }
+        HealthInputs {
+            components,
+            approvals: vec![],
+            open_obstacles: vec![],
+            milestones: vec![],
+            due_date: None,
+            now: at(100),
+        }
     }
 
     #[test]
@@ -356,6 +406,34 @@ mod tests {
         assert_eq!(state(&i), (HealthState::AtRisk, vec!["REWORK"]));
         i.approvals[1].after_changes = false;
         assert_eq!(state(&i), (HealthState::OnTrack, vec![]), "half the first time is enough");
+    }
+
+    #[test]
+    fn missed_and_due_milestones_change_the_state() {
+        use crate::domain::milestone::{Milestone, MilestoneFields};
+        use baton_platform::names::MilestoneName;
+        let project = ProjectName::new(uuid::Uuid::now_v7());
+        let video = component("Video", ComponentStatus::InProgress, 10, at(99));
+        let milestone = |title: &str, due: i64| {
+            let fields =
+                MilestoneFields { title: title.into(), due_date: at(due).date(), components: vec![video.name] };
+            Milestone::create(MilestoneName::new(project, uuid::Uuid::now_v7()), fields, at(0))
+        };
+        let done = std::collections::HashMap::new();
+        let mut i = inputs(vec![video.clone()]);
+        i.milestones = vec![milestone("Beta", 103).view(&done, at(100))];
+        let h = compute(&i);
+        assert_eq!(
+            (h.state, h.reasons[0].code, h.milestones_at_risk.len()),
+            (HealthState::AtRisk, "MILESTONE_AT_RISK", 1)
+        );
+        i.milestones.push(milestone("Alpha", 98).view(&done, at(100)));
+        let h = compute(&i);
+        assert_eq!((h.state, h.reasons[0].code), (HealthState::OffTrack, "MILESTONE_MISSED"));
+        assert_eq!(
+            h.milestones_at_risk.iter().map(|m| m.milestone.fields.title.as_str()).collect::<Vec<_>>(),
+            ["Alpha", "Beta"]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use baton_platform::names::{ClientName, MemberName, PersonName, ProjectName};
 pub mod brief;
 pub mod client;
 pub mod health;
+pub mod milestone;
 pub mod obstacle;
 
 baton_platform::named_enum! {

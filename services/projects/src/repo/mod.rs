@@ -13,6 +13,7 @@ use crate::domain::{Member, MemberRole, Project, ProjectCondition, ProjectState}
 pub mod briefs;
 pub mod clients;
 pub mod health;
+pub mod milestones;
 pub mod obstacles;
 
 /// The columns of a [`ProjectRow`], as a macro so that queries stay constant strings.

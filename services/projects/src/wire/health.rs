@@ -77,5 +77,6 @@ pub fn health(project: ProjectName, health: &Health, computed: OffsetDateTime) -
             })
             .collect(),
         compute_time: Some(timestamp(computed)),
+        milestones_at_risk: health.milestones_at_risk.iter().map(super::milestones::milestone).collect(),
     }
 }

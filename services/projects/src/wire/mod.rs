@@ -20,6 +20,7 @@ use crate::domain::{
 pub mod briefs;
 pub mod clients;
 pub mod health;
+pub mod milestones;
 pub mod obstacles;
 
 pub fn project(project: &Project) -> pb::Project {
