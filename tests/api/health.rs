@@ -79,7 +79,9 @@ async fn health_follows_the_components_and_the_obstacles() {
     assert_eq!(seen.finished_per_week.iter().map(|w| w.count).sum::<u32>(), 2);
     assert_eq!((seen.state, seen.reasons.len()), (HealthState::OnTrack as i32, 0));
 
-    // A high obstacle puts it at risk, saying which; resolving it puts it back on track.
+    // A high obstacle puts it at risk, saying which; resolving it puts it back on track. Each
+    // move of the state is told, once.
+    let mut told = env.tap(<ProjectHealthChanged as baton_proto::Event>::TYPE).await;
     let raise = RaiseObstacleRequest {
         parent: name.clone(),
         obstacle: Some(Obstacle {
@@ -98,9 +100,19 @@ async fn health_follows_the_components_and_the_obstacles() {
     assert!(at_risk.reasons[0].message.contains("Music licence not cleared"), "{:?}", at_risk.reasons);
     let high = at_risk.open_obstacles.iter().find(|o| o.severity == ObstacleSeverity::High as i32).expect("high");
     assert_eq!(high.count, 1);
+    let event: ProjectHealthChanged = told.next().await;
+    assert_eq!(
+        (event.project.as_str(), event.previous_state, event.state),
+        (name.as_str(), HealthState::OnTrack as i32, HealthState::AtRisk as i32)
+    );
+    assert_eq!(event.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["HIGH_OBSTACLE"]);
     let resolve = ResolveObstacleRequest { name: obstacle.name, resolution: "Bought".into(), ..Default::default() };
     server.projects().resolve_obstacle(resolve).await.expect("resolve");
     assert_eq!(health(&server, &name).await.state, HealthState::OnTrack as i32);
+    let event: ProjectHealthChanged = told.next().await;
+    assert_eq!((event.previous_state, event.state), (HealthState::AtRisk as i32, HealthState::OnTrack as i32));
+    assert!(event.reasons.is_empty());
+    assert_eq!(told.types(0, std::time::Duration::from_secs(1)).await, Vec::<String>::new(), "told once each");
 }
 
 #[tokio::test]

@@ -50,6 +50,14 @@ impl Origin {
         Self { actor, token_id: caller.and_then(|caller| caller.token_id.clone()), fingerprint, request_id: None }
     }
 
+    /// The origin of a write a service makes on its own (not for a caller), as `services/{name}`:
+    /// `what` is hashed as its body.
+    pub fn service(name: &str, what: &[u8]) -> Self {
+        let actor = format!("services/{name}");
+        let fingerprint = Fingerprint::new(&actor, what);
+        Self { actor, token_id: None, fingerprint, request_id: None }
+    }
+
     /// The same origin with the request's `request_id`, once parsed.
     pub fn with_request_id(mut self, request_id: Option<Uuid>) -> Self {
         self.request_id = request_id;

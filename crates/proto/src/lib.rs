@@ -141,6 +141,7 @@ events! {
     projects::v1::BriefUpdated => "baton.projects.v1.BriefUpdated",
     projects::v1::ObstacleRaised => "baton.projects.v1.ObstacleRaised",
     projects::v1::MilestoneChanged => "baton.projects.v1.MilestoneChanged",
+    projects::v1::ProjectHealthChanged => "baton.projects.v1.ProjectHealthChanged",
     projects::v1::ObstacleChanged => "baton.projects.v1.ObstacleChanged",
     projects::v1::ClientCreated => "baton.projects.v1.ClientCreated",
     projects::v1::ClientUpdated => "baton.projects.v1.ClientUpdated",

@@ -11,7 +11,7 @@ use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::people::v1::PersonCreated;
 use baton_proto::projects::v1::{
     BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
-    ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
+    ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
 };
 
 use crate::CREATED_CHANNEL;
@@ -20,7 +20,8 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 8] = [
+const ROUTABLE_ONLY: [&str; 9] = [
+    ProjectHealthChanged::TYPE,
     MilestoneChanged::TYPE,
     AssetCreated::TYPE,
     ClientCreated::TYPE,
@@ -73,6 +74,7 @@ impl Handler for EventHandler {
             ObstacleRaised::TYPE => decode::<ObstacleRaised>(event).map(drop),
             ObstacleChanged::TYPE => decode::<ObstacleChanged>(event).map(drop),
             MilestoneChanged::TYPE => decode::<MilestoneChanged>(event).map(drop),
+            ProjectHealthChanged::TYPE => decode::<ProjectHealthChanged>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

@@ -18,7 +18,7 @@ use baton_proto::notifications::v1::notifications_service_server::NotificationsS
 use baton_proto::people::v1::PersonCreated;
 use baton_proto::projects::v1::{
     BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
-    ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
+    ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
 };
 
 /// The gRPC service name, for health and reflection.
@@ -28,9 +28,10 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 13] = [
+pub const ROUTING_KEYS: [&str; 14] = [
     PersonCreated::TYPE,
     ProjectCreated::TYPE,
+    ProjectHealthChanged::TYPE,
     MilestoneChanged::TYPE,
     ObstacleRaised::TYPE,
     ObstacleChanged::TYPE,

@@ -126,6 +126,14 @@ async fn upsert(conn: &mut PgConnection, c: &Component) -> Result<(), HandlerErr
     .bind(c.revision)
     .bind(c.create_time)
     .bind(c.update_time)
+    .execute(&mut *conn)
+    .await?;
+    // The project's health may have moved: the watcher looks again.
+    sqlx::query(
+        "INSERT INTO projects.health_dirty (project_id) VALUES ($1) \
+         ON CONFLICT (project_id) DO UPDATE SET mark_time = clock_timestamp()",
+    )
+    .bind(c.project)
     .execute(conn)
     .await?;
     Ok(())

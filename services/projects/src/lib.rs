@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 mod repo;
+mod watch;
 pub mod wire;
 
 use baton_messaging::{BrokerConfig, Consumer, Outbox, OutboxTables};
@@ -41,6 +42,7 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let pool = database.pool.clone();
     let outbox = Outbox::new(pool.clone(), OUTBOX);
     let app = app::Projects::new(outbox.clone(), pool.clone(), people);
+    let watch = watch::HealthWatch::new(app.clone(), pool.clone(), outbox.clone());
     let server = ProjectsServiceServer::new(grpc::ProjectsApi::new(app))
         .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     let consumer = Consumer::new(
@@ -58,7 +60,11 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         routes: Box::new(move |routes| {
             routes.add_service(server);
         }),
-        tasks: vec![outbox.relay(ctx), BackgroundTask::new("projects-consumer", consumer.run(ctx.shutdown.clone()))],
+        tasks: vec![
+            outbox.relay(ctx),
+            BackgroundTask::new("projects-consumer", consumer.run(ctx.shutdown.clone())),
+            BackgroundTask::new("projects-health-watch", watch.run(ctx.shutdown.clone())),
+        ],
         close: Box::pin(database.close()),
     })
 }

@@ -17,6 +17,14 @@ impl Projects {
         project: ProjectName,
     ) -> Result<(Health, ::time::OffsetDateTime), ProjectsError> {
         self.authorize(access, project).await?;
+        self.health_of(project).await
+    }
+
+    /// The project's health now, for whoever asks.
+    pub(crate) async fn health_of(
+        &self,
+        project: ProjectName,
+    ) -> Result<(Health, ::time::OffsetDateTime), ProjectsError> {
         let found = repo::get_project(&self.pool, project).await?.ok_or(ProjectsError::ProjectNotFound(project))?;
         let (components, approvals, open_obstacles, milestones, done) = tokio::try_join!(
             repo::health::components(&self.pool, project),

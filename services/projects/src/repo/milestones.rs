@@ -52,6 +52,8 @@ fn component_ids(milestone: &Milestone) -> Vec<Uuid> {
 
 pub fn insert(milestone: &Milestone) -> Change {
     Change::new(concat!(
+        "marked AS (INSERT INTO projects.health_dirty (project_id) VALUES ($2) ",
+        "ON CONFLICT (project_id) DO UPDATE SET mark_time = clock_timestamp()), ",
         "change AS (INSERT INTO projects.milestone (",
         milestone_columns!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING 1)"
@@ -67,7 +69,9 @@ pub fn insert(milestone: &Milestone) -> Change {
 
 pub fn update(milestone: &Milestone, read_revision: i64) -> Change {
     Change::new(
-        "change AS (UPDATE projects.milestone SET title = $2, due_date = $3, components = $4, update_time = $5, \
+        "marked AS (INSERT INTO projects.health_dirty (project_id) SELECT project_id FROM projects.milestone WHERE id = $1 \
+         ON CONFLICT (project_id) DO UPDATE SET mark_time = clock_timestamp()), \
+         change AS (UPDATE projects.milestone SET title = $2, due_date = $3, components = $4, update_time = $5, \
          revision = $6 WHERE id = $1 AND revision = $7 RETURNING 1)",
     )
     .bind(milestone.name.id)

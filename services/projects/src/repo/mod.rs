@@ -76,6 +76,7 @@ impl From<MemberRow> for (i64, Member) {
 /// Stores a new project.
 pub fn insert_project(project: &Project) -> Change {
     Change::new(concat!(
+        "marked AS (INSERT INTO projects.health_dirty (project_id) VALUES ($1) ON CONFLICT (project_id) DO NOTHING), ",
         "change AS (INSERT INTO projects.project (",
         project_columns!(),
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING 1)"

@@ -66,6 +66,8 @@ impl From<ObstacleRow> for Obstacle {
 pub fn insert(obstacle: &Obstacle) -> Change {
     let fields = &obstacle.fields;
     Change::new(concat!(
+        "marked AS (INSERT INTO projects.health_dirty (project_id) VALUES ($2) ",
+        "ON CONFLICT (project_id) DO UPDATE SET mark_time = clock_timestamp()), ",
         "change AS (INSERT INTO projects.obstacle (",
         obstacle_columns!(),
         ", severity_rank) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, NULL, $13, $14) RETURNING 1)"
@@ -90,7 +92,9 @@ pub fn insert(obstacle: &Obstacle) -> Change {
 pub fn update(obstacle: &Obstacle, read_revision: i64) -> Change {
     let fields = &obstacle.fields;
     Change::new(
-        "change AS (UPDATE projects.obstacle SET title = $2, description = $3, kind = $4, severity = $5, \
+        "marked AS (INSERT INTO projects.health_dirty (project_id) SELECT project_id FROM projects.obstacle WHERE id = $1 \
+         ON CONFLICT (project_id) DO UPDATE SET mark_time = clock_timestamp()), \
+         change AS (UPDATE projects.obstacle SET title = $2, description = $3, kind = $4, severity = $5, \
          severity_rank = $6, component_id = $7, owner_id = $8, state = $9, resolution = $10, update_time = $11, \
          resolve_time = $12, revision = $13 WHERE id = $1 AND revision = $14 RETURNING 1)",
     )
