@@ -66,9 +66,12 @@ async fn health_follows_the_components_and_the_obstacles() {
     walk(&server, &pages.name, &[InProgress, InReview]).await;
 
     // The projection catches up with the events: weights 5 each, progress (1 + 1 + 0.75) / 3.
+    // (The figures are read by concurrent queries, not one snapshot: wait for all of them.)
     let seen = eventually("the projection", Duration::from_secs(20), || async {
         let h = health(&server, &name).await;
-        (count(&h, InReview) == 1 && count(&h, Approved) == 1 && count(&h, Delivered) == 1).then_some(h)
+        let approvals = h.reviews.as_ref().map(|r| r.approved_first_time + r.approved_after_changes);
+        let statuses = count(&h, InReview) == 1 && count(&h, Approved) == 1 && count(&h, Delivered) == 1;
+        (statuses && approvals == Some(2)).then_some(h)
     })
     .await;
     assert!((seen.progress - 2.75 / 3.0).abs() < 1e-9, "{}", seen.progress);

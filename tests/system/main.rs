@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod faults;
+mod lifecycle;
 mod replicas;
 mod slice;

@@ -26,13 +26,16 @@ impl Projects {
         project: ProjectName,
     ) -> Result<(Health, ::time::OffsetDateTime), ProjectsError> {
         let found = repo::get_project(&self.pool, project).await?.ok_or(ProjectsError::ProjectNotFound(project))?;
-        let (components, approvals, open_obstacles, milestones, done) = tokio::try_join!(
-            repo::health::components(&self.pool, project),
-            repo::health::approvals(&self.pool, project),
-            repo::health::open_obstacles(&self.pool, project),
-            repo::milestones::list(&self.pool, project, None, 0),
-            repo::milestones::done_times(&self.pool, project),
-        )?;
+        // One snapshot of everything health is computed from: figures read at different moments
+        // could disagree (a component approved in one, its approval missing in another).
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        let components = repo::health::components(&mut *tx, project).await?;
+        let approvals = repo::health::approvals(&mut *tx, project).await?;
+        let open_obstacles = repo::health::open_obstacles(&mut *tx, project).await?;
+        let milestones = repo::milestones::list(&mut *tx, project, None, 0).await?;
+        let done = repo::milestones::done_times(&mut *tx, project).await?;
+        tx.commit().await?;
         let now = time::now();
         let milestones = milestones.into_iter().map(|m| m.view(&done, now)).collect();
         let inputs = HealthInputs { components, approvals, open_obstacles, milestones, due_date: found.due_date, now };

@@ -125,13 +125,11 @@ pub struct Health {
     pub milestones_at_risk: Vec<MilestoneView>,
 }
 
-/// Whether a milestone threatens the plan: missed, or due with work left.
+/// Whether a milestone threatens the plan: missed or due, with work left. A milestone missed
+/// but since done stays MISSED on the record and weighs no more on the project.
 fn at_risk(view: &MilestoneView) -> bool {
-    match view.state {
-        MilestoneState::Missed => true,
-        MilestoneState::Due => (view.done_components as usize) < view.milestone.fields.components.len(),
-        _ => false,
-    }
+    let work_left = (view.done_components as usize) < view.milestone.fields.components.len();
+    matches!(view.state, MilestoneState::Missed | MilestoneState::Due) && work_left
 }
 
 /// How long a review may wait before the project is at risk.
@@ -213,14 +211,14 @@ pub fn compute(inputs: &HealthInputs) -> Health {
     let missed: Vec<&str> = inputs
         .milestones
         .iter()
-        .filter(|m| m.state == MilestoneState::Missed)
+        .filter(|m| m.state == MilestoneState::Missed && at_risk(m))
         .map(|m| m.milestone.fields.title.as_str())
         .collect();
     if !missed.is_empty() {
         reasons.push(Reason {
             code: "MILESTONE_MISSED",
             state: HealthState::OffTrack,
-            message: format!("{} milestone(s) missed: {}", missed.len(), listing(&missed)),
+            message: format!("{} milestone(s) missed with work left: {}", missed.len(), listing(&missed)),
         });
     }
     let all_done = inputs.components.iter().all(|c| c.status.completion() >= 1.0);
@@ -434,6 +432,11 @@ mod tests {
             h.milestones_at_risk.iter().map(|m| m.milestone.fields.title.as_str()).collect::<Vec<_>>(),
             ["Alpha", "Beta"]
         );
+        // The video done late: Alpha stays missed on the record, and weighs no more.
+        let done = std::collections::HashMap::from([(video.name.id, at(99))]);
+        i.milestones = vec![milestone("Alpha", 98).view(&done, at(100))];
+        assert_eq!(i.milestones[0].state, MilestoneState::Missed);
+        assert_eq!(compute(&i).state, HealthState::OnTrack);
     }
 
     #[test]

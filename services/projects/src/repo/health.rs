@@ -1,7 +1,6 @@
 //! What project health is computed from: the projection of the components, their steps, the
 //! open obstacles.
 
-use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -10,7 +9,10 @@ use baton_platform::names::{AssetName, ProjectName};
 use crate::domain::health::{Approval, ComponentFigure, ComponentStatus, OpenObstacle};
 use crate::domain::obstacle::{ObstacleKind, Severity};
 
-pub async fn components(pool: &PgPool, project: ProjectName) -> Result<Vec<ComponentFigure>, sqlx::Error> {
+pub async fn components(
+    db: impl sqlx::PgExecutor<'_>,
+    project: ProjectName,
+) -> Result<Vec<ComponentFigure>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: Uuid,
@@ -24,7 +26,7 @@ pub async fn components(pool: &PgPool, project: ProjectName) -> Result<Vec<Compo
         "SELECT id, display_name, status, weight, status_time FROM projects.component WHERE project_id = $1",
     )
     .bind(project.id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows
         .into_iter()
@@ -39,7 +41,7 @@ pub async fn components(pool: &PgPool, project: ProjectName) -> Result<Vec<Compo
 }
 
 /// Each component's first approval, and whether changes were requested before it.
-pub async fn approvals(pool: &PgPool, project: ProjectName) -> Result<Vec<Approval>, sqlx::Error> {
+pub async fn approvals(db: impl sqlx::PgExecutor<'_>, project: ProjectName) -> Result<Vec<Approval>, sqlx::Error> {
     let rows: Vec<(OffsetDateTime, bool)> = sqlx::query_as(
         "SELECT a.first_time, EXISTS (SELECT 1 FROM projects.component_step c WHERE c.project_id = a.project_id \
          AND c.asset_id = a.asset_id AND c.to_status = 'ASSET_STATUS_CHANGES_REQUESTED' AND c.revision < a.revision) \
@@ -48,12 +50,15 @@ pub async fn approvals(pool: &PgPool, project: ProjectName) -> Result<Vec<Approv
                GROUP BY project_id, asset_id) a",
     )
     .bind(project.id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|(time, after_changes)| Approval { time, after_changes }).collect())
 }
 
-pub async fn open_obstacles(pool: &PgPool, project: ProjectName) -> Result<Vec<OpenObstacle>, sqlx::Error> {
+pub async fn open_obstacles(
+    db: impl sqlx::PgExecutor<'_>,
+    project: ProjectName,
+) -> Result<Vec<OpenObstacle>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         title: String,
@@ -67,7 +72,7 @@ pub async fn open_obstacles(pool: &PgPool, project: ProjectName) -> Result<Vec<O
          ORDER BY id",
     )
     .bind(project.id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|row| OpenObstacle { title: row.title, kind: row.kind, severity: row.severity }).collect())
 }

@@ -98,7 +98,7 @@ pub async fn get(pool: &PgPool, name: MilestoneName) -> Result<Option<Milestone>
 
 /// A keyset page of a project's milestones by due date, after `(due date, id)`; `limit` 0 is all.
 pub async fn list(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     project: ProjectName,
     after: Option<(Date, Uuid)>,
     limit: i64,
@@ -113,19 +113,22 @@ pub async fn list(
     .bind(after.map(|(date, _)| date))
     .bind(after.map(|(_, id)| id))
     .bind(if limit == 0 { i64::MAX } else { limit + 1 })
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Milestone::from).collect())
 }
 
 /// When each component of the project was first approved or delivered.
-pub async fn done_times(pool: &PgPool, project: ProjectName) -> Result<HashMap<Uuid, OffsetDateTime>, sqlx::Error> {
+pub async fn done_times(
+    db: impl sqlx::PgExecutor<'_>,
+    project: ProjectName,
+) -> Result<HashMap<Uuid, OffsetDateTime>, sqlx::Error> {
     let rows: Vec<(Uuid, OffsetDateTime)> = sqlx::query_as(
         "SELECT asset_id, min(step_time) FROM projects.component_step WHERE project_id = $1 \
          AND to_status IN ('ASSET_STATUS_APPROVED', 'ASSET_STATUS_DELIVERED') GROUP BY asset_id",
     )
     .bind(project.id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(rows.into_iter().collect())
 }
