@@ -14,6 +14,7 @@ pub mod grpc;
 pub mod idempotency;
 pub mod known;
 pub mod limits;
+pub mod mask;
 pub mod metrics;
 pub mod module;
 mod named_enum;

@@ -3,6 +3,7 @@
 use tonic::Status;
 
 use baton_platform::bounds;
+use baton_platform::mask;
 use baton_platform::names::ProjectName;
 use baton_platform::paging;
 use baton_platform::time::timestamp;
@@ -134,42 +135,6 @@ fn money(v: &mut Violations, sent: &pb::Money) -> Option<Money> {
     Some(Money { currency_code: code, units: sent.units, nanos: sent.nanos })
 }
 
-/// The fields a mask names: every one for `*`, those set in `brief` when it is empty.
-fn masked_fields(v: &mut Violations, mask: Option<&prost_types::FieldMask>, brief: &pb::Brief) -> Vec<BriefField> {
-    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
-    if paths.is_empty() {
-        let set = |field: BriefField| match field {
-            BriefField::Problem => !brief.problem.is_empty(),
-            BriefField::Audience => !brief.audience.is_empty(),
-            BriefField::Objectives => !brief.objectives.is_empty(),
-            BriefField::Requirements => !brief.requirements.is_empty(),
-            BriefField::AcceptanceCriteria => !brief.acceptance_criteria.is_empty(),
-            BriefField::Constraints => !brief.constraints.is_empty(),
-            BriefField::Budget => brief.budget.is_some(),
-            BriefField::Strategy => !brief.strategy.is_empty(),
-        };
-        return BriefField::ALL.into_iter().filter(|f| set(*f)).collect();
-    }
-    if paths == ["*"] {
-        return BriefField::ALL.to_vec();
-    }
-    let mut fields = Vec::new();
-    for path in paths {
-        match BriefField::ALL.into_iter().find(|f| f.path() == path) {
-            Some(field) if !fields.contains(&field) => fields.push(field),
-            Some(_) => {}
-            None => {
-                let known: Vec<&str> = BriefField::ALL.iter().map(|f| f.path()).collect();
-                v.add(
-                    "update_mask",
-                    format!("names \"{path}\", which is not a field of a brief ({})", known.join(", ")),
-                );
-            }
-        }
-    }
-    fields
-}
-
 #[allow(clippy::result_large_err)]
 pub fn parse_update(request: pb::UpdateBriefRequest) -> Result<Idempotent<BriefUpdate>, Status> {
     let mut v = Violations::new();
@@ -178,10 +143,17 @@ pub fn parse_update(request: pb::UpdateBriefRequest) -> Result<Idempotent<BriefU
         None => None,
         Some(sent) => {
             let project = v.check("brief.name", parse_name(&sent.name));
-            let fields = masked_fields(&mut v, request.update_mask.as_ref(), &sent);
-            if fields.is_empty() && request.update_mask.as_ref().is_none_or(|m| m.paths.is_empty()) {
-                v.add("update_mask", "names no field, and the brief sets none to change");
-            }
+            let fields =
+                mask::fields(&mut v, request.update_mask.as_ref(), &BriefField::ALL, BriefField::path, |f| match f {
+                    BriefField::Problem => !sent.problem.is_empty(),
+                    BriefField::Audience => !sent.audience.is_empty(),
+                    BriefField::Objectives => !sent.objectives.is_empty(),
+                    BriefField::Requirements => !sent.requirements.is_empty(),
+                    BriefField::AcceptanceCriteria => !sent.acceptance_criteria.is_empty(),
+                    BriefField::Constraints => !sent.constraints.is_empty(),
+                    BriefField::Budget => sent.budget.is_some(),
+                    BriefField::Strategy => !sent.strategy.is_empty(),
+                });
             let mut values = BriefContent::default();
             for field in &fields {
                 match field {

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use baton_platform::bounds;
 use baton_platform::filter::{self, EQUALITY, Field};
+use baton_platform::mask;
 use baton_platform::names::{ClientName, PersonName};
 use baton_platform::paging;
 use baton_platform::time::timestamp;
@@ -107,38 +108,6 @@ pub fn parse_list(request: &pb::ListClientsRequest) -> Result<(Vec<ClientConditi
     v.finish_with(query)
 }
 
-/// The fields an update mask names: every one for `*`, those with a value when it is empty.
-fn masked_fields(v: &mut Violations, mask: Option<&prost_types::FieldMask>, client: &pb::Client) -> Vec<ClientField> {
-    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
-    if paths.is_empty() {
-        let set = [
-            !client.display_name.is_empty(),
-            !client.industry.is_empty(),
-            !client.notes.is_empty(),
-            !client.contacts.is_empty(),
-        ];
-        return ClientField::ALL.into_iter().zip(set).filter_map(|(field, set)| set.then_some(field)).collect();
-    }
-    if paths == ["*"] {
-        return ClientField::ALL.to_vec();
-    }
-    let mut fields = Vec::new();
-    for path in paths {
-        match ClientField::ALL.into_iter().find(|f| f.path() == path) {
-            Some(field) if !fields.contains(&field) => fields.push(field),
-            Some(_) => {}
-            None => {
-                let known: Vec<&str> = ClientField::ALL.iter().map(|f| f.path()).collect();
-                v.add(
-                    "update_mask",
-                    format!("names \"{path}\", which is not a field an update changes ({})", known.join(", ")),
-                );
-            }
-        }
-    }
-    fields
-}
-
 #[allow(clippy::result_large_err)]
 pub fn parse_update(request: pb::UpdateClientRequest) -> Result<Idempotent<ClientUpdate>, Status> {
     let mut v = Violations::new();
@@ -147,10 +116,13 @@ pub fn parse_update(request: pb::UpdateClientRequest) -> Result<Idempotent<Clien
         None => None,
         Some(client) => {
             let name = v.check("client.name", ClientName::parse(&client.name));
-            let fields = masked_fields(&mut v, request.update_mask.as_ref(), &client);
-            if fields.is_empty() && request.update_mask.as_ref().is_none_or(|m| m.paths.is_empty()) {
-                v.add("update_mask", "names no field, and the client sets none to change".to_string());
-            }
+            let fields =
+                mask::fields(&mut v, request.update_mask.as_ref(), &ClientField::ALL, ClientField::path, |f| match f {
+                    ClientField::DisplayName => !client.display_name.is_empty(),
+                    ClientField::Industry => !client.industry.is_empty(),
+                    ClientField::Notes => !client.notes.is_empty(),
+                    ClientField::Contacts => !client.contacts.is_empty(),
+                });
             // Only the named fields are checked: the others keep their stored values.
             let mut sent = pb::Client { name: client.name.clone(), ..Default::default() };
             for field in &fields {

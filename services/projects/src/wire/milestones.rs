@@ -5,6 +5,7 @@ use tonic::Status;
 use uuid::Uuid;
 
 use baton_platform::bounds;
+use baton_platform::mask;
 use baton_platform::names::{AssetName, MilestoneName, ProjectName};
 use baton_platform::paging;
 use baton_platform::time::{format_date, parse_date, timestamp};
@@ -113,29 +114,14 @@ pub fn parse_update(request: pb::UpdateMilestoneRequest) -> Result<Idempotent<Mi
         None => None,
         Some(sent) => {
             let name = v.check("milestone.name", MilestoneName::parse(&sent.name));
-            let paths = request.update_mask.as_ref().map(|m| m.paths.as_slice()).unwrap_or_default();
-            let fields: Vec<MilestoneField> = if paths.is_empty() {
-                let set = [!sent.title.is_empty(), !sent.due_date.is_empty(), !sent.components.is_empty()];
-                MilestoneField::ALL.into_iter().zip(set).filter_map(|(f, set)| set.then_some(f)).collect()
-            } else if paths == ["*"] {
-                MilestoneField::ALL.to_vec()
-            } else {
-                let mut fields = Vec::new();
-                for path in paths {
-                    match MilestoneField::ALL.into_iter().find(|f| f.path() == path) {
-                        Some(field) if !fields.contains(&field) => fields.push(field),
-                        Some(_) => {}
-                        None => v.add(
-                            "update_mask",
-                            format!("names \"{path}\", which is not title, due_date or components"),
-                        ),
+            let fields =
+                mask::fields(&mut v, request.update_mask.as_ref(), &MilestoneField::ALL, MilestoneField::path, |f| {
+                    match f {
+                        MilestoneField::Title => !sent.title.is_empty(),
+                        MilestoneField::DueDate => !sent.due_date.is_empty(),
+                        MilestoneField::Components => !sent.components.is_empty(),
                     }
-                }
-                fields
-            };
-            if fields.is_empty() && paths.is_empty() {
-                v.add("update_mask", "names no field, and the milestone sets none to change");
-            }
+                });
             let title = if fields.contains(&MilestoneField::Title) {
                 v.check("milestone.title", validate::required_text(&sent.title, bounds::NAME))
             } else {

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use baton_platform::bounds;
 use baton_platform::filter::{self, EQUALITY, Field, ORDERED};
+use baton_platform::mask;
 use baton_platform::names::{AssetName, ObstacleName, PersonName, ProjectName};
 use baton_platform::paging;
 use baton_platform::time::timestamp;
@@ -180,61 +181,36 @@ pub fn parse_list(
     v.finish_with(query)
 }
 
-fn masked_fields(v: &mut Violations, mask: Option<&prost_types::FieldMask>, sent: &pb::Obstacle) -> Vec<ObstacleField> {
-    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
-    if paths.is_empty() {
-        let set = |field: ObstacleField| match field {
-            ObstacleField::Title => !sent.title.is_empty(),
-            ObstacleField::Description => !sent.description.is_empty(),
-            ObstacleField::Kind => sent.kind != 0,
-            ObstacleField::Severity => sent.severity != 0,
-            ObstacleField::Component => !sent.component.is_empty(),
-            ObstacleField::Owner => !sent.owner.is_empty(),
-        };
-        return ObstacleField::ALL.into_iter().filter(|f| set(*f)).collect();
-    }
-    if paths == ["*"] {
-        return ObstacleField::ALL.to_vec();
-    }
-    let mut fields = Vec::new();
-    for path in paths {
-        match ObstacleField::ALL.into_iter().find(|f| f.path() == path) {
-            Some(field) if !fields.contains(&field) => fields.push(field),
-            Some(_) => {}
-            None => {
-                let known: Vec<&str> = ObstacleField::ALL.iter().map(|f| f.path()).collect();
-                v.add(
-                    "update_mask",
-                    format!("names \"{path}\", which is not a field an update changes ({})", known.join(", ")),
-                );
-            }
-        }
-    }
-    fields
-}
-
 #[allow(clippy::result_large_err)]
 pub fn parse_update(request: pb::UpdateObstacleRequest) -> Result<Idempotent<ObstacleChange>, Status> {
     let mut v = Violations::new();
     let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let change = match v.required("obstacle", request.obstacle) {
-        None => None,
-        Some(sent) => {
-            let name = v.check("obstacle.name", ObstacleName::parse(&sent.name));
-            let only = masked_fields(&mut v, request.update_mask.as_ref(), &sent);
-            if only.is_empty() && request.update_mask.as_ref().is_none_or(|m| m.paths.is_empty()) {
-                v.add("update_mask", "names no field, and the obstacle sets none to change");
-            }
-            let values = fields(&mut v, &sent, name.map(|n| n.project()), Some(&only));
-            let etag = (!sent.etag.is_empty()).then(|| sent.etag.clone());
-            match (name, values) {
-                (Some(name), Some(values)) => {
-                    Some(ObstacleChange { name, action: ObstacleAction::Update { fields: only, values }, etag })
+    let change =
+        match v.required("obstacle", request.obstacle) {
+            None => None,
+            Some(sent) => {
+                let name = v.check("obstacle.name", ObstacleName::parse(&sent.name));
+                let only =
+                    mask::fields(&mut v, request.update_mask.as_ref(), &ObstacleField::ALL, ObstacleField::path, |f| {
+                        match f {
+                            ObstacleField::Title => !sent.title.is_empty(),
+                            ObstacleField::Description => !sent.description.is_empty(),
+                            ObstacleField::Kind => sent.kind != 0,
+                            ObstacleField::Severity => sent.severity != 0,
+                            ObstacleField::Component => !sent.component.is_empty(),
+                            ObstacleField::Owner => !sent.owner.is_empty(),
+                        }
+                    });
+                let values = fields(&mut v, &sent, name.map(|n| n.project()), Some(&only));
+                let etag = (!sent.etag.is_empty()).then(|| sent.etag.clone());
+                match (name, values) {
+                    (Some(name), Some(values)) => {
+                        Some(ObstacleChange { name, action: ObstacleAction::Update { fields: only, values }, etag })
+                    }
+                    _ => None,
                 }
-                _ => None,
             }
-        }
-    };
+        };
     v.finish_idempotent(change, request_id)
 }
 
