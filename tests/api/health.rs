@@ -85,6 +85,7 @@ async fn health_follows_the_components_and_the_obstacles() {
     // A high obstacle puts it at risk, saying which; resolving it puts it back on track. Each
     // move of the state is told, once.
     let mut told = env.tap(<ProjectHealthChanged as baton_proto::Event>::TYPE).await;
+    baton_tests::recorded_health(&env, &name, "HEALTH_STATE_ON_TRACK").await;
     let raise = RaiseObstacleRequest {
         parent: name.clone(),
         obstacle: Some(Obstacle {

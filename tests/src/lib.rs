@@ -193,3 +193,22 @@ impl tonic::codec::Decoder for RawCodec {
         Ok(Some(prost::bytes::Buf::copy_to_bytes(src, remaining).to_vec()))
     }
 }
+
+/// Waits until the projects service's health watcher has recorded `project`'s health state
+/// (`HEALTH_STATE_ON_TRACK`, …): the state a ProjectHealthChanged will be told against.
+pub async fn recorded_health(env: &baton_testkit::TestEnv, project: &str, state: &str) {
+    let id = uuid::Uuid::parse_str(project.trim_start_matches("projects/")).expect("a project name");
+    baton_testkit::eventually("the health state recorded", std::time::Duration::from_secs(20), || async {
+        use sqlx::Connection;
+        let mut db = env.db().await;
+        let recorded: Option<String> =
+            sqlx::query_scalar("SELECT state FROM projects.project_health WHERE project_id = $1")
+                .bind(id)
+                .fetch_optional(&mut db)
+                .await
+                .expect("read the recorded state");
+        db.close().await.ok();
+        recorded.filter(|s| s == state)
+    })
+    .await;
+}

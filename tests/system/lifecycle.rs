@@ -41,18 +41,7 @@ async fn a_project_runs_from_conception_to_delivery() {
     let mut told = env.tap(<ProjectHealthChanged as baton_proto::Event>::TYPE).await;
     let name = project(&server, operator(), "Relaunch").await;
     // The watcher records the new project's state (on track) without telling anyone.
-    let id = uuid::Uuid::parse_str(&name["projects/".len()..]).expect("an id");
-    eventually("the first state recorded", Duration::from_secs(20), || async {
-        let mut db = env.db().await;
-        let state: Option<String> =
-            sqlx::query_scalar("SELECT state FROM projects.project_health WHERE project_id = $1")
-                .bind(id)
-                .fetch_optional(&mut db)
-                .await
-                .expect("read the state");
-        state.filter(|s| s == "HEALTH_STATE_ON_TRACK")
-    })
-    .await;
+    baton_tests::recorded_health(&env, &name, "HEALTH_STATE_ON_TRACK").await;
     advance(&server, &name, ProjectState::PreProduction).await;
     let logo = asset(&server, operator(), &name, "Logo", &[]).await;
     let video = asset(&server, operator(), &name, "Teaser video", &[]).await;

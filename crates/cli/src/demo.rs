@@ -22,8 +22,10 @@ use baton_proto::assets::v1::{
 use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
 use baton_proto::projects::v1::{
-    AddProjectMemberRequest, Client, ClientContact, CreateClientRequest, CreateProjectRequest, GetClientRequest,
-    Project, ProjectMember, ProjectMemberRole,
+    AddProjectMemberRequest, Brief, Client, ClientContact, CreateClientRequest, CreateMilestoneRequest,
+    CreateProjectRequest, GetClientRequest, GetProjectHealthRequest, HealthState, KeyResult, Milestone, Money,
+    Objective, Obstacle, ObstacleKind, ObstacleSeverity, Project, ProjectMember, ProjectMemberRole,
+    RaiseObstacleRequest, ResolveObstacleRequest, UpdateBriefRequest,
 };
 
 use crate::cli::{AssetKindArg, MemberRoleArg, PersonRoleArg};
@@ -115,6 +117,13 @@ const BRIEF: &str = "Relaunch northwindcoffee.example before the spring roast: a
                      animation, a streaming product video, a podcast trailer, new web pages and a product database \
                      behind the shop.";
 const DUE: &str = "2027-03-31";
+/// The plan: each milestone with its due date and the components it needs (by key).
+const MILESTONES: [(&str, &str, &[&str]); 2] = [
+    ("Identity signed off", "2027-01-15", &["visual-identity", "hero-animation"]),
+    ("Launch", "2027-03-31", &["product-video", "podcast-trailer", "web-pages", "product-database", "store-locator"]),
+];
+/// The obstacle raised and resolved on the way.
+const OBSTACLE: &str = "Trailer music not cleared for streaming";
 
 struct Component {
     key: &'static str,
@@ -387,9 +396,13 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
     let result = async {
         let project = seed_project(baton, &narrator, &people).await?;
         let mut production = Production { people, order, project, assets: HashMap::new(), newest: HashMap::new() };
+        seed_brief(baton, &narrator, &production).await?;
         seed_team(baton, &narrator, &mut feeds, &production).await?;
         seed_components(baton, &narrator, &mut production).await?;
+        seed_milestones(baton, &narrator, &production).await?;
+        let obstacle = raise_obstacle(baton, &narrator, &production).await?;
         play(baton, &narrator, &mut feeds, &mut production).await?;
+        resolve_obstacle(baton, &narrator, &production, obstacle).await?;
         Ok::<_, CliError>(production)
     }
     .await;
@@ -537,6 +550,152 @@ async fn seed_project(
         narrator.dim(&format!("({})", project.name))
     ))?;
     Ok(project)
+}
+
+/// The producer's request, as the producer.
+fn as_producer<T>(baton: &Baton, production: &Production, message: T) -> Result<tonic::Request<T>, CliError> {
+    let producer = production.person(PRODUCER)?.name.clone();
+    Ok(baton.request_as(&producer, &[GlobalRole::Producer], message))
+}
+
+/// The brief agreed with the client: its objectives with key results, requirements, budget and
+/// strategy (one revision, however often the demo runs).
+async fn seed_brief(baton: &Baton, narrator: &Narrator, production: &Production) -> Result<(), CliError> {
+    let objective = |title: &str, metric: &str, current: f64, target: f64, unit: &str| Objective {
+        title: title.into(),
+        key_result: Some(KeyResult { metric: metric.into(), target, current, unit: unit.into() }),
+    };
+    let brief = Brief {
+        name: format!("{}/brief", production.project.name),
+        problem: "Online orders are flat while the cafés are full: the site sells the beans, not the coffee.".into(),
+        audience: "Commuters who order ahead, and regulars who buy beans for home.".into(),
+        objectives: vec![
+            objective("More online orders", "online orders per week", 800.0, 1200.0, "orders"),
+            objective("Faster ordering", "median time to order", 95.0, 30.0, "seconds"),
+        ],
+        requirements: vec!["Order ahead in two taps".into(), "A streaming video of the roast".into()],
+        acceptance_criteria: vec!["Largest contentful paint under 2.5 s on a mid-range phone".into()],
+        constraints: vec!["Live before the spring roast".into()],
+        budget: Some(Money { currency_code: "EUR".into(), units: 48_000, nanos: 0 }),
+        strategy: "Lead with ordering ahead; the story of the roast carries the brand.".into(),
+        ..Default::default()
+    };
+    let request = UpdateBriefRequest { brief: Some(brief), update_mask: None, request_id: request_id("brief") };
+    let brief = baton.projects().update_brief(as_producer(baton, production, request)?).await?.into_inner().brief;
+    let brief = brief.unwrap_or_default();
+    let objectives: Vec<String> = brief
+        .objectives
+        .iter()
+        .map(|o| {
+            let kr = o.key_result.clone().unwrap_or_default();
+            format!("{} ({} → {} {})", o.title, kr.current, kr.target, kr.unit)
+        })
+        .collect();
+    let budget = brief.budget.map(|m| format!("{} {}", m.currency_code, m.units)).unwrap_or_default();
+    narrator.say(format!(
+        "{} {}; budget {budget} {}",
+        narrator.bold("Brief"),
+        objectives.join(", "),
+        narrator.dim(&format!("(revision {})", brief.revision))
+    ))?;
+    Ok(())
+}
+
+/// The plan's milestones: each with the components it needs.
+async fn seed_milestones(baton: &Baton, narrator: &Narrator, production: &Production) -> Result<(), CliError> {
+    narrator.say(narrator.bold("Milestones"))?;
+    for (title, due, components) in MILESTONES {
+        let components = components.iter().filter_map(|key| production.assets.get(key).cloned()).collect();
+        let milestone = Milestone { title: (*title).into(), due_date: (*due).into(), components, ..Default::default() };
+        let request = CreateMilestoneRequest {
+            parent: production.project.name.clone(),
+            milestone: Some(milestone),
+            request_id: request_id(&format!("milestone/{title}")),
+        };
+        let created = baton.projects().create_milestone(as_producer(baton, production, request)?).await?;
+        let created = created.into_inner().milestone.unwrap_or_default();
+        narrator.say(format!(
+            "  {:<24} due {}  {} of {} components done",
+            created.title,
+            created.due_date,
+            created.done_components,
+            created.components.len()
+        ))?;
+    }
+    Ok(())
+}
+
+/// The project's health now, in a line.
+async fn say_health(baton: &Baton, narrator: &Narrator, production: &Production) -> Result<(), CliError> {
+    let request = GetProjectHealthRequest { name: format!("{}/health", production.project.name) };
+    let health = baton.projects().get_project_health(as_producer(baton, production, request)?).await?.into_inner();
+    let health = health.health.unwrap_or_default();
+    let state = match HealthState::try_from(health.state) {
+        Ok(HealthState::OnTrack) => "on track",
+        Ok(HealthState::AtRisk) => "at risk",
+        Ok(HealthState::OffTrack) => "off track",
+        _ => "unknown",
+    };
+    let reasons: Vec<&str> = health.reasons.iter().map(|r| r.message.as_str()).collect();
+    let why = if reasons.is_empty() { String::new() } else { format!(": {}", reasons.join("; ")) };
+    narrator.say(format!("  {} {state}{why}", narrator.bold("Health")))?;
+    Ok(())
+}
+
+/// The music of the podcast trailer is not cleared: a high risk, so the project is at risk.
+async fn raise_obstacle(baton: &Baton, narrator: &Narrator, production: &Production) -> Result<Obstacle, CliError> {
+    let sam = production.person("sam")?.name.clone();
+    let obstacle = Obstacle {
+        title: OBSTACLE.into(),
+        description: "The trailer's music is from a library whose licence does not cover streaming.".into(),
+        kind: ObstacleKind::Risk as i32,
+        severity: ObstacleSeverity::High as i32,
+        component: production.assets.get("podcast-trailer").cloned().unwrap_or_default(),
+        owner: sam,
+        ..Default::default()
+    };
+    let request = RaiseObstacleRequest {
+        parent: production.project.name.clone(),
+        obstacle: Some(obstacle),
+        request_id: request_id("obstacle/raise"),
+    };
+    let raised = baton.projects().raise_obstacle(as_producer(baton, production, request)?).await?.into_inner();
+    let raised = raised.obstacle.unwrap_or_default();
+    narrator.say(format!(
+        "{} {} {}",
+        narrator.bold("Obstacle"),
+        raised.title,
+        narrator.dim("(high risk, owned by Sam Okafor)")
+    ))?;
+    say_health(baton, narrator, production).await?;
+    Ok(raised)
+}
+
+/// The licence is bought: the obstacle is resolved and the project back on track.
+async fn resolve_obstacle(
+    baton: &Baton,
+    narrator: &Narrator,
+    production: &Production,
+    obstacle: Obstacle,
+) -> Result<(), CliError> {
+    let request = ResolveObstacleRequest {
+        name: obstacle.name,
+        resolution: "Licence for streaming bought from the library.".into(),
+        etag: String::new(),
+        request_id: request_id("obstacle/resolve"),
+    };
+    match baton.projects().resolve_obstacle(as_producer(baton, production, request)?).await {
+        Ok(resolved) => {
+            let resolved = resolved.into_inner().obstacle.unwrap_or_default();
+            narrator.say(format!("{} {}: {}", narrator.bold("Resolved"), resolved.title, resolved.resolution))?;
+        }
+        // Resolved by hand since an earlier run.
+        Err(status) if status.code() == Code::FailedPrecondition => {
+            narrator.say(narrator.dim(&format!("Obstacle {OBSTACLE}: resolved before")))?;
+        }
+        Err(status) => return Err(status.into()),
+    }
+    say_health(baton, narrator, production).await
 }
 
 async fn seed_team(

@@ -27,6 +27,18 @@ async fn demo_runs_twice_without_errors_or_duplicates() {
     let first = baton(endpoint, &["-o", "json", "demo"]).await;
     let lines = first.json_lines();
     assert!(first.stderr.contains("[9/9]") && first.stderr.contains("[20/20]"), "progress: {}", first.stderr);
+    // The producer's plan: a brief with objectives, milestones, an obstacle that puts the project
+    // at risk until it is resolved.
+    for said in [
+        "Brief More online orders (800 → 1200 orders)",
+        "due 2027-01-15  0 of 2 components done",
+        "Obstacle Trailer music not cleared for streaming",
+        "Health at risk: 1 high obstacle(s) open: “Trailer music not cleared for streaming”",
+        "Resolved Trailer music not cleared for streaming",
+        "Health on track",
+    ] {
+        assert!(first.stderr.contains(said), "{said} missing from {}", first.stderr);
+    }
     let (status, notifications) = lines.split_last().expect("output");
     let joined = notifications.iter().filter(|n| n["kind"] == "project-member-added").count();
     let changed = notifications.iter().filter(|n| n["kind"] == "asset-status-changed").count();
@@ -55,6 +67,7 @@ async fn demo_runs_twice_without_errors_or_duplicates() {
     assert_eq!((people.len(), emails.len()), (9, 9), "no duplicate people");
     let projects = baton(endpoint, &["-o", "json", "projects", "list"]).await.json_lines();
     assert_eq!(projects.len(), 1, "no duplicate project");
+    assert!(stdout.contains("(revision 1)"), "the brief was written once: {stdout}");
     let project = text(&projects[0], "name");
     let assets = baton(endpoint, &["-o", "json", "assets", "list", "-p", project]).await.json_lines();
     let titles: HashSet<&str> = assets.iter().map(|a| text(a, "display_name")).collect();

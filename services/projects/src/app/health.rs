@@ -25,11 +25,11 @@ impl Projects {
         &self,
         project: ProjectName,
     ) -> Result<(Health, ::time::OffsetDateTime), ProjectsError> {
-        let found = repo::get_project(&self.pool, project).await?.ok_or(ProjectsError::ProjectNotFound(project))?;
         // One snapshot of everything health is computed from: figures read at different moments
         // could disagree (a component approved in one, its approval missing in another).
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        let found = repo::get_project(&mut *tx, project).await?.ok_or(ProjectsError::ProjectNotFound(project))?;
         let components = repo::health::components(&mut *tx, project).await?;
         let approvals = repo::health::approvals(&mut *tx, project).await?;
         let open_obstacles = repo::health::open_obstacles(&mut *tx, project).await?;

@@ -106,11 +106,11 @@ pub fn move_state(project: &Project, read_revision: i64) -> Change {
     .bind(read_revision)
 }
 
-pub async fn get_project(pool: &PgPool, name: ProjectName) -> Result<Option<Project>, sqlx::Error> {
+pub async fn get_project(db: impl sqlx::PgExecutor<'_>, name: ProjectName) -> Result<Option<Project>, sqlx::Error> {
     let row: Option<ProjectRow> =
         sqlx::query_as(concat!("SELECT ", project_columns!(), " FROM projects.project WHERE id = $1"))
             .bind(name.id)
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?;
     Ok(row.map(Project::from))
 }
