@@ -184,6 +184,28 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result
         }
+        "DeactivatePerson" | "ReactivatePerson" => {
+            let leaver = new_person(server, "Leaver", PersonRole::Designer).await;
+            if rpc == "ReactivatePerson" {
+                let request = people::DeactivatePersonRequest { name: leaver.clone(), request_id: String::new() };
+                server.people().deactivate_person(request).await.expect("fixture");
+            }
+            let before = server.people().get_person(people::GetPersonRequest { name: leaver.clone() }).await;
+            let before = before.expect("operator reads").into_inner().person.expect("person").state;
+            let result = if rpc == "DeactivatePerson" {
+                let request = people::DeactivatePersonRequest { name: leaver.clone(), request_id: String::new() };
+                server.people().deactivate_person(profile.request(request)).await.map(drop)
+            } else {
+                let request = people::ReactivatePersonRequest { name: leaver.clone(), request_id: String::new() };
+                server.people().reactivate_person(profile.request(request)).await.map(drop)
+            };
+            if result.is_err() {
+                let after = server.people().get_person(people::GetPersonRequest { name: leaver }).await;
+                let after = after.expect("operator reads").into_inner().person.expect("person").state;
+                assert_eq!(after, before, "{rpc} refused to {} but changed it", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
         "GetPerson" => server
             .people()
             .get_person(profile.request(people::GetPersonRequest { name: owner }))

@@ -1,6 +1,9 @@
 use tonic::Code;
 
-use baton_proto::people::v1::{CreatePersonRequest, GetPersonRequest, ListPeopleRequest, Person, PersonRole};
+use baton_proto::people::v1::{
+    CreatePersonRequest, DeactivatePersonRequest, GetPersonRequest, ListPeopleRequest, Person, PersonRole, PersonState,
+    ReactivatePersonRequest,
+};
 use baton_testkit::{Role, Target, TestEnv, as_person, reason, violated_fields};
 
 fn new_person(name: &str, email: &str, role: PersonRole) -> Option<Person> {
@@ -150,4 +153,77 @@ async fn emails_are_unique_and_request_ids_make_creates_idempotent() {
     .await
     .expect("count");
     assert_eq!(recorded, 1, "one idempotency record");
+}
+
+/// A person who left is deactivated, not deleted: they keep their name on everything, take no
+/// new team place, assignment, contact or obstacle, and can be reactivated.
+#[tokio::test]
+async fn a_deactivated_person_takes_no_new_work_until_reactivated() {
+    use baton_proto::assets::v1 as assets;
+    use baton_proto::projects::v1 as projects;
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let leaver = baton_tests::person(&server, "Lee", PersonRole::Designer).await;
+    let project = baton_tests::project(&server, baton_testkit::operator(), "Relaunch").await;
+    baton_tests::add_member(
+        &server,
+        baton_testkit::operator(),
+        &project,
+        &leaver,
+        projects::ProjectMemberRole::Contributor,
+    )
+    .await;
+    let mut people = server.people();
+
+    let deactivate = DeactivatePersonRequest { name: leaver.clone(), request_id: uuid::Uuid::new_v4().to_string() };
+    let gone =
+        people.deactivate_person(deactivate.clone()).await.expect("deactivate").into_inner().person.expect("person");
+    assert_eq!((gone.state, gone.display_name.as_str()), (PersonState::Deactivated as i32, "Lee"));
+    let again = people.deactivate_person(deactivate).await.expect("replay").into_inner().person.expect("person");
+    assert_eq!(again, gone, "a repeat answers the same");
+    let twice = people.deactivate_person(DeactivatePersonRequest { name: leaver.clone(), request_id: String::new() });
+    assert_eq!(twice.await.expect_err("deactivated already").code(), Code::FailedPrecondition);
+    let read = people.get_person(GetPersonRequest { name: leaver.clone() }).await.expect("still there");
+    assert_eq!(read.into_inner().person.map(|p| p.state), Some(PersonState::Deactivated as i32));
+
+    // Within half a second, no service gives them new work.
+    tokio::time::sleep(baton_platform::known::STANDING_TTL).await;
+    let other = baton_tests::project(&server, baton_testkit::operator(), "Other").await;
+    let join = projects::AddProjectMemberRequest {
+        parent: other.clone(),
+        member: Some(projects::ProjectMember {
+            person: leaver.clone(),
+            role: projects::ProjectMemberRole::Contributor as i32,
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let refused = server.projects().add_project_member(join.clone()).await.expect_err("deactivated");
+    assert_eq!((refused.code(), reason(&refused).as_str()), (Code::FailedPrecondition, "PERSON_DEACTIVATED"));
+    let assign = assets::CreateAssetRequest {
+        parent: project.clone(),
+        asset: Some(assets::Asset {
+            display_name: "Poster".into(),
+            kind: assets::AssetKind::Graphic as i32,
+            assignees: vec![leaver.clone()],
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let refused = server.assets().create_asset(assign.clone()).await.expect_err("deactivated");
+    assert_eq!((refused.code(), reason(&refused).as_str()), (Code::FailedPrecondition, "PERSON_DEACTIVATED"));
+    assert!(refused.message().contains("asset.assignees[0]"), "{}", refused.message());
+
+    // Their past stays: they are still on the first team.
+    let member =
+        projects::GetProjectMemberRequest { name: format!("{project}/members/{}", &leaver["people/".len()..]) };
+    server.projects().get_project_member(member).await.expect("still a member of the first project");
+
+    people
+        .reactivate_person(ReactivatePersonRequest { name: leaver.clone(), request_id: String::new() })
+        .await
+        .expect("reactivate");
+    tokio::time::sleep(baton_platform::known::STANDING_TTL).await;
+    server.projects().add_project_member(join).await.expect("active again");
+    server.assets().create_asset(assign).await.expect("assignable again");
 }

@@ -127,3 +127,59 @@ mod tests {
         assert_eq!(known.ensure(id, async { Err("not asked again") }).await, Ok(()));
     }
 }
+
+/// Whether a person can take new work, as the people service says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Active,
+    Deactivated,
+    /// No such person: remembered for good (people are never deleted, and ids are never reused).
+    Missing,
+}
+
+/// How long an answer about an active person is trusted: a person deactivated elsewhere takes
+/// no new work here after this time.
+pub const STANDING_TTL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// People's standing as the people service told it, each answer with when it came.
+#[derive(Debug, Clone)]
+pub struct Standings {
+    answers: Bounded<Uuid, (Standing, std::time::Instant)>,
+}
+
+impl Default for Standings {
+    fn default() -> Self {
+        Self { answers: Bounded::with_capacity(10_000) }
+    }
+}
+
+impl Standings {
+    /// The person's standing: remembered when missing, or told less than [`STANDING_TTL`] ago;
+    /// otherwise `ask` (the people service) says.
+    pub async fn of<E>(
+        &self,
+        id: Uuid,
+        ask: impl std::future::Future<Output = Result<Standing, E>>,
+    ) -> Result<Standing, E> {
+        if let Some((standing, told)) = self.answers.get(&id)
+            && (standing == Standing::Missing || told.elapsed() < STANDING_TTL)
+        {
+            return Ok(standing);
+        }
+        let told = std::time::Instant::now();
+        let standing = ask.await?;
+        self.answers.remember(id, (standing, told));
+        Ok(standing)
+    }
+}
+
+/// A person's standing from what GetPerson answered: the person's `state` field
+/// (`PERSON_STATE_DEACTIVATED` = 2), or NOT_FOUND.
+pub fn standing_of(answer: Result<i32, tonic::Status>) -> Result<Standing, tonic::Status> {
+    match answer {
+        Ok(2) => Ok(Standing::Deactivated),
+        Ok(_) => Ok(Standing::Active),
+        Err(status) if status.code() == tonic::Code::NotFound => Ok(Standing::Missing),
+        Err(status) => Err(status),
+    }
+}

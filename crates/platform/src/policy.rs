@@ -108,6 +108,8 @@ pub static POLICY: &[Rule] = &[
     own("/baton.people.v1.PeopleService/GetPerson", STAFF, true),
     global("/baton.people.v1.PeopleService/ListPeople", STAFF, true),
     global("/baton.people.v1.PeopleService/ListAuditRecords", &[G::Admin], false),
+    global("/baton.people.v1.PeopleService/DeactivatePerson", MANAGERS, false),
+    global("/baton.people.v1.PeopleService/ReactivatePerson", MANAGERS, false),
     global("/baton.projects.v1.ProjectsService/CreateProject", MANAGERS, false),
     project("/baton.projects.v1.ProjectsService/GetProject", TEAM, true),
     Rule {

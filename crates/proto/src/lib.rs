@@ -134,6 +134,7 @@ macro_rules! events {
 
 events! {
     people::v1::PersonCreated => "baton.people.v1.PersonCreated",
+    people::v1::PersonStateChanged => "baton.people.v1.PersonStateChanged",
     projects::v1::ProjectCreated => "baton.projects.v1.ProjectCreated",
     projects::v1::ProjectMemberAdded => "baton.projects.v1.ProjectMemberAdded",
     projects::v1::ProjectMemberRemoved => "baton.projects.v1.ProjectMemberRemoved",

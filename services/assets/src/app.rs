@@ -9,7 +9,7 @@ use baton_messaging::{Outbox, Written};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
 use baton_platform::idempotency::Origin;
-use baton_platform::known::{Bounded, KnownIds};
+use baton_platform::known::{Bounded, Standing, Standings, standing_of};
 use baton_platform::names::{AssetName, MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
 use baton_platform::policy::{Access, ProjectRole, View};
@@ -47,8 +47,8 @@ pub struct Assets {
     outbox: Outbox,
     projects: ProjectsServiceClient<Channel>,
     people: PeopleServiceClient<Channel>,
-    /// People known to exist (they are never deleted).
-    known: KnownIds,
+    /// Whether people can take new work, as the people service said.
+    standings: Standings,
     /// The assets this process wrote last: where the next step of each starts from, so that a
     /// step is one statement. Only a starting point: the step's compare-and-set on the revision
     /// refuses a stale one (another replica moved the asset), and the stored asset is read then.
@@ -76,7 +76,7 @@ impl Assets {
             outbox,
             projects,
             people,
-            known: KnownIds::default(),
+            standings: Standings::default(),
             recent: Bounded::with_capacity(RECENT),
             memberships: Bounded::with_capacity(MEMBERSHIPS),
             project_states: Bounded::with_capacity(MEMBERSHIPS),
@@ -250,19 +250,23 @@ impl Assets {
         if is_closed(state) { Err(closed(state)) } else { Ok(()) }
     }
 
+    /// That the person exists and can take new work (not deactivated).
     async fn ensure_person(&self, person: PersonName, field: String) -> Result<(), AssetsError> {
-        self.known
-            .ensure(person.id, async {
-                match self.people.clone().get_person(GetPersonRequest { name: person.to_string() }).await {
-                    Ok(_) => Ok(()),
-                    Err(status) if status.code() == tonic::Code::NotFound => {
-                        Err(AssetsError::PersonNotFound { field, person })
-                    }
-                    Err(status) => Err(AssetsError::Upstream { service: "people", status }),
-                }
+        let standing = self
+            .standings
+            .of(person.id, async {
+                let answer = self.people.clone().get_person(GetPersonRequest { name: person.to_string() }).await;
+                standing_of(answer.map(|r| r.into_inner().person.map_or(0, |p| p.state)))
+                    .map_err(|status| AssetsError::Upstream { service: "people", status })
             })
-            .await
+            .await?;
+        match standing {
+            Standing::Active => Ok(()),
+            Standing::Deactivated => Err(AssetsError::PersonDeactivated { field, person }),
+            Standing::Missing => Err(AssetsError::PersonNotFound { field, person }),
+        }
     }
+
     /// A page of this service's audit trail (see `baton_platform::audit`).
     pub async fn audit(
         &self,

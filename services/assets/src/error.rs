@@ -17,6 +17,8 @@ pub enum AssetsError {
     ProjectClosed { project: ProjectName, state: &'static str },
     #[error("{field}: person {person} does not exist")]
     PersonNotFound { field: String, person: PersonName },
+    #[error("{field}: person {person} is deactivated: they take no new work")]
+    PersonDeactivated { field: String, person: PersonName },
     #[error("{} needs the asset in {}, but {asset} is {from}", .transition.method(), allowed(*.transition))]
     IllegalTransition { asset: AssetName, from: AssetStatus, transition: Transition },
     #[error("etag: {asset} has changed (its etag is now {current}); read it again and retry")]
@@ -47,7 +49,9 @@ impl ServiceError for AssetsError {
             AssetsError::AssetNotFound(_) | AssetsError::ProjectNotFound(_) | AssetsError::PersonNotFound { .. } => {
                 Kind::NotFound
             }
-            AssetsError::IllegalTransition { .. } | AssetsError::ProjectClosed { .. } => Kind::FailedPrecondition,
+            AssetsError::IllegalTransition { .. }
+            | AssetsError::ProjectClosed { .. }
+            | AssetsError::PersonDeactivated { .. } => Kind::FailedPrecondition,
             AssetsError::Denied(_) => Kind::PermissionDenied,
             AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
@@ -63,6 +67,7 @@ impl ServiceError for AssetsError {
             AssetsError::PersonNotFound { .. } => "PERSON_NOT_FOUND",
             AssetsError::IllegalTransition { .. } => "ILLEGAL_TRANSITION",
             AssetsError::ProjectClosed { .. } => "PROJECT_CLOSED",
+            AssetsError::PersonDeactivated { .. } => "PERSON_DEACTIVATED",
             AssetsError::Denied(denial) => denial.reason,
             AssetsError::EtagMismatch { .. } => "ETAG_MISMATCH",
             AssetsError::Contended { .. } => "CONCURRENT_UPDATE",

@@ -8,7 +8,7 @@ use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
-use baton_proto::people::v1::PersonCreated;
+use baton_proto::people::v1::{PersonCreated, PersonStateChanged};
 use baton_proto::projects::v1::{
     BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
     ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
@@ -20,7 +20,8 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 9] = [
+const ROUTABLE_ONLY: [&str; 10] = [
+    PersonStateChanged::TYPE,
     ProjectHealthChanged::TYPE,
     MilestoneChanged::TYPE,
     AssetCreated::TYPE,
@@ -75,6 +76,7 @@ impl Handler for EventHandler {
             ObstacleChanged::TYPE => decode::<ObstacleChanged>(event).map(drop),
             MilestoneChanged::TYPE => decode::<MilestoneChanged>(event).map(drop),
             ProjectHealthChanged::TYPE => decode::<ProjectHealthChanged>(event).map(drop),
+            PersonStateChanged::TYPE => decode::<PersonStateChanged>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use baton_messaging::{MutationError, Outbox};
+use baton_messaging::{MutationError, Outbox, Written};
 use baton_platform::Actor;
 use baton_platform::idempotency::Origin;
 use baton_platform::names::PersonName;
@@ -11,7 +11,7 @@ use baton_platform::policy::Access;
 use baton_platform::time;
 use baton_proto::people::v1 as pb;
 
-use crate::domain::{NewPerson, Person, PersonPage, PersonQuery};
+use crate::domain::{NewPerson, Person, PersonPage, PersonQuery, PersonState};
 use crate::error::PeopleError;
 use crate::{repo, wire};
 
@@ -50,6 +50,46 @@ impl People {
     pub async fn get(&self, access: &Access, name: PersonName) -> Result<Person, PeopleError> {
         access.own(name)?;
         repo::get(&self.pool, name).await?.ok_or(PeopleError::NotFound(name))
+    }
+
+    /// Deactivates or reactivates a person and records `PersonStateChanged`.
+    pub async fn set_state(
+        &self,
+        actor: Actor,
+        name: PersonName,
+        state: PersonState,
+        origin: Origin,
+    ) -> Result<Person, PeopleError> {
+        let method = if state == PersonState::Deactivated { "DeactivatePerson" } else { "ReactivatePerson" };
+        for _ in 0..5 {
+            let mut mutation = self.outbox.mutation(method, &origin);
+            let Some(current) = repo::get(&self.pool, name).await? else {
+                return mutation.refuse(PeopleError::NotFound(name)).await;
+            };
+            let next = match current.in_state(state, time::now()) {
+                Ok(next) => next,
+                Err(state) => {
+                    return mutation.refuse(PeopleError::AlreadyInState { person: name, state: state.as_str() }).await;
+                }
+            };
+            mutation.emit(
+                &name.to_string(),
+                &pb::PersonStateChanged {
+                    person: Some(wire::person(&next)),
+                    previous_state: pb::PersonState::from_str_name(current.state.as_str()).unwrap_or_default() as i32,
+                    actor: actor.resource_name(),
+                },
+            );
+            match mutation.finish(repo::set_state(&next, current.revision), next).await? {
+                Written::Done(person) => {
+                    tracing::info!(person = %name, state = %person.state, "person state changed");
+                    return Ok(person);
+                }
+                Written::Replay(person) => return Ok(person),
+                Written::Missed => continue,
+            }
+        }
+        Err(PeopleError::Contended(name))
     }
 
     pub async fn list(&self, query: PersonQuery) -> Result<PersonPage, PeopleError> {

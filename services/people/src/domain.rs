@@ -23,6 +23,14 @@ baton_platform::named_enum! {
     }
 }
 
+baton_platform::named_enum! {
+    /// Whether a person can take new work.
+    pub enum PersonState {
+        Active = "PERSON_STATE_ACTIVE",
+        Deactivated = "PERSON_STATE_DEACTIVATED",
+    }
+}
+
 /// A person to create, already validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPerson {
@@ -38,6 +46,7 @@ pub struct Person {
     pub display_name: String,
     pub email: String,
     pub role: PersonRole,
+    pub state: PersonState,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -53,6 +62,7 @@ impl Person {
             display_name: new.display_name,
             email: new.email,
             role: new.role,
+            state: PersonState::Active,
             create_time: now,
             update_time: now,
             revision: 1,
@@ -61,6 +71,14 @@ impl Person {
 
     pub fn etag(&self) -> String {
         self.revision.to_string()
+    }
+
+    /// This person in `state` at `now`, at their next revision; `Err` when they are in it already.
+    pub fn in_state(&self, state: PersonState, now: OffsetDateTime) -> Result<Person, PersonState> {
+        if self.state == state {
+            return Err(self.state);
+        }
+        Ok(Person { state, revision: self.revision + 1, update_time: now, ..self.clone() })
     }
 }
 

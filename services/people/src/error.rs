@@ -11,6 +11,10 @@ pub enum PeopleError {
     NotFound(PersonName),
     #[error("person.email: {0} already belongs to another person")]
     EmailTaken(String),
+    #[error("person {person} is {state} already")]
+    AlreadyInState { person: PersonName, state: &'static str },
+    #[error("person {0} is changing under many writers at once; retry")]
+    Contended(PersonName),
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error(transparent)]
@@ -24,6 +28,8 @@ impl ServiceError for PeopleError {
         match self {
             PeopleError::NotFound(_) => Kind::NotFound,
             PeopleError::EmailTaken(_) => Kind::AlreadyExists,
+            PeopleError::AlreadyInState { .. } => Kind::FailedPrecondition,
+            PeopleError::Contended(_) => Kind::Aborted,
             PeopleError::Denied(_) => Kind::PermissionDenied,
             PeopleError::Mutation(error) => error.kind(),
             PeopleError::Database(error) => database_kind(error).0,
@@ -34,6 +40,8 @@ impl ServiceError for PeopleError {
         match self {
             PeopleError::NotFound(_) => "PERSON_NOT_FOUND",
             PeopleError::EmailTaken(_) => "EMAIL_TAKEN",
+            PeopleError::AlreadyInState { .. } => "ILLEGAL_STATE_CHANGE",
+            PeopleError::Contended(_) => "CONCURRENT_UPDATE",
             PeopleError::Denied(denial) => denial.reason,
             PeopleError::Mutation(error) => error.reason(),
             PeopleError::Database(error) => database_kind(error).1,

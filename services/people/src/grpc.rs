@@ -11,6 +11,7 @@ use baton_proto::people::v1 as pb;
 use baton_proto::people::v1::people_service_server::PeopleService;
 
 use crate::app::People;
+use crate::domain::PersonState;
 use crate::wire;
 
 pub struct PeopleApi {
@@ -65,5 +66,29 @@ impl PeopleService for PeopleApi {
         let query = baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token)?;
         let (records, next_page_token) = self.app.audit(&query).await?;
         Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
+    }
+
+    async fn deactivate_person(
+        &self,
+        request: Request<pb::DeactivatePersonRequest>,
+    ) -> Result<Response<pb::DeactivatePersonResponse>, Status> {
+        let (actor, origin) = (Actor::of(&request), Origin::of(&request));
+        let r = request.get_ref();
+        let change = wire::parse_state_change(&r.name, &r.request_id)?;
+        let origin = origin.with_request_id(change.request_id);
+        let person = self.app.set_state(actor, change.value, PersonState::Deactivated, origin).await?;
+        Ok(Response::new(pb::DeactivatePersonResponse { person: Some(wire::person(&person)) }))
+    }
+
+    async fn reactivate_person(
+        &self,
+        request: Request<pb::ReactivatePersonRequest>,
+    ) -> Result<Response<pb::ReactivatePersonResponse>, Status> {
+        let (actor, origin) = (Actor::of(&request), Origin::of(&request));
+        let r = request.get_ref();
+        let change = wire::parse_state_change(&r.name, &r.request_id)?;
+        let origin = origin.with_request_id(change.request_id);
+        let person = self.app.set_state(actor, change.value, PersonState::Active, origin).await?;
+        Ok(Response::new(pb::ReactivatePersonResponse { person: Some(wire::person(&person)) }))
     }
 }

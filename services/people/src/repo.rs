@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use baton_platform::names::PersonName;
 
-use crate::domain::{Person, PersonQuery, PersonRole};
+use crate::domain::{Person, PersonQuery, PersonRole, PersonState};
 
 /// The unique constraint on people's emails.
 pub const EMAIL_KEY: &str = "person_email_key";
@@ -14,7 +14,7 @@ pub const EMAIL_KEY: &str = "person_email_key";
 /// The columns of a [`PersonRow`], as a macro so that queries stay constant strings.
 macro_rules! columns {
     () => {
-        "id, display_name, email, role, create_time, update_time, revision"
+        "id, display_name, email, role, state, create_time, update_time, revision"
     };
 }
 
@@ -25,6 +25,8 @@ struct PersonRow {
     email: String,
     #[sqlx(try_from = "String")]
     role: PersonRole,
+    #[sqlx(try_from = "String")]
+    state: PersonState,
     create_time: time::OffsetDateTime,
     update_time: time::OffsetDateTime,
     revision: i64,
@@ -37,6 +39,7 @@ impl From<PersonRow> for Person {
             display_name: row.display_name,
             email: row.email,
             role: row.role,
+            state: row.state,
             create_time: row.create_time,
             update_time: row.update_time,
             revision: row.revision,
@@ -49,14 +52,28 @@ pub fn insert(person: &Person) -> Change {
     Change::new(concat!(
         "change AS (INSERT INTO people.person (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING 1)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING 1)"
     ))
     .bind(person.name.id)
     .bind(person.display_name.clone())
     .bind(person.email.clone())
     .bind(person.role.as_str())
+    .bind(person.state.as_str())
     .bind(person.create_time)
     .bind(person.revision)
+}
+
+/// Writes a person's new state, if they are still at `read_revision`.
+pub fn set_state(person: &Person, read_revision: i64) -> Change {
+    Change::new(
+        "change AS (UPDATE people.person SET state = $2, update_time = $3, revision = $4 \
+         WHERE id = $1 AND revision = $5 RETURNING 1)",
+    )
+    .bind(person.name.id)
+    .bind(person.state.as_str())
+    .bind(person.update_time)
+    .bind(person.revision)
+    .bind(read_revision)
 }
 
 pub async fn get(pool: &PgPool, name: PersonName) -> Result<Option<Person>, sqlx::Error> {

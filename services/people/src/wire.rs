@@ -22,6 +22,7 @@ pub fn person(person: &Person) -> pb::Person {
         create_time: Some(timestamp(person.create_time)),
         update_time: Some(timestamp(person.update_time)),
         etag: person.etag(),
+        state: pb::PersonState::from_str_name(person.state.as_str()).unwrap_or_default() as i32,
     }
 }
 
@@ -80,6 +81,14 @@ pub fn parse_list(request: &pb::ListPeopleRequest) -> Result<PersonQuery, Status
         _ => None,
     };
     v.finish_with(query)
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_state_change(name: &str, request_id: &str) -> Result<Idempotent<PersonName>, Status> {
+    let mut v = Violations::new();
+    let person = v.check("name", PersonName::parse(name));
+    let request_id = v.check("request_id", validate::request_id(request_id));
+    v.finish_idempotent(person, request_id)
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub enum ProjectsError {
     ProjectNotFound(ProjectName),
     #[error("member.person: person {0} does not exist")]
     PersonNotFound(PersonName),
+    #[error("person {0} is deactivated: they take no new work")]
+    PersonDeactivated(PersonName),
     #[error("membership {0} does not exist")]
     MemberNotFound(MemberName),
     #[error("member.person: {person} is already on the team of {project}")]
@@ -79,7 +81,7 @@ impl ServiceError for ProjectsError {
             | ProjectsError::MilestoneNotFound(_)
             | ProjectsError::OwnerNotFound(_) => Kind::NotFound,
             ProjectsError::StaleMilestone { .. } => Kind::Aborted,
-            ProjectsError::ObstacleState { .. } => Kind::FailedPrecondition,
+            ProjectsError::ObstacleState { .. } | ProjectsError::PersonDeactivated(_) => Kind::FailedPrecondition,
             ProjectsError::StaleObstacle { .. } => Kind::Aborted,
             ProjectsError::AlreadyMember { .. } | ProjectsError::ClientNameTaken(_) => Kind::AlreadyExists,
             ProjectsError::StaleClient { .. } | ProjectsError::ClientContended(_) => Kind::Aborted,
@@ -106,6 +108,7 @@ impl ServiceError for ProjectsError {
             | ProjectsError::StaleBrief { .. }
             | ProjectsError::StaleObstacle { .. } => "ETAG_MISMATCH",
             ProjectsError::ObstacleNotFound(_) => "OBSTACLE_NOT_FOUND",
+            ProjectsError::PersonDeactivated(_) => "PERSON_DEACTIVATED",
             ProjectsError::MilestoneNotFound(_) => "MILESTONE_NOT_FOUND",
             ProjectsError::StaleMilestone { .. } => "ETAG_MISMATCH",
             ProjectsError::OwnerNotFound(_) => "PERSON_NOT_FOUND",

@@ -7,7 +7,7 @@ use baton_messaging::{Begun, Outbox};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
 use baton_platform::idempotency::Origin;
-use baton_platform::known::KnownIds;
+use baton_platform::known::{Standing, Standings, standing_of};
 use baton_platform::names::{MemberName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
 use baton_platform::policy::{Access, View};
@@ -35,13 +35,13 @@ pub struct Projects {
     pool: PgPool,
     outbox: Outbox,
     people: PeopleServiceClient<Channel>,
-    /// People known to exist (people are never deleted).
-    known: KnownIds,
+    /// Whether people can take new work, as the people service said.
+    standings: Standings,
 }
 
 impl Projects {
     pub fn new(outbox: Outbox, pool: PgPool, people: PeopleServiceClient<Channel>) -> Self {
-        Self { pool, outbox, people, known: KnownIds::default() }
+        Self { pool, outbox, people, standings: Standings::default() }
     }
 
     /// Creates a project and records `ProjectCreated`, once per `request_id`.
@@ -205,16 +205,20 @@ impl Projects {
         repo::get_member(&self.pool, name).await?.ok_or(ProjectsError::MemberNotFound(name))
     }
 
+    /// That the person exists and can take new work (not deactivated).
     async fn ensure_person(&self, person: PersonName) -> Result<(), ProjectsError> {
-        self.known
-            .ensure(person.id, async {
-                match self.people.clone().get_person(GetPersonRequest { name: person.to_string() }).await {
-                    Ok(_) => Ok(()),
-                    Err(status) if status.code() == tonic::Code::NotFound => Err(ProjectsError::PersonNotFound(person)),
-                    Err(status) => Err(ProjectsError::People(status)),
-                }
+        let standing = self
+            .standings
+            .of(person.id, async {
+                let answer = self.people.clone().get_person(GetPersonRequest { name: person.to_string() }).await;
+                standing_of(answer.map(|r| r.into_inner().person.map_or(0, |p| p.state))).map_err(ProjectsError::People)
             })
-            .await
+            .await?;
+        match standing {
+            Standing::Active => Ok(()),
+            Standing::Deactivated => Err(ProjectsError::PersonDeactivated(person)),
+            Standing::Missing => Err(ProjectsError::PersonNotFound(person)),
+        }
     }
     /// A page of this service's audit trail (see `baton_platform::audit`).
     pub async fn audit(
