@@ -86,6 +86,12 @@ pub enum Command {
     /// Client projects and their teams.
     #[command(subcommand)]
     Projects(ProjectsCommand),
+    /// A project's milestones: what it must reach by when.
+    #[command(subcommand)]
+    Milestones(MilestonesCommand),
+    /// A project's obstacles: its risks and blockers.
+    #[command(subcommand)]
+    Obstacles(ObstaclesCommand),
     /// A project's components (assets) and their review workflow.
     #[command(subcommand)]
     Assets(AssetsCommand),
@@ -189,6 +195,98 @@ pub enum ClientsCommand {
         #[command(flatten)]
         idempotency: RequestId,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MilestonesCommand {
+    /// Add a milestone to a project.
+    Add {
+        /// The project.
+        project: String,
+        /// What is reached, for example "Beta site live".
+        #[arg(long)]
+        name: String,
+        /// When, YYYY-MM-DD.
+        #[arg(long, value_name = "DATE")]
+        due: String,
+        /// A component it needs (its title, id or name). Repeatable.
+        #[arg(long = "component", value_name = "COMPONENT")]
+        components: Vec<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List a project's milestones by due date, with their state.
+    List {
+        /// The project.
+        project: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObstaclesCommand {
+    /// Raise an obstacle against a project (or one of its components).
+    Raise {
+        /// The project.
+        project: String,
+        /// What stands in the way.
+        #[arg(long)]
+        name: String,
+        /// A risk (may happen) or a blocker (stops work now).
+        #[arg(long, value_enum, default_value_t = ObstacleKindArg::Risk)]
+        kind: ObstacleKindArg,
+        /// How bad it is.
+        #[arg(long, value_enum)]
+        severity: SeverityArg,
+        /// The component it is about (its title, id or name).
+        #[arg(long)]
+        component: Option<String>,
+        /// Who deals with it (an email, a name or people/{id}).
+        #[arg(long)]
+        owner: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List a project's obstacles (the open ones unless --all).
+    List {
+        /// The project.
+        project: String,
+        /// Resolved ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Resolve an obstacle, saying how.
+    Resolve {
+        /// The obstacle, projects/{p}/obstacles/{o}.
+        obstacle: String,
+        /// How it was resolved.
+        #[arg(long)]
+        resolution: String,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// Reopen a resolved obstacle.
+    Reopen {
+        /// The obstacle, projects/{p}/obstacles/{o}.
+        obstacle: String,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+}
+
+/// What kind of obstacle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ObstacleKindArg {
+    Risk,
+    Blocker,
+}
+
+/// How bad an obstacle is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
 }
 
 #[derive(Debug, Subcommand)]

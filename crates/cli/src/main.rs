@@ -57,6 +57,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::People(command) => commands::people::run(&baton, &out, command).await,
         Command::Clients(command) => commands::clients::run(&baton, &out, command).await,
         Command::Projects(command) => commands::projects::run(&baton, &out, command).await,
+        Command::Milestones(command) => commands::plan::milestones(&baton, &out, command).await,
+        Command::Obstacles(command) => commands::plan::obstacles(&baton, &out, command).await,
         Command::Assets(command) => commands::assets::run(&baton, &out, command).await,
         Command::Notifications(command) => commands::notifications::run(&baton, &out, command).await,
         Command::Status { project } => status::run(&baton, &out, &project).await,

@@ -4,4 +4,5 @@ pub mod assets;
 pub mod clients;
 pub mod notifications;
 pub mod people;
+pub mod plan;
 pub mod projects;

@@ -7,5 +7,6 @@ mod commands;
 mod common;
 mod demo;
 mod errors;
+mod plan;
 mod tls;
 mod watch;
