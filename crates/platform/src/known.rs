@@ -1,8 +1,5 @@
-//! Bounded memories shared by clones: what another service confirmed to exist, what this
-//! process wrote last. When one is full and a new key comes, it is simply emptied.
-//!
-//! People and projects are never deleted, so once another service confirmed one exists, later
-//! calls can skip the round trip ([`KnownIds`]).
+//! Bounded memories shared by clones: what another service told, what this process wrote last.
+//! When one is full and a new key comes, it is simply emptied.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -17,9 +14,6 @@ pub struct Bounded<K, V> {
     map: Arc<Mutex<HashMap<K, V>>>,
     capacity: usize,
 }
-
-/// Ids confirmed to exist.
-pub type KnownIds = Bounded<Uuid, ()>;
 
 impl<K: Eq + Hash, V: Clone> Default for Bounded<K, V> {
     fn default() -> Self {
@@ -74,23 +68,6 @@ impl<K: Eq + Hash, V: Clone> Bounded<K, V> {
     }
 }
 
-impl KnownIds {
-    pub fn insert(&self, id: Uuid) {
-        self.remember(id, ());
-    }
-
-    /// Ok at once when `id` is known; otherwise runs `check` (which asks the owning service)
-    /// and remembers `id` when it passes.
-    pub async fn ensure<E>(&self, id: Uuid, check: impl std::future::Future<Output = Result<(), E>>) -> Result<(), E> {
-        if self.contains(&id) {
-            return Ok(());
-        }
-        check.await?;
-        self.insert(id);
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,33 +75,23 @@ mod tests {
     #[test]
     fn remembers_and_stays_bounded() {
         const CAPACITY: usize = 8;
-        let known = KnownIds::with_capacity(CAPACITY);
+        let known = Bounded::<Uuid, ()>::with_capacity(CAPACITY);
         let first = Uuid::now_v7();
         assert!(!known.contains(&first));
-        known.insert(first);
+        known.remember(first, ());
         assert!(known.clone().contains(&first), "clones share the set");
 
         let mut filled_up = false;
         for _ in 0..CAPACITY * 3 {
             let id = Uuid::now_v7();
-            known.insert(id);
+            known.remember(id, ());
             assert!(known.len() <= CAPACITY, "{} ids held, more than the capacity of {CAPACITY}", known.len());
             assert!(known.contains(&id), "the newest id is remembered");
             filled_up |= known.len() == CAPACITY;
         }
         assert!(filled_up, "the set reached its capacity");
         assert!(!known.contains(&first), "the oldest id was forgotten to make room");
-        assert_eq!(KnownIds::default().capacity, KnownIds::CAPACITY);
-    }
-
-    #[tokio::test]
-    async fn ensure_asks_only_until_an_id_is_confirmed() {
-        let known = KnownIds::default();
-        let id = Uuid::now_v7();
-        assert_eq!(known.ensure(id, async { Err::<(), _>("missing") }).await, Err("missing"));
-        assert!(!known.contains(&id), "a failed check is not remembered");
-        assert_eq!(known.ensure(id, async { Ok::<_, &str>(()) }).await, Ok(()));
-        assert_eq!(known.ensure(id, async { Err("not asked again") }).await, Ok(()));
+        assert_eq!(Bounded::<Uuid, ()>::default().capacity, Bounded::<Uuid, ()>::CAPACITY);
     }
 }
 
@@ -173,11 +140,11 @@ impl Standings {
     }
 }
 
-/// A person's standing from what GetPerson answered: the person's `state` field
-/// (`PERSON_STATE_DEACTIVATED` = 2), or NOT_FOUND.
+/// A person's standing from what GetPerson answered: the person's `state` field, or NOT_FOUND.
 pub fn standing_of(answer: Result<i32, tonic::Status>) -> Result<Standing, tonic::Status> {
+    use baton_proto::people::v1::PersonState;
     match answer {
-        Ok(2) => Ok(Standing::Deactivated),
+        Ok(state) if state == PersonState::Deactivated as i32 => Ok(Standing::Deactivated),
         Ok(_) => Ok(Standing::Active),
         Err(status) if status.code() == tonic::Code::NotFound => Ok(Standing::Missing),
         Err(status) => Err(status),
