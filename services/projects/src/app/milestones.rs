@@ -33,7 +33,8 @@ impl Projects {
             return self.view_of(stored).await;
         }
         let milestone = Milestone::create(MilestoneName::new(project, Uuid::now_v7()), fields, time::now());
-        let view = self.view_of(milestone.clone()).await?;
+        let done = repo::milestones::done_times(&self.pool, project).await?;
+        let view = milestone.view(&done, time::now());
         let mut mutation = self.outbox.mutation("CreateMilestone", &origin);
         mutation.emit(
             &milestone.name.to_string(),
@@ -46,7 +47,7 @@ impl Projects {
         );
         let milestone = mutation.finish(repo::milestones::insert(&milestone), milestone).await?.changed()?;
         tracing::info!(milestone = %milestone.name, "milestone created");
-        self.view_of(milestone).await
+        Ok(milestone.view(&done, time::now()))
     }
 
     pub async fn get_milestone(&self, access: &Access, name: MilestoneName) -> Result<MilestoneView, ProjectsError> {
@@ -105,7 +106,9 @@ impl Projects {
                     return self.view_of(stored).await;
                 }
             };
-            let (before, after) = (self.view_of(current.clone()).await?, self.view_of(next.clone()).await?);
+            let done = repo::milestones::done_times(&self.pool, name.project()).await?;
+            let now = time::now();
+            let (before, after) = (current.view(&done, now), next.view(&done, now));
             mutation.emit(
                 &name.to_string(),
                 &pb::MilestoneChanged {
@@ -116,7 +119,8 @@ impl Projects {
                 },
             );
             match mutation.finish(repo::milestones::update(&next, current.revision), next).await? {
-                Written::Done(milestone) | Written::Replay(milestone) => return self.view_of(milestone).await,
+                Written::Done(_) => return Ok(after),
+                Written::Replay(milestone) => return Ok(milestone.view(&done, now)),
                 Written::Missed if update.etag.is_some() => {
                     let current = repo::milestones::get(&self.pool, name).await?.map(|m| m.etag()).unwrap_or_default();
                     return Err(ProjectsError::StaleMilestone { milestone: name, current });
