@@ -23,9 +23,9 @@ use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
 use baton_proto::projects::v1::{
     AddProjectMemberRequest, Brief, Client, ClientContact, CreateClientRequest, CreateMilestoneRequest,
-    CreateProjectRequest, GetClientRequest, GetProjectHealthRequest, HealthState, KeyResult, Milestone, Money,
-    Objective, Obstacle, ObstacleKind, ObstacleSeverity, Project, ProjectMember, ProjectMemberRole,
-    RaiseObstacleRequest, ResolveObstacleRequest, UpdateBriefRequest,
+    CreateProjectRequest, GetClientRequest, GetProjectHealthRequest, KeyResult, Milestone, Money, Objective, Obstacle,
+    ObstacleKind, ObstacleSeverity, Project, ProjectMember, ProjectMemberRole, RaiseObstacleRequest,
+    ResolveObstacleRequest, UpdateBriefRequest,
 };
 
 use crate::cli::{AssetKindArg, MemberRoleArg, PersonRoleArg};
@@ -630,12 +630,7 @@ async fn say_health(baton: &Baton, narrator: &Narrator, production: &Production)
     let request = GetProjectHealthRequest { name: format!("{}/health", production.project.name) };
     let health = baton.projects().get_project_health(as_producer(baton, production, request)?).await?.into_inner();
     let health = health.health.unwrap_or_default();
-    let state = match HealthState::try_from(health.state) {
-        Ok(HealthState::OnTrack) => "on track",
-        Ok(HealthState::AtRisk) => "at risk",
-        Ok(HealthState::OffTrack) => "off track",
-        _ => "unknown",
-    };
+    let state = crate::status::health_word(health.state);
     let reasons: Vec<&str> = health.reasons.iter().map(|r| r.message.as_str()).collect();
     let why = if reasons.is_empty() { String::new() } else { format!(": {}", reasons.join("; ")) };
     narrator.say(format!("  {} {state}{why}", narrator.bold("Health")))?;

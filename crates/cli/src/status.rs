@@ -29,7 +29,7 @@ pub fn status_style(status: i32) -> &'static str {
 }
 
 /// A health state as words.
-fn health_word(state: i32) -> &'static str {
+pub(crate) fn health_word(state: i32) -> &'static str {
     match HealthState::try_from(state) {
         Ok(HealthState::OnTrack) => "on track",
         Ok(HealthState::AtRisk) => "at risk",
@@ -38,7 +38,8 @@ fn health_word(state: i32) -> &'static str {
     }
 }
 
-fn severity_word(severity: i32) -> &'static str {
+/// An obstacle severity as a word.
+pub(crate) fn severity_word(severity: i32) -> &'static str {
     match ObstacleSeverity::try_from(severity) {
         Ok(ObstacleSeverity::Critical) => "critical",
         Ok(ObstacleSeverity::High) => "high",

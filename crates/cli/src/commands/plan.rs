@@ -11,6 +11,7 @@ use crate::cli::{MilestonesCommand, ObstacleKindArg, ObstaclesCommand, SeverityA
 use crate::client::Baton;
 use crate::error::CliError;
 use crate::output::{Cell, Out, Table};
+use crate::status::severity_word;
 
 fn milestone_state(state: i32) -> &'static str {
     match MilestoneState::try_from(state) {
@@ -91,16 +92,6 @@ fn severity(arg: SeverityArg) -> ObstacleSeverity {
         SeverityArg::Medium => ObstacleSeverity::Medium,
         SeverityArg::High => ObstacleSeverity::High,
         SeverityArg::Critical => ObstacleSeverity::Critical,
-    }
-}
-
-fn severity_word(value: i32) -> &'static str {
-    match ObstacleSeverity::try_from(value) {
-        Ok(ObstacleSeverity::Low) => "low",
-        Ok(ObstacleSeverity::Medium) => "medium",
-        Ok(ObstacleSeverity::High) => "high",
-        Ok(ObstacleSeverity::Critical) => "critical",
-        _ => "unrated",
     }
 }
 
