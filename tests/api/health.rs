@@ -126,30 +126,7 @@ async fn the_projection_is_idempotent_under_redelivery_and_out_of_order_events()
     let name = project(&server, operator(), "Relaunch").await;
     let broker = env.broker();
     // A tap keeps a copy of every asset event as the broker routed it.
-    let mut tap_channel = None;
-    let connection = broker.connect("test-replay").await.expect("broker");
-    let channel = connection.create_channel().await.expect("channel");
-    baton_messaging::Topology::declare_exchanges(&channel, &broker).await.expect("exchanges");
-    let tap = broker.queue("test");
-    channel
-        .queue_declare(
-            tap.as_str().into(),
-            lapin::options::QueueDeclareOptions { durable: true, ..Default::default() },
-            FieldTable::default(),
-        )
-        .await
-        .expect("tap");
-    channel
-        .queue_bind(
-            tap.as_str().into(),
-            broker.exchange.as_str().into(),
-            "baton.assets.#".into(),
-            Default::default(),
-            FieldTable::default(),
-        )
-        .await
-        .expect("bind");
-    tap_channel.replace(channel.clone());
+    let (connection, channel, tap) = env.tap_queue("baton.assets.#").await;
 
     use AssetStatus::*;
     let video = asset(&server, operator(), &name, "Video", &[]).await;
@@ -211,6 +188,5 @@ async fn the_projection_is_idempotent_under_redelivery_and_out_of_order_events()
     assert_eq!((after.total_weight, after.progress), (settled.total_weight, 1.0));
     assert_eq!(after.reviews.as_ref().map(|r| (r.approved_first_time, r.approved_after_changes)), Some((0, 1)));
     assert_eq!(after.finished_per_week.iter().map(|w| w.count).sum::<u32>(), 1, "approved once");
-    drop(tap_channel);
     let _ = connection.close(200, "done".into()).await;
 }

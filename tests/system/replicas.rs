@@ -14,7 +14,7 @@ use baton_proto::projects::v1::{ProjectMemberRole, RemoveProjectMemberRequest};
 use baton_testkit::{Target, TestEnv, as_actor, eventually};
 use baton_tests::add_member;
 
-use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, tap, wait_for_counts};
+use crate::slice::{Cluster, assemble_team, expected_counts, play_workflow, wait_for_counts};
 
 #[tokio::test]
 async fn two_replicas_publish_and_notify_once() {
@@ -23,7 +23,7 @@ async fn two_replicas_publish_and_notify_once() {
     let second = env.spawn(&Target::ALL).await;
 
     // A tap sees every event as the broker routed it, to count publishes per event id.
-    let (connection, channel, tap) = tap(&env, "#").await;
+    let (connection, channel, tap) = env.tap_queue("#").await;
 
     // Calls alternate between the replicas.
     let cluster = Cluster { people: &first, projects: &second, assets: &first, notifications: &second };

@@ -5,9 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, QueueBindOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions};
 use lapin::types::FieldTable;
 use tokio_stream::StreamExt;
 
@@ -238,35 +236,6 @@ async fn whole_slice_across_four_processes() {
     run_slice(Cluster { people: &people, projects: &projects, assets: &assets, notifications: &notifications }).await;
 }
 
-/// A queue of the test's own, bound to the exchange with `binding`, that sees every event as
-/// the broker routed it. Returns the connection, a channel and the queue's name.
-pub async fn tap(env: &TestEnv, binding: &str) -> (lapin::Connection, lapin::Channel, String) {
-    let broker = env.broker();
-    let connection = broker.connect("baton-test-tap").await.expect("broker");
-    let channel = connection.create_channel().await.expect("channel");
-    let tap = broker.queue("test");
-    baton_messaging::Topology::declare_exchanges(&channel, &broker).await.expect("exchanges");
-    channel
-        .queue_declare(
-            tap.as_str().into(),
-            QueueDeclareOptions { durable: true, ..Default::default() },
-            FieldTable::default(),
-        )
-        .await
-        .expect("tap queue");
-    channel
-        .queue_bind(
-            tap.as_str().into(),
-            broker.exchange.as_str().into(),
-            binding.into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .expect("bind tap");
-    (connection, channel, tap)
-}
-
 #[tokio::test]
 async fn events_delivered_twice_notify_once() {
     let env = TestEnv::new().await;
@@ -275,7 +244,7 @@ async fn events_delivered_twice_notify_once() {
 
     // A tap on the exchange keeps a copy of every status change as the broker delivered it.
     let broker = env.broker();
-    let (connection, channel, tap) = tap(&env, AssetStatusChanged::TYPE).await;
+    let (connection, channel, tap) = env.tap_queue(AssetStatusChanged::TYPE).await;
 
     let team = assemble_team(&cluster).await;
     let acted = play_workflow(&cluster, &team, "Hero animation").await;

@@ -246,10 +246,11 @@ impl TestEnv {
     }
 
     /// A queue of this test's own bound to the events exchange with `binding` (an event type,
-    /// or `baton.projects.#`), seeing every event routed to it from now on. One per test; it is
-    /// deleted with the environment.
-    pub async fn tap(&self, binding: &str) -> Tap {
-        use lapin::options::{BasicConsumeOptions, QueueBindOptions};
+    /// or `baton.projects.#`), keeping every event routed to it from now on: the connection, a
+    /// channel on it and the queue's name, for a test that reads (or republishes) deliveries
+    /// itself. One per test; it is deleted with the environment.
+    pub async fn tap_queue(&self, binding: &str) -> (lapin::Connection, lapin::Channel, String) {
+        use lapin::options::QueueBindOptions;
         let broker = self.broker();
         let connection = broker.connect("baton-test-tap").await.expect("connect to RabbitMQ (AMQP_URL)");
         let channel = connection.create_channel().await.expect("open a channel");
@@ -267,6 +268,13 @@ impl TestEnv {
             )
             .await
             .expect("bind the tap");
+        (connection, channel, queue)
+    }
+
+    /// [`tap_queue`](Self::tap_queue), consumed: the events as they arrive.
+    pub async fn tap(&self, binding: &str) -> Tap {
+        use lapin::options::BasicConsumeOptions;
+        let (connection, channel, queue) = self.tap_queue(binding).await;
         let no_ack = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
         let consumer = channel
             .basic_consume(queue.as_str().into(), "tap".into(), no_ack, FieldTable::default())
