@@ -80,6 +80,36 @@ struct World {
     planned: assets::Asset,
     /// A notification of each person's (by resource name), for MarkNotificationRead.
     notices: BTreeMap<String, String>,
+    /// A team, with the stranger on it.
+    team: String,
+    /// An allocation of the stranger's.
+    allocation: String,
+}
+
+/// A draft allocation of `person`'s to project A next year, noted `note`.
+fn allocation_draft(world: &World, person: &str, note: &str) -> people::CreateAllocationRequest {
+    people::CreateAllocationRequest {
+        parent: person.into(),
+        allocation: Some(people::Allocation {
+            project: world.a.clone(),
+            hours_per_week: 4.0,
+            start_date: "2027-03-01".into(),
+            end_date: "2027-03-31".into(),
+            note: note.into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+/// The notes of `person`'s allocations and time off, as the operator lists them.
+async fn capacity_notes(world: &World, person: &str) -> Vec<String> {
+    let mut client = world.server.people();
+    let allocations = people::ListAllocationsRequest { parent: person.into(), page_size: 1000, ..Default::default() };
+    let allocations = client.list_allocations(allocations).await.expect("operator lists").into_inner().allocations;
+    let time_off = people::ListTimeOffRequest { parent: person.into(), page_size: 1000, ..Default::default() };
+    let time_off = client.list_time_off(time_off).await.expect("operator lists").into_inner().time_off;
+    allocations.into_iter().map(|a| a.note).chain(time_off.into_iter().map(|t| t.note)).collect()
 }
 
 fn member_role(role: ProjectRole) -> ProjectMemberRole {
@@ -644,6 +674,142 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result.map(|()| Seen::Done)
         }
+        "UpdatePerson" => {
+            let display_name = format!("Renamed {}", uuid::Uuid::new_v4().simple());
+            let person =
+                people::Person { name: owner.clone(), display_name: display_name.clone(), ..Default::default() };
+            let request = people::UpdatePersonRequest { person: Some(person), ..Default::default() };
+            let result = server.people().update_person(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = server.people().get_person(people::GetPersonRequest { name: owner }).await;
+                let got = got.expect("operator reads").into_inner().person.expect("person");
+                assert_ne!(got.display_name, display_name, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "FindPeople" => {
+            let request = people::FindPeopleRequest {
+                discipline: people::Discipline::Animation as i32,
+                start_date: "2027-03-01".into(),
+                end_date: "2027-03-31".into(),
+                ..Default::default()
+            };
+            server.people().find_people(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "CreateTeam" => {
+            let display_name = format!("Team {}", uuid::Uuid::new_v4().simple());
+            let team = people::Team {
+                display_name: display_name.clone(),
+                kind: people::TeamKind::AdHoc as i32,
+                ..Default::default()
+            };
+            let request = people::CreateTeamRequest { team: Some(team), request_id: String::new() };
+            let result = server.people().create_team(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let all = people::ListTeamsRequest { page_size: 1000, ..Default::default() };
+                let all = server.people().list_teams(all).await.expect("operator lists").into_inner().teams;
+                assert!(
+                    all.iter().all(|t| t.display_name != display_name),
+                    "{rpc} refused to {} but wrote",
+                    profile.label
+                );
+            }
+            result
+        }
+        "GetTeam" => server
+            .people()
+            .get_team(profile.request(people::GetTeamRequest { name: world.team.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListTeams" => {
+            server.people().list_teams(profile.request(people::ListTeamsRequest::default())).await.map(|_| Seen::Done)
+        }
+        "UpdateTeam" => {
+            let description = format!("About {}", uuid::Uuid::new_v4().simple());
+            let team =
+                people::Team { name: world.team.clone(), description: description.clone(), ..Default::default() };
+            let request = people::UpdateTeamRequest { team: Some(team), ..Default::default() };
+            let result = server.people().update_team(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = server.people().get_team(people::GetTeamRequest { name: world.team.clone() }).await;
+                let got = got.expect("operator reads").into_inner().team.expect("team");
+                assert_ne!(got.description, description, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "CreateTimeOff" | "DeleteTimeOff" => {
+            let note = format!("Off {}", uuid::Uuid::new_v4().simple());
+            let request = people::CreateTimeOffRequest {
+                parent: owner.clone(),
+                time_off: Some(people::TimeOff {
+                    start_date: "2027-04-01".into(),
+                    end_date: "2027-04-02".into(),
+                    note: note.clone(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            };
+            let result = if rpc == "CreateTimeOff" {
+                server.people().create_time_off(profile.request(request)).await.map(drop)
+            } else {
+                let made = server.people().create_time_off(request).await.expect("fixture").into_inner().time_off;
+                let request =
+                    people::DeleteTimeOffRequest { name: made.expect("time off").name, request_id: String::new() };
+                server.people().delete_time_off(profile.request(request)).await.map(drop)
+            };
+            if result.is_err() {
+                let stored = capacity_notes(world, &owner).await.contains(&note);
+                assert_eq!(stored, rpc == "DeleteTimeOff", "{rpc} refused to {} but wrote", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
+        "ListTimeOff" => server
+            .people()
+            .list_time_off(profile.request(people::ListTimeOffRequest { parent: owner, ..Default::default() }))
+            .await
+            .map(|_| Seen::Done),
+        "CreateAllocation" | "UpdateAllocation" | "DeleteAllocation" => {
+            let stranger = world.stranger.subject.clone();
+            let note = format!("Work {}", uuid::Uuid::new_v4().simple());
+            let request = allocation_draft(world, &stranger, &note);
+            let mut client = server.people();
+            let result = if rpc == "CreateAllocation" {
+                client.create_allocation(profile.request(request)).await.map(drop)
+            } else {
+                let made = client.create_allocation(request).await.expect("fixture").into_inner().allocation;
+                let name = made.expect("allocation").name;
+                if rpc == "UpdateAllocation" {
+                    let change = people::Allocation { name, hours_per_week: 2.0, ..Default::default() };
+                    let request = people::UpdateAllocationRequest { allocation: Some(change), ..Default::default() };
+                    client.update_allocation(profile.request(request)).await.map(drop)
+                } else {
+                    let request = people::DeleteAllocationRequest { name, request_id: String::new() };
+                    client.delete_allocation(profile.request(request)).await.map(drop)
+                }
+            };
+            if result.is_err() {
+                let stored = capacity_notes(world, &stranger).await.contains(&note);
+                assert_eq!(stored, rpc != "CreateAllocation", "{rpc} refused to {} but wrote", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
+        "GetAllocation" => server
+            .people()
+            .get_allocation(profile.request(people::GetAllocationRequest { name: world.allocation.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListAllocations" => {
+            let request = people::ListAllocationsRequest { parent: "people/-".into(), ..Default::default() };
+            server.people().list_allocations(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "GetUtilisation" => {
+            let request = people::GetUtilisationRequest {
+                subject: world.team.clone(),
+                start_date: "2027-03-01".into(),
+                end_date: "2027-03-31".into(),
+            };
+            server.people().get_utilisation(profile.request(request)).await.map(|_| Seen::Done)
+        }
         other => panic!("the matrix does not know how to call {other}: add it"),
     }
 }
@@ -757,6 +923,14 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
         .milestone
         .expect("milestone")
         .name;
+    let team = people::Team {
+        display_name: "Fixture team".into(),
+        kind: people::TeamKind::AdHoc as i32,
+        members: vec![people::TeamMember { person: stranger.subject.clone(), role: people::TeamRole::Member as i32 }],
+        ..Default::default()
+    };
+    let team = people::CreateTeamRequest { team: Some(team), request_id: String::new() };
+    let team = server.people().create_team(team).await.expect("a team").into_inner().team.expect("team").name;
     let mut world = World {
         server,
         client,
@@ -769,7 +943,12 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
         in_review: assets::Asset::default(),
         planned: assets::Asset::default(),
         notices,
+        team,
+        allocation: String::new(),
     };
+    let made = allocation_draft(&world, &world.stranger.subject, "Fixture");
+    let made = world.server.people().create_allocation(made).await.expect("an allocation").into_inner();
+    world.allocation = made.allocation.expect("allocation").name;
     world.in_review = asset_in(&world, AssetStatus::InReview).await;
     world.planned = asset_in(&world, AssetStatus::Planned).await;
     (world, profiles)

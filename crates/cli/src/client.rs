@@ -241,7 +241,7 @@ impl Baton {
         let mut people = Vec::new();
         let mut page_token = String::new();
         loop {
-            let request = ListPeopleRequest { page_size: PAGE_SIZE, page_token, role };
+            let request = ListPeopleRequest { page_size: PAGE_SIZE, page_token, role, filter: String::new() };
             let page = self.people().list_people(self.request(request)).await?.into_inner();
             people.extend(page.people);
             if page.next_page_token.is_empty() {

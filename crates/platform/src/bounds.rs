@@ -22,6 +22,14 @@ pub const EMAIL: usize = 254;
 pub const PEOPLE_PER_LIST: usize = 20;
 /// Items on one page of a List call; a larger `page_size` is capped to it.
 pub const PAGE_SIZE: usize = 1_000;
+/// Members of one team.
+pub const MEMBERS_PER_TEAM: usize = 200;
+/// Skills of one person (one per discipline).
+pub const SKILLS_PER_PERSON: usize = 30;
+/// Allocations of one person that have not ended.
+pub const OPEN_ALLOCATIONS: usize = 100;
+/// Days in one span of time off, one utilisation report or one search for available people.
+pub const RANGE_DAYS: usize = 366;
 
 /// The table, in the order docs/security.md lists it.
 pub const TABLE: &[Bound] = &[
@@ -31,6 +39,14 @@ pub const TABLE: &[Bound] = &[
     Bound { name: "EMAIL", max: EMAIL, applies_to: "email addresses (bytes)" },
     Bound { name: "PEOPLE_PER_LIST", max: PEOPLE_PER_LIST, applies_to: "people in one list, such as assignees" },
     Bound { name: "PAGE_SIZE", max: PAGE_SIZE, applies_to: "items per page of a List call (larger is capped)" },
+    Bound { name: "MEMBERS_PER_TEAM", max: MEMBERS_PER_TEAM, applies_to: "members of one team" },
+    Bound { name: "SKILLS_PER_PERSON", max: SKILLS_PER_PERSON, applies_to: "skills of one person" },
+    Bound { name: "OPEN_ALLOCATIONS", max: OPEN_ALLOCATIONS, applies_to: "allocations of one person not yet ended" },
+    Bound {
+        name: "RANGE_DAYS",
+        max: RANGE_DAYS,
+        applies_to: "days of one time off, utilisation report or search (allocations: 3 years)",
+    },
 ];
 
 #[cfg(test)]

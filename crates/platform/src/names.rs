@@ -99,6 +99,21 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `teams/{team}`: a department or an ad-hoc team of people.
+    TeamName { id: "teams" }
+}
+
+resource_name_type! {
+    /// `people/{person}/timeOff/{time_off}`: days a person does not work.
+    TimeOffName { person: "people", id: "timeOff" }
+}
+
+resource_name_type! {
+    /// `people/{person}/allocations/{allocation}`: a person's hours on a project.
+    AllocationName { person: "people", id: "allocations" }
+}
+
+resource_name_type! {
     /// `notifications/{notification}`.
     NotificationName { id: "notifications" }
 }
@@ -138,6 +153,32 @@ impl ObstacleName {
 impl ClientName {
     pub fn new(id: Uuid) -> Self {
         Self { id }
+    }
+}
+
+impl TeamName {
+    pub fn new(id: Uuid) -> Self {
+        Self { id }
+    }
+}
+
+impl TimeOffName {
+    pub fn new(person: PersonName, id: Uuid) -> Self {
+        Self { person: person.id, id }
+    }
+
+    pub fn person(&self) -> PersonName {
+        PersonName::new(self.person)
+    }
+}
+
+impl AllocationName {
+    pub fn new(person: PersonName, id: Uuid) -> Self {
+        Self { person: person.id, id }
+    }
+
+    pub fn person(&self) -> PersonName {
+        PersonName::new(self.person)
     }
 }
 

@@ -135,6 +135,11 @@ macro_rules! events {
 events! {
     people::v1::PersonCreated => "baton.people.v1.PersonCreated",
     people::v1::PersonStateChanged => "baton.people.v1.PersonStateChanged",
+    people::v1::PersonUpdated => "baton.people.v1.PersonUpdated",
+    people::v1::TeamCreated => "baton.people.v1.TeamCreated",
+    people::v1::TeamUpdated => "baton.people.v1.TeamUpdated",
+    people::v1::TimeOffChanged => "baton.people.v1.TimeOffChanged",
+    people::v1::AllocationChanged => "baton.people.v1.AllocationChanged",
     projects::v1::ProjectCreated => "baton.projects.v1.ProjectCreated",
     projects::v1::ProjectMemberAdded => "baton.projects.v1.ProjectMemberAdded",
     projects::v1::ProjectMemberRemoved => "baton.projects.v1.ProjectMemberRemoved",

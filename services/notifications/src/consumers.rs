@@ -8,7 +8,9 @@ use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
-use baton_proto::people::v1::{PersonCreated, PersonStateChanged};
+use baton_proto::people::v1::{
+    AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
+};
 use baton_proto::projects::v1::{
     BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
     ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
@@ -20,8 +22,13 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 10] = [
+const ROUTABLE_ONLY: [&str; 15] = [
     PersonStateChanged::TYPE,
+    PersonUpdated::TYPE,
+    TeamCreated::TYPE,
+    TeamUpdated::TYPE,
+    TimeOffChanged::TYPE,
+    AllocationChanged::TYPE,
     ProjectHealthChanged::TYPE,
     MilestoneChanged::TYPE,
     AssetCreated::TYPE,
@@ -77,6 +84,11 @@ impl Handler for EventHandler {
             MilestoneChanged::TYPE => decode::<MilestoneChanged>(event).map(drop),
             ProjectHealthChanged::TYPE => decode::<ProjectHealthChanged>(event).map(drop),
             PersonStateChanged::TYPE => decode::<PersonStateChanged>(event).map(drop),
+            PersonUpdated::TYPE => decode::<PersonUpdated>(event).map(drop),
+            TeamCreated::TYPE => decode::<TeamCreated>(event).map(drop),
+            TeamUpdated::TYPE => decode::<TeamUpdated>(event).map(drop),
+            TimeOffChanged::TYPE => decode::<TimeOffChanged>(event).map(drop),
+            AllocationChanged::TYPE => decode::<AllocationChanged>(event).map(drop),
             AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
             other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
         }

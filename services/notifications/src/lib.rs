@@ -15,7 +15,9 @@ use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, Service
 use baton_proto::Event;
 use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged};
 use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
-use baton_proto::people::v1::{PersonCreated, PersonStateChanged};
+use baton_proto::people::v1::{
+    AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
+};
 use baton_proto::projects::v1::{
     BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
     ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
@@ -28,9 +30,14 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 15] = [
+pub const ROUTING_KEYS: [&str; 20] = [
     PersonCreated::TYPE,
     PersonStateChanged::TYPE,
+    PersonUpdated::TYPE,
+    TeamCreated::TYPE,
+    TeamUpdated::TYPE,
+    TimeOffChanged::TYPE,
+    AllocationChanged::TYPE,
     ProjectCreated::TYPE,
     ProjectHealthChanged::TYPE,
     MilestoneChanged::TYPE,

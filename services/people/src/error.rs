@@ -2,8 +2,10 @@
 
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::names::PersonName;
+use baton_platform::names::{AllocationName, PersonName, TeamName, TimeOffName};
 use baton_platform::policy::Denial;
+
+use crate::domain::team::Department;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
@@ -13,8 +15,32 @@ pub enum PeopleError {
     EmailTaken(String),
     #[error("person {person} is {state} already")]
     AlreadyInState { person: PersonName, state: &'static str },
-    #[error("person {0} is changing under many writers at once; retry")]
-    Contended(PersonName),
+    #[error("person {person} changed since it was read: its etag is now \"{current}\"")]
+    StalePerson { person: PersonName, current: String },
+    #[error("person {0} is deactivated: they take no new team place or allocation")]
+    Deactivated(PersonName),
+    #[error("{0} is changing under many writers at once; retry")]
+    Contended(String),
+    #[error("team {0} does not exist")]
+    TeamNotFound(TeamName),
+    #[error("team.display_name: a team named \"{0}\" exists already")]
+    TeamNameTaken(String),
+    #[error("team.department: the {0} department has its team already")]
+    DepartmentTaken(Department),
+    #[error("team {team} changed since it was read: its etag is now \"{current}\"")]
+    StaleTeam { team: TeamName, current: String },
+    #[error("team.members: person {0} does not exist")]
+    MemberNotFound(PersonName),
+    #[error("time off {0} does not exist")]
+    TimeOffNotFound(TimeOffName),
+    #[error("allocation {0} does not exist")]
+    AllocationNotFound(AllocationName),
+    #[error("allocation {allocation} changed since it was read: its etag is now \"{current}\"")]
+    StaleAllocation { allocation: AllocationName, current: String },
+    #[error("allocation.{0}")]
+    AllocationRange(String),
+    #[error("person {person} has {open} allocations that have not ended; the most is {max}")]
+    TooManyAllocations { person: PersonName, open: usize, max: usize },
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error(transparent)]
@@ -26,10 +52,22 @@ pub enum PeopleError {
 impl ServiceError for PeopleError {
     fn kind(&self) -> Kind {
         match self {
-            PeopleError::NotFound(_) => Kind::NotFound,
-            PeopleError::EmailTaken(_) => Kind::AlreadyExists,
-            PeopleError::AlreadyInState { .. } => Kind::FailedPrecondition,
-            PeopleError::Contended(_) => Kind::Aborted,
+            PeopleError::NotFound(_)
+            | PeopleError::TeamNotFound(_)
+            | PeopleError::MemberNotFound(_)
+            | PeopleError::TimeOffNotFound(_)
+            | PeopleError::AllocationNotFound(_) => Kind::NotFound,
+            PeopleError::EmailTaken(_) | PeopleError::TeamNameTaken(_) | PeopleError::DepartmentTaken(_) => {
+                Kind::AlreadyExists
+            }
+            PeopleError::AlreadyInState { .. }
+            | PeopleError::Deactivated(_)
+            | PeopleError::TooManyAllocations { .. } => Kind::FailedPrecondition,
+            PeopleError::AllocationRange(_) => Kind::InvalidArgument,
+            PeopleError::StalePerson { .. }
+            | PeopleError::StaleTeam { .. }
+            | PeopleError::StaleAllocation { .. }
+            | PeopleError::Contended(_) => Kind::Aborted,
             PeopleError::Denied(_) => Kind::PermissionDenied,
             PeopleError::Mutation(error) => error.kind(),
             PeopleError::Database(error) => database_kind(error).0,
@@ -38,10 +76,21 @@ impl ServiceError for PeopleError {
 
     fn reason(&self) -> &'static str {
         match self {
-            PeopleError::NotFound(_) => "PERSON_NOT_FOUND",
+            PeopleError::NotFound(_) | PeopleError::MemberNotFound(_) => "PERSON_NOT_FOUND",
             PeopleError::EmailTaken(_) => "EMAIL_TAKEN",
             PeopleError::AlreadyInState { .. } => "ILLEGAL_STATE_CHANGE",
+            PeopleError::StalePerson { .. } | PeopleError::StaleTeam { .. } | PeopleError::StaleAllocation { .. } => {
+                "ETAG_MISMATCH"
+            }
+            PeopleError::Deactivated(_) => "PERSON_DEACTIVATED",
             PeopleError::Contended(_) => "CONCURRENT_UPDATE",
+            PeopleError::TeamNotFound(_) => "TEAM_NOT_FOUND",
+            PeopleError::TeamNameTaken(_) => "TEAM_NAME_TAKEN",
+            PeopleError::DepartmentTaken(_) => "DEPARTMENT_TAKEN",
+            PeopleError::TimeOffNotFound(_) => "TIME_OFF_NOT_FOUND",
+            PeopleError::AllocationNotFound(_) => "ALLOCATION_NOT_FOUND",
+            PeopleError::AllocationRange(_) => "INVALID_ARGUMENT",
+            PeopleError::TooManyAllocations { .. } => "TOO_MANY_ALLOCATIONS",
             PeopleError::Denied(denial) => denial.reason,
             PeopleError::Mutation(error) => error.reason(),
             PeopleError::Database(error) => database_kind(error).1,
