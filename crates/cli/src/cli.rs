@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use baton_proto::assets::v1::{AssetKind, AssetStatus};
-use baton_proto::people::v1::PersonRole;
+use baton_proto::people::v1::{Department, Discipline, PersonRole, SkillLevel};
 use baton_proto::projects::v1::ProjectMemberRole;
 
 use crate::error::EXIT_CODES_HELP;
@@ -80,6 +80,9 @@ pub enum Command {
     /// People: staff and client contacts.
     #[command(subcommand)]
     People(PeopleCommand),
+    /// Teams: the agency's departments and ad-hoc teams, and their load.
+    #[command(subcommand)]
+    Teams(TeamsCommand),
     /// Clients: the companies projects are for, and their contacts.
     #[command(subcommand)]
     Clients(ClientsCommand),
@@ -126,6 +129,12 @@ pub enum PeopleCommand {
         /// What the person does.
         #[arg(long, value_enum)]
         role: PersonRoleArg,
+        /// A discipline they practise and how well, for example `animation:senior`. Repeatable.
+        #[arg(long = "skill", value_name = "DISCIPLINE:LEVEL", value_parser = parse_skill)]
+        skills: Vec<SkillArg>,
+        /// The hours they work in a week (40 unless given).
+        #[arg(long)]
+        hours: Option<f64>,
         #[command(flatten)]
         idempotency: RequestId,
     },
@@ -134,12 +143,184 @@ pub enum PeopleCommand {
         /// Only people with this role.
         #[arg(long, value_enum)]
         role: Option<PersonRoleArg>,
+        /// Only people practising this discipline.
+        #[arg(long, value_enum)]
+        skill: Option<DisciplineArg>,
+        /// Only people allocated more hours than they have, in some week from this one on.
+        #[arg(long)]
+        over_allocated: bool,
     },
-    /// Show one person.
+    /// Show one person, with their skills, hours and time off.
     Show {
-        /// The person.
+        /// The person (email, name, id or people/{id}).
         person: String,
     },
+    /// Change a person: only the fields given change (--skill replaces the whole list).
+    Update {
+        /// The person (email, name, id or people/{id}).
+        person: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// A new role.
+        #[arg(long, value_enum)]
+        role: Option<PersonRoleArg>,
+        /// The skills, replacing the current ones. Repeatable.
+        #[arg(long = "skill", value_name = "DISCIPLINE:LEVEL", value_parser = parse_skill)]
+        skills: Vec<SkillArg>,
+        /// New weekly hours.
+        #[arg(long)]
+        hours: Option<f64>,
+        /// Fail if the person changed since this etag was read.
+        #[arg(long)]
+        etag: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// Find active people practising a discipline, the most free hours first.
+    Find {
+        /// The discipline.
+        #[arg(long, value_enum)]
+        skill: DisciplineArg,
+        /// The lowest level accepted.
+        #[arg(long, value_enum)]
+        level: Option<SkillLevelArg>,
+        #[command(flatten)]
+        range: RangeArgs,
+        /// Only people with at least this many free hours over the range.
+        #[arg(long, default_value_t = 0.0)]
+        free_hours: f64,
+    },
+    /// Give a person hours per week on a project over a range of days.
+    Allocate {
+        /// The person (email, name, id or people/{id}).
+        person: String,
+        /// The project (its title, id or projects/{id}).
+        #[arg(long)]
+        project: String,
+        /// Hours per week.
+        #[arg(long)]
+        hours: f64,
+        /// The first day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// The last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        /// What the time is for.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// Record days a person does not work.
+    TimeOff {
+        /// The person (email, name, id or people/{id}).
+        person: String,
+        /// The first day off, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// The last day off, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// A person's load week by week: hours they have, hours allocated.
+    Load {
+        /// The person (email, name, id or people/{id}).
+        person: String,
+        #[command(flatten)]
+        range: RangeArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamsCommand {
+    /// Add a team: a department (--department) or an ad-hoc team.
+    Add {
+        /// The team's name, for example "Motion".
+        #[arg(long)]
+        name: String,
+        /// The department it is (each department has one team); without it, an ad-hoc team.
+        #[arg(long, value_enum)]
+        department: Option<DepartmentArg>,
+        /// What the team is for.
+        #[arg(long)]
+        description: Option<String>,
+        /// A member: a person (email, name or id), `:lead` after it for a lead. Repeatable.
+        #[arg(long = "member", value_name = "PERSON[:lead]")]
+        members: Vec<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List teams.
+    List,
+    /// Show one team and its members.
+    Show {
+        /// The team (its name, id or teams/{id}).
+        team: String,
+    },
+    /// Change a team: only the fields given change (--member replaces the whole list).
+    Update {
+        /// The team (its name, id or teams/{id}).
+        team: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new description ("" clears it).
+        #[arg(long)]
+        description: Option<String>,
+        /// The members, replacing the current ones. Repeatable.
+        #[arg(long = "member", value_name = "PERSON[:lead]")]
+        members: Vec<String>,
+        /// Fail if the team changed since this etag was read.
+        #[arg(long)]
+        etag: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// The team's load: each member's hours and allocations over a range (this week unless given).
+    Load {
+        /// The team (its name, id or teams/{id}).
+        team: String,
+        #[command(flatten)]
+        range: RangeArgs,
+    },
+}
+
+/// A range of days; this week (Monday to Sunday) unless given.
+#[derive(Debug, Clone, Args)]
+pub struct RangeArgs {
+    /// The first day, YYYY-MM-DD (this week's Monday unless given).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The last day, YYYY-MM-DD (the Sunday after --from unless given).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+/// A discipline and a level, typed `animation:senior`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkillArg {
+    pub discipline: DisciplineArg,
+    pub level: SkillLevelArg,
+}
+
+fn parse_skill(text: &str) -> Result<SkillArg, String> {
+    let (discipline, level) = text
+        .split_once(':')
+        .ok_or_else(|| format!("“{text}” is not DISCIPLINE:LEVEL, for example animation:senior"))?;
+    Ok(SkillArg {
+        discipline: DisciplineArg::from_str(discipline.trim(), true)?,
+        level: SkillLevelArg::from_str(level.trim(), true)?,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -613,6 +794,24 @@ proto_enum! {
         Producer, Designer, Animator, AudioEngineer, VideoEngineer, WebDeveloper, DatabaseDeveloper,
         Engineer, Copywriter, ClientContact, Other,
     }
+}
+
+proto_enum! {
+    /// A craft a person practises.
+    DisciplineArg => Discipline {
+        GraphicDesign, Illustration, UxDesign, Animation, MotionGraphics, ThreeD, Audio, Video, Streaming,
+        WebFrontEnd, WebBackEnd, Database, Copy, Strategy, Production, QualityAssurance,
+    }
+}
+
+proto_enum! {
+    /// How well a person practises a discipline.
+    SkillLevelArg => SkillLevel { Junior, Intermediate, Senior, Expert }
+}
+
+proto_enum! {
+    /// One of the agency's departments.
+    DepartmentArg => Department { Design, Motion, Audio, Video, Web, Data, Production }
 }
 
 proto_enum! {

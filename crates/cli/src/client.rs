@@ -16,7 +16,7 @@ use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::assets::v1::{Asset, ListAssetsRequest};
 use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
 use baton_proto::people::v1::people_service_client::PeopleServiceClient;
-use baton_proto::people::v1::{GetPersonRequest, ListPeopleRequest, Person, PersonRole};
+use baton_proto::people::v1::{GetPersonRequest, ListPeopleRequest, ListTeamsRequest, Person, PersonRole, Team};
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{
     Client, GetClientRequest, ListClientsRequest, ListProjectMembersRequest, ListProjectsRequest, Project,
@@ -397,6 +397,36 @@ impl Baton {
                 "{} people are called “{reference}”; name one by email or id ({})",
                 many.len(),
                 many.iter().map(|p| p.email.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// Every team.
+    pub async fn all_teams(&self) -> Result<Vec<Team>, Status> {
+        let mut teams = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = ListTeamsRequest { page_size: 1000, page_token, filter: String::new() };
+            let page = self.people().list_teams(self.request(request)).await?.into_inner();
+            teams.extend(page.teams);
+            if page.next_page_token.is_empty() {
+                return Ok(teams);
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    /// A team's resource name from `teams/{id}`, a bare id or an exact name.
+    pub async fn resolve_team(&self, reference: &str) -> Result<String, CliError> {
+        let reference = reference.trim();
+        if let Some(name) = direct_name(reference, "teams") {
+            return Ok(name);
+        }
+        let teams = self.all_teams().await?;
+        match teams.iter().find(|t| same_text(&t.display_name, reference)) {
+            Some(team) => Ok(team.name.clone()),
+            None => Err(CliError::NotFound(format!(
+                "no team is called “{reference}”; name it by id or teams/{{id}} (see `baton teams list`)"
             ))),
         }
     }

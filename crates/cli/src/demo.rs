@@ -20,7 +20,10 @@ use baton_proto::assets::v1::{
     StartAssetRequest, SubmitAssetForReviewRequest,
 };
 use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
-use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
+use baton_proto::people::v1::{
+    Allocation, CreateAllocationRequest, CreatePersonRequest, Discipline, ListAllocationsRequest, Person, PersonRole,
+    Skill, SkillLevel,
+};
 use baton_proto::projects::v1::{
     AddProjectMemberRequest, Brief, Client, ClientContact, CreateClientRequest, CreateMilestoneRequest,
     CreateProjectRequest, GetClientRequest, GetProjectHealthRequest, KeyResult, Milestone, Money, Objective, Obstacle,
@@ -103,6 +106,22 @@ const fn member(
 ) -> Member {
     Member { key, name, email, role, team_role }
 }
+
+/// What each of the agency's people practises, the hours they work in a week, and the hours a
+/// week the producer gives them on the relaunch (Marco works four days, and is given more).
+const CAPACITY: [(&str, Discipline, SkillLevel, f64, f64); 8] = [
+    ("paula", Discipline::Production, SkillLevel::Expert, 40.0, 8.0),
+    ("ana", Discipline::GraphicDesign, SkillLevel::Expert, 40.0, 24.0),
+    ("kenji", Discipline::UxDesign, SkillLevel::Senior, 40.0, 32.0),
+    ("marco", Discipline::Animation, SkillLevel::Senior, 32.0, 36.0),
+    ("sam", Discipline::Audio, SkillLevel::Senior, 40.0, 16.0),
+    ("vera", Discipline::Video, SkillLevel::Intermediate, 40.0, 24.0),
+    ("wen", Discipline::WebFrontEnd, SkillLevel::Expert, 40.0, 30.0),
+    ("dario", Discipline::Database, SkillLevel::Senior, 40.0, 20.0),
+];
+
+/// How many weeks from this one the relaunch's allocations run.
+const ALLOCATED_WEEKS: i64 = 9;
 
 /// The producer, who creates the project, builds the team and plans the components.
 const PRODUCER: &str = "paula";
@@ -398,6 +417,7 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
         let mut production = Production { people, order, project, assets: HashMap::new(), newest: HashMap::new() };
         seed_brief(baton, &narrator, &production).await?;
         seed_team(baton, &narrator, &mut feeds, &production).await?;
+        seed_allocations(baton, &narrator, &production).await?;
         seed_components(baton, &narrator, &mut production).await?;
         seed_milestones(baton, &narrator, &production).await?;
         let obstacle = raise_obstacle(baton, &narrator, &production).await?;
@@ -436,11 +456,17 @@ async fn seed_people(baton: &Baton, narrator: &Narrator) -> Result<HashMap<&'sta
         let (person, what) = match found {
             Some(person) => (person, "already here"),
             None => {
+                let capacity = CAPACITY.iter().find(|c| c.0 == member.key);
                 let request = CreatePersonRequest {
                     person: Some(Person {
                         display_name: member.name.into(),
                         email: member.email.into(),
                         role: member.role as i32,
+                        skills: capacity
+                            .map(|c| Skill { discipline: c.1 as i32, level: c.2 as i32 })
+                            .into_iter()
+                            .collect(),
+                        weekly_hours: capacity.map(|c| c.3),
                         ..Default::default()
                     }),
                     request_id: request_id(&format!("person/{}", member.key)),
@@ -740,6 +766,59 @@ async fn seed_team(
     Ok(())
 }
 
+/// Gives each of the agency's people their hours a week on the relaunch, from this week on,
+/// unless they have them already.
+async fn seed_allocations(baton: &Baton, narrator: &Narrator, production: &Production) -> Result<(), CliError> {
+    narrator.say(narrator.bold("Allocations"))?;
+    let this_week = crate::cli::RangeArgs { from: None, to: None };
+    let (monday, _) = crate::commands::people::range_of(&this_week, 6)?;
+    let last = monday + time::Duration::days(7 * ALLOCATED_WEEKS - 1);
+    let project = &production.project.name;
+    let hours = crate::commands::people::hours;
+    for (key, _, _, _, per_week) in CAPACITY {
+        let person = production.person(key)?;
+        let filter = format!("project = \"{project}\" AND end_date >= {monday}");
+        let request = ListAllocationsRequest { parent: person.name.clone(), filter, ..Default::default() };
+        let current = baton.people().list_allocations(baton.request(request)).await?.into_inner().allocations;
+        if let Some(allocation) = current.first() {
+            let line = format!(
+                "  {:<15} {} h a week until {}",
+                person.display_name,
+                hours(allocation.hours_per_week),
+                allocation.end_date
+            );
+            narrator.say(format!("{line} {}", narrator.dim("already allocated")))?;
+            continue;
+        }
+        let request = CreateAllocationRequest {
+            parent: person.name.clone(),
+            allocation: Some(Allocation {
+                project: project.clone(),
+                hours_per_week: per_week,
+                start_date: monday.to_string(),
+                end_date: last.to_string(),
+                note: "Website relaunch".into(),
+                ..Default::default()
+            }),
+            request_id: request_id(&format!("allocation/{key}/{monday}")),
+        };
+        let made = baton.people().create_allocation(as_producer(baton, production, request)?).await?.into_inner();
+        let after = made.person.unwrap_or_default();
+        let mut line = format!(
+            "  {:<15} {} h a week until {}, of {} h",
+            person.display_name,
+            hours(per_week),
+            last,
+            hours(after.weekly_hours.unwrap_or_default())
+        );
+        if after.over_allocated {
+            line.push_str(&narrator.out.paint(" — over-allocated", "31"));
+        }
+        narrator.say(line)?;
+    }
+    Ok(())
+}
+
 async fn seed_components(baton: &Baton, narrator: &Narrator, production: &mut Production) -> Result<(), CliError> {
     narrator.say(narrator.bold("Components"))?;
     let producer = production.person(PRODUCER)?.name.clone();
@@ -945,6 +1024,11 @@ mod tests {
         for component in &COMPONENTS {
             assert!(component.assignees.iter().all(|a| TEAM.iter().any(|m| m.key == *a)));
             assert!((1..=1000).contains(&component.weight));
+        }
+        // Every agency member has their capacity, the client's contact none.
+        for member in &TEAM {
+            let has = CAPACITY.iter().any(|c| c.0 == member.key);
+            assert_eq!(has, member.role != PersonRole::ClientContact, "{}", member.key);
         }
     }
 }

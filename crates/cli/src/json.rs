@@ -8,7 +8,7 @@ use baton_proto::notifications::v1::{Notification, NotificationKind};
 use baton_proto::people::v1::Person;
 use baton_proto::projects::v1::{Client, Project, ProjectMember, ProjectState};
 
-use crate::cli::{AssetKindArg, AssetStatusWord, MemberRoleArg, PersonRoleArg};
+use crate::cli::{AssetKindArg, AssetStatusWord, DisciplineArg, MemberRoleArg, PersonRoleArg, SkillLevelArg};
 use crate::output::time;
 
 fn optional_time(timestamp: Option<&prost_types::Timestamp>) -> Value {
@@ -24,6 +24,12 @@ pub fn person(person: &Person) -> Value {
         "display_name": person.display_name,
         "email": person.email,
         "role": PersonRoleArg::word(person.role),
+        "skills": person.skills.iter().map(|s| json!({
+            "discipline": DisciplineArg::word(s.discipline),
+            "level": SkillLevelArg::word(s.level),
+        })).collect::<Vec<_>>(),
+        "weekly_hours": person.weekly_hours,
+        "over_allocated": person.over_allocated,
         "create_time": optional_time(person.create_time.as_ref()),
         "update_time": optional_time(person.update_time.as_ref()),
         "etag": person.etag,

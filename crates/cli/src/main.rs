@@ -55,6 +55,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::People(command) => commands::people::run(&baton, &out, command).await,
+        Command::Teams(command) => commands::teams::run(&baton, &out, command).await,
         Command::Clients(command) => commands::clients::run(&baton, &out, command).await,
         Command::Projects(command) => commands::projects::run(&baton, &out, command).await,
         Command::Milestones(command) => commands::plan::milestones(&baton, &out, command).await,

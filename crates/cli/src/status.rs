@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use baton_proto::assets::v1::{Asset, AssetStatus};
+use baton_proto::people::v1::GetUtilisationRequest;
 use baton_proto::projects::v1::{
     GetProjectHealthRequest, GetProjectRequest, HealthState, ObstacleSeverity, Project, ProjectHealth, ProjectMember,
+    ProjectMemberRole,
 };
 
 use crate::cli::{AssetKindArg, AssetStatusWord, MemberRoleArg};
@@ -79,6 +81,50 @@ pub struct Report {
     pub names: HashMap<String, String>,
     /// The server's figures (GetProjectHealth); none for a caller who may not read them.
     pub health: Option<ProjectHealth>,
+    /// The agency members' load this week; empty for a caller who may not read it.
+    pub load: Vec<MemberLoad>,
+}
+
+/// One team member's week: the hours they have, those allocated (to every project), and those
+/// allocated to this one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberLoad {
+    pub person: String,
+    pub available_hours: f64,
+    pub allocated_hours: f64,
+    pub here_hours: f64,
+    pub over_allocated: bool,
+}
+
+/// The load this week of the team's agency members (the client's people have none here).
+async fn team_load(baton: &Baton, project: &str, team: &[ProjectMember]) -> Result<Vec<MemberLoad>, CliError> {
+    let week = crate::cli::RangeArgs { from: None, to: None };
+    let (from, to) = crate::commands::people::range_of(&week, 6)?;
+    let here = match crate::commands::people::project_allocations(baton, project, from, to).await {
+        Ok(allocations) => allocations,
+        Err(CliError::Status(status)) if status.code() == tonic::Code::PermissionDenied => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut load = Vec::new();
+    for member in team.iter().filter(|m| m.role != ProjectMemberRole::Client as i32) {
+        let request = GetUtilisationRequest {
+            subject: member.person.clone(),
+            start_date: from.to_string(),
+            end_date: to.to_string(),
+        };
+        let report = baton.people().get_utilisation(baton.request(request)).await?.into_inner();
+        let Some(person) = report.people.into_iter().next() else { continue };
+        let prefix = format!("{}/", member.person);
+        let here_hours = here.iter().filter(|a| a.name.starts_with(&prefix)).map(|a| a.hours_per_week).sum();
+        load.push(MemberLoad {
+            person: member.person.clone(),
+            available_hours: person.available_hours,
+            allocated_hours: person.allocated_hours,
+            here_hours,
+            over_allocated: person.over_allocated,
+        });
+    }
+    Ok(load)
 }
 
 impl Report {
@@ -97,7 +143,8 @@ impl Report {
             Err(status) if matches!(status.code(), tonic::Code::PermissionDenied | tonic::Code::NotFound) => None,
             Err(status) => return Err(status.into()),
         };
-        Ok(Self { project, client_name, team, assets, names, health })
+        let load = team_load(baton, &project.name, &team).await?;
+        Ok(Self { project, client_name, team, assets, names, health, load })
     }
 
     fn name_of<'a>(&'a self, person: &'a str) -> &'a str {
@@ -190,11 +237,26 @@ impl Report {
                 "open_obstacles": h.open_obstacles.iter().map(|o| o.count).sum::<u32>(),
             })
         });
+        let load: Vec<Value> = self
+            .load
+            .iter()
+            .map(|l| {
+                json!({
+                    "person": l.person,
+                    "display_name": self.name_of(&l.person),
+                    "available_hours": l.available_hours,
+                    "allocated_hours": l.allocated_hours,
+                    "here_hours": l.here_hours,
+                    "over_allocated": l.over_allocated,
+                })
+            })
+            .collect();
         json!({
             "project": json::project(&self.project),
             "client_name": self.client_name,
             "health": health,
             "team": team,
+            "load_this_week": load,
             "assets": assets,
             "total_weight": total,
             "done_weight": done,
@@ -202,6 +264,32 @@ impl Report {
             "waiting_for_review": waiting,
             "holders": holders,
         })
+    }
+
+    /// The team's load this week, one line a member; nothing when it could not be read.
+    fn render_load(&self, color: bool) -> String {
+        let mut text = String::new();
+        if !self.load.is_empty() {
+            text.push_str(&paint(color, "Team load this week", "1"));
+            text.push('\n');
+            let width = self.load.iter().map(|l| self.name_of(&l.person).chars().count()).max().unwrap_or(0);
+            for load in &self.load {
+                let name = self.name_of(&load.person);
+                let fill = " ".repeat(width - name.chars().count());
+                let hours = crate::commands::people::hours;
+                let mut line = format!(
+                    "{} of {} h ({} here)",
+                    hours(load.allocated_hours),
+                    hours(load.available_hours),
+                    hours(load.here_hours)
+                );
+                if load.over_allocated {
+                    line.push_str(&paint(color, "  over-allocated", "31"));
+                }
+                text.push_str(&format!("  {name}{fill}  {line}\n"));
+            }
+        }
+        text
     }
 
     /// The view for a terminal; `color` adds ANSI colours.
@@ -230,6 +318,7 @@ impl Report {
                 "No components yet: add one with `baton assets add --project {} --name ... --kind ...`.\n",
                 project.name
             ));
+            text.push_str(&self.render_load(color));
             return text;
         }
 
@@ -344,6 +433,8 @@ impl Report {
             }
         }
 
+        text.push_str(&self.render_load(color));
+
         let holders = self.holders();
         if holders.is_empty() {
             text.push_str(&format!("{}nobody: everything is in review or done\n", label("Who holds what")));
@@ -407,6 +498,7 @@ mod tests {
             },
             client_name: "Northwind".into(),
             health: None,
+            load: Vec::new(),
             team: Vec::new(),
             assets: vec![
                 asset("Logo", AssetStatus::Delivered, 30, &["people/a"]),
@@ -468,6 +560,32 @@ mod tests {
         assert!(text.contains("Milestones at risk  Beta (due 2027-03-01, 1 of 2 done)"), "{text}");
         assert!(text.contains("Obstacles           1 high open"), "{text}");
         assert_eq!(report.to_json()["health"]["state"], "at risk");
+    }
+
+    #[test]
+    fn the_team_load_shows_hours_and_who_is_over_allocated() {
+        let mut report = report();
+        report.load = vec![
+            MemberLoad {
+                person: "people/a".into(),
+                available_hours: 40.0,
+                allocated_hours: 46.0,
+                here_hours: 30.0,
+                over_allocated: true,
+            },
+            MemberLoad {
+                person: "people/b".into(),
+                available_hours: 32.0,
+                allocated_hours: 12.5,
+                here_hours: 12.5,
+                over_allocated: false,
+            },
+        ];
+        let text = report.render(false);
+        assert!(text.contains("Team load this week"), "{text}");
+        assert!(text.contains("  Ana  46 of 40 h (30 here)  over-allocated\n"), "{text}");
+        assert!(text.contains("  Bo   12.5 of 32 h (12.5 here)\n"), "{text}");
+        assert_eq!(report.to_json()["load_this_week"][0]["over_allocated"], true);
     }
 
     #[test]

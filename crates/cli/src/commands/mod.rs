@@ -6,3 +6,4 @@ pub mod notifications;
 pub mod people;
 pub mod plan;
 pub mod projects;
+pub mod teams;
