@@ -55,14 +55,15 @@ fn allocation(person: &str, project: &str, hours: f64, start: String, end: Strin
     }
 }
 
-fn a_project() -> String {
-    format!("projects/{}", uuid::Uuid::now_v7())
+/// A new project, created by the operator.
+async fn a_project(server: &baton_testkit::TestServer) -> String {
+    baton_tests::project(server, operator(), &format!("Project {}", uuid::Uuid::now_v7().simple())).await
 }
 
 #[tokio::test]
 async fn people_are_found_by_skill_level_and_free_hours() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&[Target::People]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let mut people = server.people();
     let ana = skilled(&server, "Ana", vec![skill(Discipline::Animation, SkillLevel::Expert)], None).await;
     let ben = skilled(
@@ -92,7 +93,7 @@ async fn people_are_found_by_skill_level_and_free_hours() {
     assert_eq!(names(found), [("Ana".to_string(), 40.0), ("Ben".to_string(), 20.0)], "seniors and up, most free first");
 
     people
-        .create_allocation(allocation(&ana.name, &a_project(), 30.0, day(monday, 0), day(monday, 6)))
+        .create_allocation(allocation(&ana.name, &a_project(&server).await, 30.0, day(monday, 0), day(monday, 6)))
         .await
         .expect("allocate");
     let found = people.find_people(find(0.0)).await.expect("find").into_inner();
@@ -115,7 +116,7 @@ async fn people_are_found_by_skill_level_and_free_hours() {
 #[tokio::test]
 async fn a_person_updates_their_skills_and_hours_by_field_mask() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&[Target::People]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let mut people = server.people();
     let eva = skilled(&server, "Eva", vec![skill(Discipline::Video, SkillLevel::Intermediate)], None).await;
     let mut tap = env.tap("baton.people.#").await;
@@ -170,11 +171,11 @@ async fn a_person_updates_their_skills_and_hours_by_field_mask() {
 #[tokio::test]
 async fn allocations_and_time_off_make_the_load_and_over_allocation() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&[Target::People]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let mut people = server.people();
     let eva = skilled(&server, "Eva", vec![], None).await;
     let idle = skilled(&server, "Ida", vec![], None).await;
-    let (launch, teaser) = (a_project(), a_project());
+    let (launch, teaser) = (a_project(&server).await, a_project(&server).await);
     let monday = next_monday();
     let mut tap = env.tap("baton.people.#").await;
 
@@ -294,6 +295,17 @@ async fn allocations_and_time_off_make_the_load_and_over_allocation() {
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].project, launch);
 
+    // A project that does not exist, or is closed, takes no allocation.
+    let nowhere = format!("projects/{}", uuid::Uuid::now_v7());
+    let refused = people.create_allocation(allocation(&eva.name, &nowhere, 5.0, day(monday, 0), day(monday, 4))).await;
+    let refused = refused.expect_err("unknown project");
+    assert_eq!((refused.code(), reason(&refused).as_str()), (Code::NotFound, "PROJECT_NOT_FOUND"));
+    let cancel = baton_proto::projects::v1::CancelProjectRequest { name: teaser.clone(), ..Default::default() };
+    server.projects().cancel_project(cancel).await.expect("cancel");
+    let refused = people.create_allocation(allocation(&eva.name, &teaser, 5.0, day(monday, 0), day(monday, 4))).await;
+    let refused = refused.expect_err("cancelled project");
+    assert_eq!((refused.code(), reason(&refused).as_str()), (Code::FailedPrecondition, "PROJECT_CLOSED"));
+
     // Bad ranges, and a person who left.
     let backwards = people.create_allocation(allocation(&eva.name, &launch, 5.0, day(monday, 7), day(monday, 6))).await;
     let backwards = backwards.expect_err("end before start");
@@ -319,13 +331,14 @@ async fn allocations_and_time_off_make_the_load_and_over_allocation() {
 #[tokio::test]
 async fn concurrent_allocations_are_all_counted() {
     let env = TestEnv::new().await;
-    let server = env.spawn(&[Target::People]).await;
+    let server = env.spawn(&[Target::People, Target::Projects]).await;
     let zoe = skilled(&server, "Zoe", vec![], None).await;
     let monday = next_monday();
+    let project = a_project(&server).await;
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let mut people = server.people();
-        let request = allocation(&zoe.name, &a_project(), 6.0, day(monday, 0), day(monday, 4));
+        let request = allocation(&zoe.name, &project, 6.0, day(monday, 0), day(monday, 4));
         calls.spawn(async move { people.create_allocation(request).await.map(|r| r.into_inner()) });
     }
     while let Some(done) = calls.join_next().await {
@@ -336,4 +349,21 @@ async fn concurrent_allocations_are_all_counted() {
     assert!(got.person.expect("person").over_allocated, "48 hours of 40");
     let all = ListAllocationsRequest { parent: zoe.name.clone(), ..Default::default() };
     assert_eq!(people.list_allocations(all).await.expect("list").into_inner().allocations.len(), 8);
+}
+
+/// A people service that cannot reach the projects service refuses allocations, and says why.
+#[tokio::test]
+async fn allocations_need_the_projects_service() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People]).await;
+    let eva = skilled(&server, "Eva", vec![], None).await;
+    let monday = next_monday();
+    let project = format!("projects/{}", uuid::Uuid::now_v7());
+    let refused = server
+        .people()
+        .create_allocation(allocation(&eva.name, &project, 5.0, day(monday, 0), day(monday, 4)))
+        .await
+        .expect_err("no projects service");
+    assert_eq!((refused.code(), reason(&refused).as_str()), (Code::Unavailable, "PROJECTS_UNREACHABLE"));
+    assert!(refused.message().contains("endpoints.projects"), "{}", refused.message());
 }

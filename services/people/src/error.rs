@@ -1,8 +1,8 @@
 //! The people service's errors: each says its kind and reason; `baton_platform::error` maps them.
 
 use baton_messaging::MutationError;
-use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::names::{AllocationName, PersonName, TeamName, TimeOffName};
+use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
+use baton_platform::names::{AllocationName, PersonName, ProjectName, TeamName, TimeOffName};
 use baton_platform::policy::Denial;
 
 use crate::domain::team::Department;
@@ -41,6 +41,14 @@ pub enum PeopleError {
     AllocationRange(String),
     #[error("person {person} has {open} allocations that have not ended; the most is {max}")]
     TooManyAllocations { person: PersonName, open: usize, max: usize },
+    #[error("allocation.project: project {0} does not exist")]
+    ProjectNotFound(ProjectName),
+    #[error("allocation.project: project {project} is {state}: it takes no new allocations")]
+    ProjectClosed { project: ProjectName, state: &'static str },
+    #[error("allocations need the projects service, which this server cannot reach (endpoints.projects is not set)")]
+    ProjectsUnreachable,
+    #[error("the projects service is unavailable; retry later")]
+    Upstream(#[source] tonic::Status),
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error(transparent)]
@@ -64,6 +72,10 @@ impl ServiceError for PeopleError {
             | PeopleError::Deactivated(_)
             | PeopleError::TooManyAllocations { .. } => Kind::FailedPrecondition,
             PeopleError::AllocationRange(_) => Kind::InvalidArgument,
+            PeopleError::ProjectNotFound(_) => Kind::NotFound,
+            PeopleError::ProjectClosed { .. } => Kind::FailedPrecondition,
+            PeopleError::ProjectsUnreachable => Kind::Unavailable,
+            PeopleError::Upstream(status) => upstream_kind(status).0,
             PeopleError::StalePerson { .. }
             | PeopleError::StaleTeam { .. }
             | PeopleError::StaleAllocation { .. }
@@ -91,6 +103,10 @@ impl ServiceError for PeopleError {
             PeopleError::AllocationNotFound(_) => "ALLOCATION_NOT_FOUND",
             PeopleError::AllocationRange(_) => "INVALID_ARGUMENT",
             PeopleError::TooManyAllocations { .. } => "TOO_MANY_ALLOCATIONS",
+            PeopleError::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
+            PeopleError::ProjectClosed { .. } => "PROJECT_CLOSED",
+            PeopleError::ProjectsUnreachable => "PROJECTS_UNREACHABLE",
+            PeopleError::Upstream(status) => upstream_kind(status).1,
             PeopleError::Denied(denial) => denial.reason,
             PeopleError::Mutation(error) => error.reason(),
             PeopleError::Database(error) => database_kind(error).1,

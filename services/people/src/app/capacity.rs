@@ -12,10 +12,11 @@ use uuid::Uuid;
 use baton_messaging::{Begun, Transaction};
 use baton_platform::Actor;
 use baton_platform::idempotency::Origin;
-use baton_platform::names::{AllocationName, PersonName, TeamName, TimeOffName};
+use baton_platform::names::{AllocationName, PersonName, ProjectName, TeamName, TimeOffName};
 use baton_platform::paging::split_page;
 use baton_platform::time;
 use baton_proto::people::v1 as pb;
+use baton_proto::projects::v1::{GetProjectRequest, ProjectState};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -137,6 +138,26 @@ impl People {
         Ok(Opened::New(Box::new(Capacity { tx, before: locked.clone(), person: locked, allocations, time_off, today })))
     }
 
+    /// That the project exists and is open (not archived or cancelled), as the projects service
+    /// says: asked on every allocation (they are rare), so the answer is never stale.
+    async fn ensure_open_project(&self, project: ProjectName) -> Result<(), PeopleError> {
+        let Some(projects) = &self.projects else {
+            return Err(PeopleError::ProjectsUnreachable);
+        };
+        let request = GetProjectRequest { name: project.to_string() };
+        let state = match projects.clone().get_project(request).await {
+            Ok(response) => response.into_inner().project.map(|p| p.state).unwrap_or_default(),
+            Err(status) if status.code() == tonic::Code::NotFound => return Err(PeopleError::ProjectNotFound(project)),
+            Err(status) => return Err(PeopleError::Upstream(status)),
+        };
+        match ProjectState::try_from(state) {
+            Ok(closed @ (ProjectState::Archived | ProjectState::Cancelled)) => {
+                Err(PeopleError::ProjectClosed { project, state: closed.as_str_name() })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Records time off and records `TimeOffChanged`.
     pub async fn create_time_off(&self, actor: Actor, new: NewTimeOff, origin: Origin) -> Result<TimeOff, PeopleError> {
         let mut capacity = match self.capacity("CreateTimeOff", &origin, new.person).await? {
@@ -197,6 +218,9 @@ impl People {
         new: NewAllocation,
         origin: Origin,
     ) -> Result<(Allocation, Person), PeopleError> {
+        if let Err(refusal) = self.ensure_open_project(new.project).await {
+            return self.outbox.mutation("CreateAllocation", &origin).refuse(refusal).await;
+        }
         let mut capacity = match self.capacity("CreateAllocation", &origin, new.person).await? {
             Opened::Replay(first) => return Ok(first),
             Opened::New(capacity) => capacity,

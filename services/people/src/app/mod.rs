@@ -8,11 +8,13 @@ use uuid::Uuid;
 
 use baton_messaging::{Begun, MutationError, Outbox, Written};
 use baton_platform::Actor;
+use baton_platform::grpc::TracedChannel;
 use baton_platform::idempotency::Origin;
 use baton_platform::names::PersonName;
 use baton_platform::policy::Access;
 use baton_platform::time;
 use baton_proto::people::v1 as pb;
+use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 
 use crate::domain::capacity::{DateRange, Load};
 use crate::domain::{
@@ -38,11 +40,13 @@ pub struct Candidate {
 pub struct People {
     pool: PgPool,
     outbox: Outbox,
+    /// The projects service, which says whether an allocation's project exists and is open.
+    projects: Option<ProjectsServiceClient<TracedChannel>>,
 }
 
 impl People {
-    pub fn new(outbox: Outbox, pool: PgPool) -> Self {
-        Self { pool, outbox }
+    pub fn new(outbox: Outbox, pool: PgPool, projects: Option<ProjectsServiceClient<TracedChannel>>) -> Self {
+        Self { pool, outbox, projects }
     }
 
     /// Creates a person and records `PersonCreated`, once per `request_id`.
