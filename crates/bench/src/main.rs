@@ -30,6 +30,8 @@ enum Scenario {
     Pipeline,
     /// One change to teams of N members.
     Fanout,
+    /// GetProjectHealth of a project of many components.
+    Health,
     /// The raw limits of Postgres and RabbitMQ on this machine.
     Baseline,
     /// Every scenario, baseline first, with ratios to the raw limits.
@@ -82,6 +84,12 @@ struct Args {
     /// Projects the pipeline's changes spread over (the same team on each).
     #[arg(long, default_value_t = 16)]
     pipeline_projects: usize,
+    /// Components of the health scenario's project.
+    #[arg(long, default_value_t = 500)]
+    health_components: usize,
+    /// The fixed rate of the GetProjectHealth latency run.
+    #[arg(long, default_value_t = 200.0)]
+    health_rate: f64,
     /// Team sizes of the fan-out scenario.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
     fanout_sizes: Vec<usize>,
@@ -122,6 +130,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pipeline_rate: args.pipeline_rate,
         pipeline_projects: args.pipeline_projects,
         fanout_sizes: args.fanout_sizes.clone(),
+        health_components: args.health_components.clamp(1, 10_000),
+        health_rate: args.health_rate,
     };
     // In a chaos run the services reach RabbitMQ through a proxy the harness controls, so that it
     // can blackhole the link (no firewall rule is touched), with a short heartbeat to notice.
@@ -210,6 +220,9 @@ async fn scenarios(args: &Args, target: &Target, settings: &Settings) -> anyhow:
     }
     if wants(Scenario::Fanout) {
         rows.extend(scenarios::fanout(target, settings).await?);
+    }
+    if wants(Scenario::Health) {
+        rows.extend(scenarios::health(target, settings).await?);
     }
     Ok(rows)
 }

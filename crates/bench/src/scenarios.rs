@@ -26,8 +26,9 @@ use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::people::v1::{CreatePersonRequest, Person, PersonRole};
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{
-    AddProjectMemberRequest, Client, CreateClientRequest, CreateProjectRequest, GetProjectRequest, Project,
-    ProjectMember, ProjectMemberRole,
+    AddProjectMemberRequest, Client, CreateClientRequest, CreateMilestoneRequest, CreateProjectRequest,
+    GetProjectHealthRequest, GetProjectRequest, Milestone, Obstacle, ObstacleKind, ObstacleSeverity, Project,
+    ProjectMember, ProjectMemberRole, RaiseObstacleRequest,
 };
 
 use crate::load::{closed_loop, open_loop};
@@ -44,6 +45,8 @@ pub struct Settings {
     pub pipeline_rate: f64,
     pub pipeline_projects: usize,
     pub fanout_sizes: Vec<usize>,
+    pub health_components: usize,
+    pub health_rate: f64,
 }
 
 /// A request made by `actor` (`people/{id}`) with a token of the test issuer (signed once per
@@ -259,6 +262,133 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
     rows.push(
         Row::new("rpc", "ListAssets (page of 50), maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
             .with_errors(outcome.errors),
+    );
+    Ok(rows)
+}
+
+/// `health`: GetProjectHealth of a project of `settings.health_components` components in every
+/// status, with milestones and obstacles, computed by the projects service from its projection
+/// of the assets service's events: at the maximum rate, and at `settings.health_rate`.
+pub async fn health(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let size = settings.health_components;
+    let producer = person(target.channel(People, 0), "Bench Producer").await?;
+    let project = project(target.channel(Projects, 0), &producer).await?;
+    let assets =
+        many(size, 16, |i| asset(target.channel(Assets, i as u64), producer.clone(), project.clone(), i)).await?;
+    // Spread the components over the workflow, a fifth in each status but delivered.
+    let path = |i: usize| -> &'static [AssetStatus] {
+        use AssetStatus::{Approved, ChangesRequested, InProgress, InReview};
+        match i % 5 {
+            0 => &[],
+            1 => &[InProgress],
+            2 => &[InProgress, InReview],
+            3 => &[InProgress, InReview, ChangesRequested],
+            _ => &[InProgress, InReview, Approved],
+        }
+    };
+    many(size, 16, |i| {
+        let (channel, producer, name) = (target.channel(Assets, i as u64), producer.clone(), assets[i].clone());
+        async move {
+            let mut client = AssetsServiceClient::new(channel);
+            for to in path(i) {
+                let name = name.clone();
+                match to {
+                    AssetStatus::InProgress => {
+                        let request = StartAssetRequest { name, ..Default::default() };
+                        client.start_asset(as_actor(&producer, request)).await.map(drop)
+                    }
+                    AssetStatus::InReview => {
+                        let request = SubmitAssetForReviewRequest { name, ..Default::default() };
+                        client.submit_asset_for_review(as_actor(&producer, request)).await.map(drop)
+                    }
+                    AssetStatus::Approved => {
+                        let request = ApproveAssetRequest { name, ..Default::default() };
+                        client.approve_asset(as_actor(&producer, request)).await.map(drop)
+                    }
+                    _ => {
+                        let request =
+                            RequestAssetChangesRequest { name, comment: "again".into(), ..Default::default() };
+                        client.request_asset_changes(as_actor(&producer, request)).await.map(drop)
+                    }
+                }?;
+            }
+            anyhow::Ok(())
+        }
+    })
+    .await?;
+    let mut projects = ProjectsServiceClient::new(target.channel(Projects, 0));
+    for (i, due) in ["2027-01-15", "2027-03-31"].into_iter().enumerate() {
+        let milestone = Milestone {
+            title: format!("Milestone {i}"),
+            due_date: due.into(),
+            components: assets.iter().skip(i * 50).take(50).cloned().collect(),
+            ..Default::default()
+        };
+        let request =
+            CreateMilestoneRequest { parent: project.clone(), milestone: Some(milestone), request_id: String::new() };
+        projects.create_milestone(as_actor(&producer, request)).await?;
+    }
+    for severity in [ObstacleSeverity::Medium, ObstacleSeverity::High] {
+        let obstacle = Obstacle {
+            title: format!("{} risk", severity.as_str_name()),
+            kind: ObstacleKind::Risk as i32,
+            severity: severity as i32,
+            ..Default::default()
+        };
+        let request =
+            RaiseObstacleRequest { parent: project.clone(), obstacle: Some(obstacle), request_id: String::new() };
+        projects.raise_obstacle(as_actor(&producer, request)).await?;
+    }
+    // The projection has every component, in its status, once the counts say so.
+    let expected_approved = (0..size).filter(|i| path(*i).last() == Some(&AssetStatus::Approved)).count() as u32;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let request = GetProjectHealthRequest { name: format!("{project}/health") };
+        let health = projects.get_project_health(as_actor(&producer, request)).await?.into_inner().health;
+        let counts = health.map(|h| h.components_by_status).unwrap_or_default();
+        let total: u32 = counts.iter().map(|c| c.count).sum();
+        let approved = counts.iter().find(|c| c.status == "ASSET_STATUS_APPROVED").map_or(0, |c| c.count);
+        if total as usize == size && approved == expected_approved {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the projection has {total} of {size} components after 120 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let get = {
+        let channels = target.pool(Projects);
+        let (project, producer) = (project.clone(), producer.clone());
+        move |i: u64| {
+            let mut client = ProjectsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let request = as_actor(&producer, GetProjectHealthRequest { name: format!("{project}/health") });
+            async move { client.get_project_health(request).await.map(drop) }
+        }
+    };
+    let mut rows = Vec::new();
+    let outcome = closed_loop(settings.concurrency, settings.duration, get.clone()).await;
+    rows.push(
+        Row::new(
+            "health",
+            &format!("GetProjectHealth ({size} components), maximum"),
+            None,
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    );
+    let rate = settings.health_rate;
+    let outcome = open_loop(rate, settings.duration, 4096, get).await;
+    rows.push(
+        Row::new(
+            "health",
+            &format!("GetProjectHealth ({size} components) at {rate:.0}/s"),
+            Some(rate),
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
     );
     Ok(rows)
 }
