@@ -35,6 +35,15 @@ const STREAM_BUFFER: usize = 1024;
 /// ten thousand does not hold ten thousand rows in memory at once.
 const DELIVERY_CHUNK: usize = 256;
 
+/// How many commit announcements may wait for the dispatcher before it stops reading more (they
+/// wait in Postgres then).
+const ANNOUNCEMENTS: usize = 65_536;
+
+/// The most commit announcements one read serves. A burst (a team of ten thousand joining a
+/// project: ten thousand commits) is read a batch at a time instead of once per commit, which
+/// kept an event for the watchers minutes behind while a large team was being formed.
+const BATCH_ANNOUNCEMENTS: usize = 512;
+
 /// The open watch streams of this process, by recipient.
 #[derive(Debug, Clone, Default)]
 pub struct Hub {
@@ -286,27 +295,52 @@ impl Dispatcher {
     async fn listen(&self, shutdown: &CancellationToken) -> Result<(), sqlx::Error> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(CREATED_CHANNEL).await?;
+        // Reception and delivery run side by side: while one read is delivered, the commits
+        // announced meanwhile queue up here, and the next read takes them all at once.
+        let (announced, mut pending) = tokio::sync::mpsc::channel::<String>(ANNOUNCEMENTS);
+        let receive = async {
+            loop {
+                let received = listener.recv().await?;
+                if announced.send(received.payload().to_string()).await.is_err() {
+                    return Ok(());
+                }
+            }
+        };
         // A connection of its own for the reads, so that a pool busy with consumers never
         // holds deliveries back (or makes the listener miss notifications while it reconnects).
         let mut reader: Option<PgConnection> = None;
-        loop {
-            let received = tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
-                received = listener.recv() => received?,
-            };
-            let event_ids: Vec<Uuid> =
-                received.payload().split(',').filter_map(|id| Uuid::parse_str(id).ok()).collect();
-            if event_ids.is_empty() {
-                tracing::warn!(payload = received.payload(), "unexpected payload on notifications channel");
-                continue;
+        let deliver = async {
+            while let Some(first) = pending.recv().await {
+                let mut payloads = vec![first];
+                while payloads.len() < BATCH_ANNOUNCEMENTS {
+                    match pending.try_recv() {
+                        Ok(payload) => payloads.push(payload),
+                        Err(_) => break,
+                    }
+                }
+                let event_ids: Vec<Uuid> = payloads
+                    .iter()
+                    .flat_map(|payload| payload.split(','))
+                    .filter_map(|id| Uuid::parse_str(id).ok())
+                    .collect();
+                if event_ids.is_empty() {
+                    tracing::warn!(payloads = ?payloads, "unexpected payload on notifications channel");
+                    continue;
+                }
+                let recipients = self.hub.recipients();
+                if recipients.is_empty() {
+                    continue;
+                }
+                if let Err(error) = self.deliver_events(&mut reader, &event_ids, &recipients).await {
+                    tracing::warn!(%error, events = event_ids.len(), "cannot read notifications to deliver; watchers catch up by listing");
+                }
             }
-            let recipients = self.hub.recipients();
-            if recipients.is_empty() {
-                continue;
-            }
-            if let Err(error) = self.deliver_events(&mut reader, &event_ids, &recipients).await {
-                tracing::warn!(%error, events = event_ids.len(), "cannot read notifications to deliver; watchers catch up by listing");
-            }
+            Ok::<(), sqlx::Error>(())
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => Ok(()),
+            received = receive => received,
+            delivered = deliver => delivered,
         }
     }
 }
