@@ -9,6 +9,7 @@ pub mod bounds;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod etag;
 pub mod filter;
 pub mod grpc;
 pub mod idempotency;

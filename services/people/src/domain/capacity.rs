@@ -158,11 +158,8 @@ impl Allocation {
 
     /// This allocation after `update` at `now`, at its next revision.
     pub fn updated(&self, update: &AllocationUpdate, now: OffsetDateTime) -> Result<Allocation, AllocationRefusal> {
-        if let Some(etag) = &update.etag
-            && *etag != self.etag()
-        {
-            return Err(AllocationRefusal::Stale(Stale { current: self.etag() }));
-        }
+        baton_platform::etag::check(update.etag.as_deref(), self.etag())
+            .map_err(|current| AllocationRefusal::Stale(Stale { current }))?;
         let mut next = self.clone();
         let (mut start, mut end) = (self.range.start, self.range.end);
         for field in &update.fields {

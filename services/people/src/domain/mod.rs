@@ -152,11 +152,7 @@ impl Person {
     /// This person after `update` at `now`, at their next revision; refused when the caller's
     /// etag is not the current one.
     pub fn updated(&self, update: &PersonUpdate, now: OffsetDateTime) -> Result<Person, Stale> {
-        if let Some(etag) = &update.etag
-            && *etag != self.etag()
-        {
-            return Err(Stale { current: self.etag() });
-        }
+        baton_platform::etag::check(update.etag.as_deref(), self.etag()).map_err(|current| Stale { current })?;
         let mut next = self.clone();
         let values = &update.values;
         for field in &update.fields {

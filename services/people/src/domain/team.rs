@@ -134,11 +134,7 @@ impl Team {
 
     /// This team after `update` at `now`, at its next revision.
     pub fn updated(&self, update: &TeamUpdate, now: OffsetDateTime) -> Result<Team, Stale> {
-        if let Some(etag) = &update.etag
-            && *etag != self.etag()
-        {
-            return Err(Stale { current: self.etag() });
-        }
+        baton_platform::etag::check(update.etag.as_deref(), self.etag()).map_err(|current| Stale { current })?;
         let mut next = self.clone();
         for field in &update.fields {
             match field {

@@ -129,11 +129,7 @@ impl Brief {
         actor: String,
         now: OffsetDateTime,
     ) -> Result<(Brief, Vec<BriefField>), String> {
-        if let Some(etag) = &update.etag
-            && *etag != self.etag()
-        {
-            return Err(self.etag());
-        }
+        baton_platform::etag::check(update.etag.as_deref(), self.etag())?;
         let mut content = self.content.clone();
         let values = &update.values;
         for field in &update.fields {

@@ -103,11 +103,8 @@ impl Client {
     /// This client after `update` at `now`, at its next revision; refused when the caller's
     /// etag is not the current one.
     pub fn updated(&self, update: &ClientUpdate, now: OffsetDateTime) -> Result<Client, UpdateRefusal> {
-        if let Some(etag) = &update.etag
-            && *etag != self.etag()
-        {
-            return Err(UpdateRefusal::Stale { current: self.etag() });
-        }
+        baton_platform::etag::check(update.etag.as_deref(), self.etag())
+            .map_err(|current| UpdateRefusal::Stale { current })?;
         let mut next = self.clone();
         for field in &update.fields {
             let values = &update.values;

@@ -98,11 +98,7 @@ impl Milestone {
         update: &MilestoneUpdate,
         now: OffsetDateTime,
     ) -> Result<(Milestone, Vec<&'static str>), String> {
-        if let Some(etag) = &update.etag
-            && *etag != self.etag()
-        {
-            return Err(self.etag());
-        }
+        baton_platform::etag::check(update.etag.as_deref(), self.etag())?;
         let mut next = self.clone();
         let mut changed = Vec::new();
         for field in &update.fields {

@@ -172,11 +172,8 @@ impl Project {
     /// This project after `action` at `now`, at its next revision; refused when the move does
     /// not start from the current state, or the caller's etag is not the current one.
     pub fn moved(&self, step: &ProjectMove, now: OffsetDateTime) -> Result<Project, MoveRefusal> {
-        if let Some(etag) = &step.etag
-            && *etag != self.etag()
-        {
-            return Err(MoveRefusal::Stale { current: self.etag() });
-        }
+        baton_platform::etag::check(step.etag.as_deref(), self.etag())
+            .map_err(|current| MoveRefusal::Stale { current })?;
         let (state, held_state) = match (step.action, self.state) {
             (LifecycleMove::Advance(to), from) if from.next_stage() == Some(to) => (to, None),
             (LifecycleMove::Hold, from) if from.is_open() => (ProjectState::OnHold, Some(from)),

@@ -184,11 +184,8 @@ impl Obstacle {
         change: &ObstacleChange,
         now: OffsetDateTime,
     ) -> Result<(Obstacle, Vec<&'static str>), ObstacleRefusal> {
-        if let Some(etag) = &change.etag
-            && *etag != self.etag()
-        {
-            return Err(ObstacleRefusal::Stale { current: self.etag() });
-        }
+        baton_platform::etag::check(change.etag.as_deref(), self.etag())
+            .map_err(|current| ObstacleRefusal::Stale { current })?;
         let mut next = self.clone();
         let mut changed = Vec::new();
         match &change.action {
