@@ -9,6 +9,7 @@ mod auth;
 mod briefs;
 mod capacity;
 mod clients;
+mod components;
 mod health;
 mod isolation;
 mod lifecycle;

@@ -674,6 +674,37 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result.map(|()| Seen::Done)
         }
+        "UpdateAsset" => {
+            let asset = asset_in(world, AssetStatus::Planned).await;
+            let description = format!("Brief {}", uuid::Uuid::new_v4().simple());
+            let change =
+                assets::Asset { name: asset.name.clone(), description: description.clone(), ..Default::default() };
+            let request = assets::UpdateAssetRequest { asset: Some(change), ..Default::default() };
+            let result = server.assets().update_asset(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = server.assets().get_asset(assets::GetAssetRequest { name: asset.name }).await;
+                let got = got.expect("operator reads").into_inner().asset.expect("asset");
+                assert_ne!(got.description, description, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "WatchAsset" | "UnwatchAsset" => {
+            let asset = asset_in(world, AssetStatus::InReview).await;
+            let name = asset.name.clone();
+            let result = if rpc == "WatchAsset" {
+                let request = assets::WatchAssetRequest { name: name.clone() };
+                server.assets().watch_asset(profile.request(request)).await.map(drop)
+            } else {
+                let request = assets::UnwatchAssetRequest { name: name.clone() };
+                server.assets().unwatch_asset(profile.request(request)).await.map(drop)
+            };
+            if result.is_err() {
+                let got = server.assets().get_asset(assets::GetAssetRequest { name }).await;
+                let got = got.expect("operator reads").into_inner().asset.expect("asset");
+                assert_eq!(got.etag, asset.etag, "{rpc} refused to {} but changed it", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
         "UpdatePerson" => {
             let display_name = format!("Renamed {}", uuid::Uuid::new_v4().simple());
             let person =

@@ -89,6 +89,9 @@ pub enum Command {
     /// Client projects and their teams.
     #[command(subcommand)]
     Projects(ProjectsCommand),
+    /// A project's brief and strategy, and its revisions.
+    #[command(subcommand)]
+    Brief(BriefCommand),
     /// A project's milestones: what it must reach by when.
     #[command(subcommand)]
     Milestones(MilestonesCommand),
@@ -239,6 +242,58 @@ pub enum PeopleCommand {
         #[command(flatten)]
         range: RangeArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BriefCommand {
+    /// Show a project's brief: problem, audience, objectives, budget, strategy.
+    Show {
+        /// The project (its title, id or projects/{id}).
+        project: String,
+    },
+    /// Change a project's brief: only the fields given change (lists are replaced whole).
+    Update(Box<BriefUpdate>),
+    /// Every revision of a project's brief: when, by whom, what changed.
+    History {
+        /// The project (its title, id or projects/{id}).
+        project: String,
+    },
+}
+
+/// The fields `baton brief update` changes.
+#[derive(Debug, Args)]
+pub struct BriefUpdate {
+    /// The project (its title, id or projects/{id}).
+    pub project: String,
+    /// The client's problem, in their words.
+    #[arg(long)]
+    pub problem: Option<String>,
+    /// Who the work is for.
+    #[arg(long)]
+    pub audience: Option<String>,
+    /// The strategy agreed with the client.
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// An objective and its key result, `TITLE;METRIC;CURRENT;TARGET[;UNIT]`. Repeatable.
+    #[arg(long = "objective", value_name = "TITLE;METRIC;CURRENT;TARGET[;UNIT]")]
+    pub objectives: Vec<String>,
+    /// What must be made. Repeatable.
+    #[arg(long = "requirement")]
+    pub requirements: Vec<String>,
+    /// How the client will judge it. Repeatable.
+    #[arg(long = "criterion")]
+    pub criteria: Vec<String>,
+    /// What limits the work. Repeatable.
+    #[arg(long = "constraint")]
+    pub constraints: Vec<String>,
+    /// The budget, `AMOUNT CURRENCY`, for example "48000 EUR".
+    #[arg(long)]
+    pub budget: Option<String>,
+    /// Fail if the brief changed since this etag was read.
+    #[arg(long)]
+    pub etag: Option<String>,
+    #[command(flatten)]
+    pub idempotency: RequestId,
 }
 
 #[derive(Debug, Subcommand)]
@@ -640,6 +695,43 @@ pub enum AssetsCommand {
     },
     /// Show one component.
     Show {
+        #[command(flatten)]
+        asset: AssetRef,
+    },
+    /// Change a component: only the fields given change (--assignee and --blocked-by replace
+    /// the whole list; --blocked-by "" clears it).
+    Update {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// A new title.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new description.
+        #[arg(long)]
+        description: Option<String>,
+        /// A new weight, 1 to 1000.
+        #[arg(long)]
+        weight: Option<u32>,
+        /// The people who make it, replacing the current ones. Repeatable.
+        #[arg(long = "assignee", value_name = "PERSON")]
+        assignees: Vec<String>,
+        /// The date it is due, YYYY-MM-DD ("" clears it).
+        #[arg(long)]
+        due: Option<String>,
+        /// A component of the same project that must be approved before this one starts
+        /// (its title or id). Repeatable.
+        #[arg(long = "blocked-by", value_name = "COMPONENT")]
+        blocked_by: Vec<String>,
+        #[command(flatten)]
+        step: StepOptions,
+    },
+    /// Follow a component: its changes reach you as they happen.
+    Watch {
+        #[command(flatten)]
+        asset: AssetRef,
+    },
+    /// Stop following a component.
+    Unwatch {
         #[command(flatten)]
         asset: AssetRef,
     },

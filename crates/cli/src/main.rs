@@ -58,6 +58,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Teams(command) => commands::teams::run(&baton, &out, command).await,
         Command::Clients(command) => commands::clients::run(&baton, &out, command).await,
         Command::Projects(command) => commands::projects::run(&baton, &out, command).await,
+        Command::Brief(command) => commands::brief::run(&baton, &out, command).await,
         Command::Milestones(command) => commands::plan::milestones(&baton, &out, command).await,
         Command::Obstacles(command) => commands::plan::obstacles(&baton, &out, command).await,
         Command::Assets(command) => commands::assets::run(&baton, &out, command).await,

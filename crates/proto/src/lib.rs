@@ -152,5 +152,6 @@ events! {
     projects::v1::ClientCreated => "baton.projects.v1.ClientCreated",
     projects::v1::ClientUpdated => "baton.projects.v1.ClientUpdated",
     assets::v1::AssetCreated => "baton.assets.v1.AssetCreated",
+    assets::v1::AssetUpdated => "baton.assets.v1.AssetUpdated",
     assets::v1::AssetStatusChanged => "baton.assets.v1.AssetStatusChanged",
 }

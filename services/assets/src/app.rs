@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use baton_messaging::{Outbox, Written};
+use std::collections::HashMap;
+
+use baton_messaging::{Begun, Outbox, Written};
 use baton_platform::Actor;
 use baton_platform::grpc::TracedChannel as Channel;
 use baton_platform::idempotency::Origin;
@@ -20,7 +22,9 @@ use baton_proto::people::v1::people_service_client::PeopleServiceClient;
 use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole, ProjectState};
 
-use crate::domain::{Asset, AssetPage, AssetStatus, NewAsset, Refusal, TransitionRequest};
+use crate::domain::{
+    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, NewAsset, Refusal, TransitionRequest, cycle_through,
+};
 use crate::error::AssetsError;
 use crate::{repo, wire};
 
@@ -97,6 +101,11 @@ impl Assets {
         for (index, person) in new.assignees.iter().enumerate() {
             self.ensure_person(*person, format!("asset.assignees[{index}]")).await?;
         }
+        for (index, person) in new.watchers.iter().enumerate() {
+            self.ensure_person(*person, format!("asset.watchers[{index}]")).await?;
+        }
+        // A new asset waits for existing ones: nothing waits for it yet, so no cycle.
+        self.ensure_blockers(new.project, &new.blocked_by).await?;
         let asset = Asset::create(new, Uuid::now_v7(), time::now());
         let mut mutation = self.outbox.mutation("CreateAsset", &origin);
         mutation.emit(
@@ -201,6 +210,14 @@ impl Assets {
                 Err(_) if !stored => continue,
                 Err(refusal) => return mutation.refuse(refused(step.asset, &step, refusal)).await,
             };
+            // Work starts once every blocker is done. A done asset stays done, so what is read
+            // here holds; a blocker added meanwhile moved the revision, and the write misses.
+            if next.status == AssetStatus::InProgress && !current.blocked_by.is_empty() {
+                let waiting = self.unfinished_blockers(&current).await?;
+                if !waiting.is_empty() {
+                    return mutation.refuse(AssetsError::Blocked { asset: step.asset, blockers: waiting }).await;
+                }
+            }
             mutation.emit(
                 &next.name.to_string(),
                 &pb::AssetStatusChanged {
@@ -223,6 +240,132 @@ impl Assets {
             }
         }
         Err(AssetsError::Contended { asset: step.asset })
+    }
+
+    /// Changes the fields `update` names and records `AssetUpdated` with the asset before and
+    /// after, and who was added to and taken off its assignees. A change of what the asset waits
+    /// for is checked for cycles under the project's lock, so that two updates at once cannot
+    /// close one between them.
+    pub async fn update(
+        &self,
+        access: &Access,
+        actor: Actor,
+        update: AssetUpdate,
+        origin: Origin,
+    ) -> Result<Asset, AssetsError> {
+        let name = update.name;
+        let hidden = || AssetsError::AssetNotFound(name);
+        self.authorize(access, name.project()).await.map_err(|r| r.into_error(hidden))?;
+        let mut tx = match self.outbox.mutation("UpdateAsset", &origin).begin::<Asset>().await? {
+            Begun::Replay(asset) => return Ok(asset),
+            Begun::New(tx) => tx,
+        };
+        if update.fields.contains(&AssetField::BlockedBy) {
+            repo::lock_project(tx.conn(), name.project()).await?;
+        }
+        let current = repo::lock(tx.conn(), name).await?.ok_or_else(hidden)?;
+        let next = current
+            .updated(&update, time::now())
+            .map_err(|current| AssetsError::EtagMismatch { asset: name, current })?;
+        for (index, person) in next.assignees.iter().enumerate().filter(|(_, p)| !current.assignees.contains(p)) {
+            self.ensure_person(*person, format!("asset.assignees[{index}]")).await?;
+        }
+        for (index, person) in next.watchers.iter().enumerate().filter(|(_, p)| !current.watchers.contains(p)) {
+            self.ensure_person(*person, format!("asset.watchers[{index}]")).await?;
+        }
+        if next.blocked_by != current.blocked_by {
+            self.ensure_blockers(name.project(), &next.blocked_by).await?;
+            let mut edges: HashMap<AssetName, Vec<AssetName>> = HashMap::new();
+            for (id, blockers) in repo::blockers_of_project(&mut *tx.conn(), name.project()).await? {
+                let waiting = AssetName::new(name.project(), id);
+                edges.insert(waiting, blockers.into_iter().map(|b| AssetName::new(name.project(), b)).collect());
+            }
+            edges.insert(name, next.blocked_by.clone());
+            if let Some(path) = cycle_through(name, &next.blocked_by, &edges) {
+                return Err(AssetsError::Cycle(path));
+            }
+        }
+        repo::write(tx.conn(), &next).await?;
+        tx.emit(
+            &name.to_string(),
+            &pb::AssetUpdated {
+                before: Some(wire::asset(&current)),
+                after: Some(wire::asset(&next)),
+                changed_fields: update.fields.iter().map(|f| f.path().to_string()).collect(),
+                added_assignees: next.assignees_missing_from(&current).iter().map(ToString::to_string).collect(),
+                removed_assignees: current.assignees_missing_from(&next).iter().map(ToString::to_string).collect(),
+                actor: actor.resource_name(),
+            },
+        );
+        let asset = tx.finish(next).await?;
+        self.recent.remember(asset.name, asset.clone());
+        tracing::info!(asset = %asset.name, "asset updated");
+        Ok(asset)
+    }
+
+    /// Puts the caller among an asset's watchers (`watch`) or takes them off; records
+    /// `AssetUpdated` when that changed anything.
+    pub async fn watch(
+        &self,
+        access: &Access,
+        actor: Actor,
+        name: AssetName,
+        watch: bool,
+        origin: Origin,
+    ) -> Result<Asset, AssetsError> {
+        let hidden = || AssetsError::AssetNotFound(name);
+        let view = self.authorize(access, name.project()).await.map_err(|r| r.into_error(hidden))?;
+        let Some(person) = access.person() else { return Err(AssetsError::NotAPerson) };
+        for _ in 0..ATTEMPTS {
+            let current = repo::get(&self.pool, name).await?.ok_or_else(hidden)?;
+            if view == View::Client && !current.status.client_visible() {
+                return Err(hidden());
+            }
+            let Some(next) = current.watched_by(person, watch, time::now()) else { return Ok(current) };
+            let mut mutation = self.outbox.mutation(if watch { "WatchAsset" } else { "UnwatchAsset" }, &origin);
+            mutation.emit(
+                &name.to_string(),
+                &pb::AssetUpdated {
+                    before: Some(wire::asset(&current)),
+                    after: Some(wire::asset(&next)),
+                    changed_fields: vec!["watchers".into()],
+                    added_assignees: vec![],
+                    removed_assignees: vec![],
+                    actor: actor.resource_name(),
+                },
+            );
+            match mutation.finish(repo::update(&next), next).await? {
+                Written::Done(asset) | Written::Replay(asset) => {
+                    self.recent.remember(asset.name, asset.clone());
+                    return Ok(asset);
+                }
+                Written::Missed => continue,
+            }
+        }
+        Err(AssetsError::Contended { asset: name })
+    }
+
+    /// The display names of the blockers of `asset` that are neither approved nor delivered.
+    async fn unfinished_blockers(&self, asset: &Asset) -> Result<Vec<String>, AssetsError> {
+        let ids: Vec<Uuid> = asset.blocked_by.iter().map(|b| b.id).collect();
+        let statuses = repo::statuses(&self.pool, asset.name.project(), &ids).await?;
+        Ok(statuses
+            .into_iter()
+            .filter(|(_, _, status)| !matches!(status, AssetStatus::Approved | AssetStatus::Delivered))
+            .map(|(id, display_name, status)| {
+                format!("“{display_name}” ({}, {})", AssetName::new(asset.name.project(), id), status.as_str())
+            })
+            .collect())
+    }
+
+    /// Every blocker named is an asset of the project.
+    async fn ensure_blockers(&self, project: ProjectName, blockers: &[AssetName]) -> Result<(), AssetsError> {
+        let ids: Vec<Uuid> = blockers.iter().map(|b| b.id).collect();
+        let found = repo::statuses(&self.pool, project, &ids).await?;
+        match blockers.iter().find(|b| !found.iter().any(|(id, _, _)| *id == b.id)) {
+            Some(missing) => Err(AssetsError::BlockerNotFound(*missing)),
+            None => Ok(()),
+        }
     }
 
     /// That the project exists and takes new components: not archived or cancelled. Both are

@@ -1,7 +1,7 @@
 //! Assets and their review workflow, independent of the wire and the database.
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 
@@ -50,6 +50,9 @@ pub struct NewAsset {
     pub kind: AssetKind,
     pub assignees: Vec<PersonName>,
     pub weight: i32,
+    pub due_date: Option<Date>,
+    pub watchers: Vec<PersonName>,
+    pub blocked_by: Vec<AssetName>,
 }
 
 /// A stored asset.
@@ -62,6 +65,9 @@ pub struct Asset {
     pub status: AssetStatus,
     pub assignees: Vec<PersonName>,
     pub weight: i32,
+    pub due_date: Option<Date>,
+    pub watchers: Vec<PersonName>,
+    pub blocked_by: Vec<AssetName>,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -80,6 +86,9 @@ impl Asset {
             status: AssetStatus::Planned,
             assignees: new.assignees,
             weight: new.weight,
+            due_date: new.due_date,
+            watchers: new.watchers,
+            blocked_by: new.blocked_by,
             create_time: now,
             update_time: now,
             revision: 1,
@@ -99,6 +108,129 @@ impl Asset {
         let status = step.transition.target(self.status).ok_or(Refusal::IllegalTransition { from: self.status })?;
         Ok(Asset { status, update_time: now, revision: self.revision + 1, ..self.clone() })
     }
+}
+
+/// A field of an asset that an update may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetField {
+    DisplayName,
+    Description,
+    Weight,
+    Assignees,
+    Watchers,
+    DueDate,
+    BlockedBy,
+}
+
+impl AssetField {
+    pub const ALL: [AssetField; 7] = [
+        AssetField::DisplayName,
+        AssetField::Description,
+        AssetField::Weight,
+        AssetField::Assignees,
+        AssetField::Watchers,
+        AssetField::DueDate,
+        AssetField::BlockedBy,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            AssetField::DisplayName => "display_name",
+            AssetField::Description => "description",
+            AssetField::Weight => "weight",
+            AssetField::Assignees => "assignees",
+            AssetField::Watchers => "watchers",
+            AssetField::DueDate => "due_date",
+            AssetField::BlockedBy => "blocked_by",
+        }
+    }
+}
+
+/// An update of an asset, already validated field by field: the new values of the named
+/// fields (the others are ignored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetUpdate {
+    pub name: AssetName,
+    pub fields: Vec<AssetField>,
+    pub display_name: String,
+    pub description: String,
+    pub weight: i32,
+    pub assignees: Vec<PersonName>,
+    pub watchers: Vec<PersonName>,
+    pub due_date: Option<Date>,
+    pub blocked_by: Vec<AssetName>,
+    pub etag: Option<String>,
+}
+
+impl Asset {
+    /// This asset after `update` at `now`, at its next revision; refused (with the current etag)
+    /// when the caller's etag is not this revision.
+    pub fn updated(&self, update: &AssetUpdate, now: OffsetDateTime) -> Result<Asset, String> {
+        baton_platform::etag::check(update.etag.as_deref(), self.etag())?;
+        let mut next = self.clone();
+        for field in &update.fields {
+            match field {
+                AssetField::DisplayName => next.display_name = update.display_name.clone(),
+                AssetField::Description => next.description = update.description.clone(),
+                AssetField::Weight => next.weight = update.weight,
+                AssetField::Assignees => next.assignees = update.assignees.clone(),
+                AssetField::Watchers => next.watchers = update.watchers.clone(),
+                AssetField::DueDate => next.due_date = update.due_date,
+                AssetField::BlockedBy => next.blocked_by = update.blocked_by.clone(),
+            }
+        }
+        next.revision += 1;
+        next.update_time = now;
+        Ok(next)
+    }
+
+    /// This asset with `person` among its watchers (`watch`) or not, at its next revision;
+    /// `None` when that is so already.
+    pub fn watched_by(&self, person: PersonName, watch: bool, now: OffsetDateTime) -> Option<Asset> {
+        if self.watchers.contains(&person) == watch {
+            return None;
+        }
+        let mut next = self.clone();
+        if watch {
+            next.watchers.push(person);
+        } else {
+            next.watchers.retain(|p| *p != person);
+        }
+        next.revision += 1;
+        next.update_time = now;
+        Some(next)
+    }
+
+    /// The people among the assignees that `other` does not have.
+    pub fn assignees_missing_from(&self, other: &Asset) -> Vec<PersonName> {
+        self.assignees.iter().copied().filter(|p| !other.assignees.contains(p)).collect()
+    }
+}
+
+/// The assets `from` waits for through `edges` (asset → its blockers), transitively: a path
+/// back to `from` is a cycle. Returns the cycle's path, `from` first, if there is one.
+pub fn cycle_through(
+    from: AssetName,
+    blockers: &[AssetName],
+    edges: &std::collections::HashMap<AssetName, Vec<AssetName>>,
+) -> Option<Vec<AssetName>> {
+    // Depth-first from each new blocker, remembering the path; bounded by the project's assets.
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<(AssetName, Vec<AssetName>)> = blockers.iter().map(|b| (*b, vec![from, *b])).collect();
+    while let Some((at, path)) = stack.pop() {
+        if at == from {
+            return Some(path);
+        }
+        if !seen.insert(at) {
+            continue;
+        }
+        for next in edges.get(&at).map(Vec::as_slice).unwrap_or_default() {
+            let mut longer = path.clone();
+            longer.push(*next);
+            stack.push((*next, longer));
+        }
+    }
+    None
 }
 
 /// Why an asset refuses a step.
@@ -239,8 +371,47 @@ mod tests {
             kind: AssetKind::Graphic,
             assignees: vec![],
             weight: 1,
+            due_date: None,
+            watchers: vec![],
+            blocked_by: vec![],
         };
         Asset::create(new, uuid::Uuid::now_v7(), OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn a_cycle_is_found_through_other_assets_and_named_in_order() {
+        let project = ProjectName::new(uuid::Uuid::now_v7());
+        let [a, b, c, d] = [0; 4].map(|_| AssetName::new(project, uuid::Uuid::now_v7()));
+        // b waits for c, c for d.
+        let edges = std::collections::HashMap::from([(b, vec![c]), (c, vec![d])]);
+        assert_eq!(cycle_through(d, &[b], &edges), Some(vec![d, b, c, d]), "d waiting for b closes b → c → d");
+        assert_eq!(cycle_through(a, &[b], &edges), None, "a waiting for b makes no cycle");
+        assert_eq!(cycle_through(a, &[a], &edges), Some(vec![a, a]), "waiting for oneself");
+    }
+
+    #[test]
+    fn watching_twice_changes_nothing_and_an_update_moves_the_revision() {
+        let asset = asset();
+        let person = PersonName::new(uuid::Uuid::now_v7());
+        let watched = asset.watched_by(person, true, OffsetDateTime::UNIX_EPOCH).expect("a change");
+        assert_eq!((watched.watchers.as_slice(), watched.revision), (&[person][..], 2));
+        assert!(watched.watched_by(person, true, OffsetDateTime::UNIX_EPOCH).is_none());
+        assert!(watched.watched_by(person, false, OffsetDateTime::UNIX_EPOCH).is_some_and(|a| a.watchers.is_empty()));
+        let update = AssetUpdate {
+            name: asset.name,
+            fields: vec![AssetField::Weight],
+            display_name: "ignored".into(),
+            description: String::new(),
+            weight: 40,
+            assignees: vec![],
+            watchers: vec![],
+            due_date: None,
+            blocked_by: vec![],
+            etag: Some("1".into()),
+        };
+        let next = asset.updated(&update, OffsetDateTime::UNIX_EPOCH).expect("current etag");
+        assert_eq!((next.weight, next.display_name.as_str(), next.revision), (40, "Poster", 2));
+        assert_eq!(next.updated(&update, OffsetDateTime::UNIX_EPOCH), Err("2".into()));
     }
 
     fn step(asset: &Asset, transition: Transition, etag: Option<&str>) -> TransitionRequest {

@@ -7,6 +7,17 @@ use baton_platform::policy::Denial;
 
 use crate::domain::{AssetStatus, Transition};
 
+/// A cycle of waiting assets, in words.
+fn cycle(path: &[AssetName]) -> String {
+    match path {
+        [asset, blocker] if asset == blocker => format!("{asset} cannot wait for itself"),
+        _ => format!(
+            "would make a cycle: {} (an asset cannot wait, through others, for itself)",
+            path.iter().map(ToString::to_string).collect::<Vec<_>>().join(" waits for ")
+        ),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AssetsError {
     #[error("asset {0} does not exist")]
@@ -25,6 +36,14 @@ pub enum AssetsError {
     EtagMismatch { asset: AssetName, current: String },
     #[error("{asset} kept changing while this call tried to change it; retry")]
     Contended { asset: AssetName },
+    #[error("{asset} waits for {}: each must be approved or delivered before it starts", .blockers.join(", "))]
+    Blocked { asset: AssetName, blockers: Vec<String> },
+    #[error("asset.blocked_by: asset {0} does not exist in this project")]
+    BlockerNotFound(AssetName),
+    #[error("asset.blocked_by: {}", cycle(.0))]
+    Cycle(Vec<AssetName>),
+    #[error("only a person watches an asset")]
+    NotAPerson,
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error("the {service} service is unavailable; retry later")]
@@ -46,13 +65,16 @@ fn allowed(transition: Transition) -> String {
 impl ServiceError for AssetsError {
     fn kind(&self) -> Kind {
         match self {
-            AssetsError::AssetNotFound(_) | AssetsError::ProjectNotFound(_) | AssetsError::PersonNotFound { .. } => {
-                Kind::NotFound
-            }
+            AssetsError::AssetNotFound(_)
+            | AssetsError::ProjectNotFound(_)
+            | AssetsError::PersonNotFound { .. }
+            | AssetsError::BlockerNotFound(_) => Kind::NotFound,
             AssetsError::IllegalTransition { .. }
             | AssetsError::ProjectClosed { .. }
-            | AssetsError::PersonDeactivated { .. } => Kind::FailedPrecondition,
-            AssetsError::Denied(_) => Kind::PermissionDenied,
+            | AssetsError::PersonDeactivated { .. }
+            | AssetsError::Blocked { .. }
+            | AssetsError::Cycle(_) => Kind::FailedPrecondition,
+            AssetsError::Denied(_) | AssetsError::NotAPerson => Kind::PermissionDenied,
             AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
             AssetsError::Mutation(error) => error.kind(),
@@ -68,9 +90,13 @@ impl ServiceError for AssetsError {
             AssetsError::IllegalTransition { .. } => "ILLEGAL_TRANSITION",
             AssetsError::ProjectClosed { .. } => "PROJECT_CLOSED",
             AssetsError::PersonDeactivated { .. } => "PERSON_DEACTIVATED",
+            AssetsError::NotAPerson => "NOT_A_PERSON",
             AssetsError::Denied(denial) => denial.reason,
             AssetsError::EtagMismatch { .. } => "ETAG_MISMATCH",
             AssetsError::Contended { .. } => "CONCURRENT_UPDATE",
+            AssetsError::Blocked { .. } => "ASSET_BLOCKED",
+            AssetsError::BlockerNotFound(_) => "ASSET_NOT_FOUND",
+            AssetsError::Cycle(_) => "DEPENDENCY_CYCLE",
             AssetsError::Upstream { status, .. } => upstream_kind(status).1,
             AssetsError::Mutation(error) => error.reason(),
             AssetsError::Database(error) => database_kind(error).1,

@@ -5,7 +5,9 @@ use tonic::{Request, Response, Status};
 
 use baton_platform::Actor;
 use baton_platform::idempotency::Origin;
+use baton_platform::names::AssetName;
 use baton_platform::policy::Access;
+use baton_platform::validate;
 use baton_proto::assets::v1 as pb;
 use baton_proto::assets::v1::assets_service_server::AssetsService;
 
@@ -46,6 +48,36 @@ impl AssetsService for AssetsApi {
         let create = wire::parse_create(request.into_inner())?;
         let asset = self.app.create(&access, actor, create.value, origin.with_request_id(create.request_id)).await?;
         Ok(Response::new(pb::CreateAssetResponse { asset: Some(wire::asset(&asset)) }))
+    }
+
+    async fn update_asset(
+        &self,
+        request: Request<pb::UpdateAssetRequest>,
+    ) -> Result<Response<pb::UpdateAssetResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let update = wire::parse_update(request.into_inner())?;
+        let asset = self.app.update(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateAssetResponse { asset: Some(wire::asset(&asset)) }))
+    }
+
+    async fn watch_asset(
+        &self,
+        request: Request<pb::WatchAssetRequest>,
+    ) -> Result<Response<pb::WatchAssetResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let name = validate::single("name", AssetName::parse(&request.get_ref().name))?;
+        let asset = self.app.watch(&access, actor, name, true, origin).await?;
+        Ok(Response::new(pb::WatchAssetResponse { asset: Some(wire::asset(&asset)) }))
+    }
+
+    async fn unwatch_asset(
+        &self,
+        request: Request<pb::UnwatchAssetRequest>,
+    ) -> Result<Response<pb::UnwatchAssetResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let name = validate::single("name", AssetName::parse(&request.get_ref().name))?;
+        let asset = self.app.watch(&access, actor, name, false, origin).await?;
+        Ok(Response::new(pb::UnwatchAssetResponse { asset: Some(wire::asset(&asset)) }))
     }
 
     async fn get_asset(&self, request: Request<pb::GetAssetRequest>) -> Result<Response<pb::GetAssetResponse>, Status> {

@@ -1,8 +1,8 @@
 //! SQL of the `assets` schema.
 
 use baton_messaging::Change;
-use sqlx::PgPool;
-use time::OffsetDateTime;
+use sqlx::{PgConnection, PgPool};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use baton_platform::names::{AssetName, PersonName, ProjectName};
@@ -12,7 +12,8 @@ use crate::domain::{Asset, AssetKind, AssetStatus};
 /// The columns of an [`AssetRow`], as a macro so that queries stay constant strings.
 macro_rules! columns {
     () => {
-        "id, project_id, display_name, description, kind, status, assignees, weight, create_time, update_time, revision"
+        "id, project_id, display_name, description, kind, status, assignees, weight, due_date, watchers, blocked_by, \
+         create_time, update_time, revision"
     };
 }
 
@@ -28,6 +29,9 @@ struct AssetRow {
     status: AssetStatus,
     assignees: Vec<Uuid>,
     weight: i32,
+    due_date: Option<Date>,
+    watchers: Vec<Uuid>,
+    blocked_by: Vec<Uuid>,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     revision: i64,
@@ -43,6 +47,13 @@ impl From<AssetRow> for Asset {
             status: row.status,
             assignees: row.assignees.into_iter().map(PersonName::new).collect(),
             weight: row.weight,
+            due_date: row.due_date,
+            watchers: row.watchers.into_iter().map(PersonName::new).collect(),
+            blocked_by: row
+                .blocked_by
+                .into_iter()
+                .map(|id| AssetName::new(ProjectName::new(row.project_id), id))
+                .collect(),
             create_time: row.create_time,
             update_time: row.update_time,
             revision: row.revision,
@@ -50,8 +61,12 @@ impl From<AssetRow> for Asset {
     }
 }
 
-fn assignee_ids(asset: &Asset) -> Vec<Uuid> {
-    asset.assignees.iter().map(|person| person.id).collect()
+fn ids(people: &[PersonName]) -> Vec<Uuid> {
+    people.iter().map(|person| person.id).collect()
+}
+
+fn blocker_ids(asset: &Asset) -> Vec<Uuid> {
+    asset.blocked_by.iter().map(|blocker| blocker.id).collect()
 }
 
 /// Stores a new asset.
@@ -59,7 +74,7 @@ pub fn insert(asset: &Asset) -> Change {
     Change::new(concat!(
         "change AS (INSERT INTO assets.asset (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING 1)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING 1)"
     ))
     .bind(asset.name.id)
     .bind(asset.name.project)
@@ -67,10 +82,108 @@ pub fn insert(asset: &Asset) -> Change {
     .bind(asset.description.clone())
     .bind(asset.kind.as_str())
     .bind(asset.status.as_str())
-    .bind(assignee_ids(asset))
+    .bind(ids(&asset.assignees))
     .bind(asset.weight)
+    .bind(asset.due_date)
+    .bind(ids(&asset.watchers))
+    .bind(blocker_ids(asset))
     .bind(asset.create_time)
     .bind(asset.revision)
+}
+
+/// Writes an updated asset over the stored one, if that is still at the revision before.
+pub fn update(next: &Asset) -> Change {
+    Change::new(
+        "change AS (UPDATE assets.asset SET display_name = $3, description = $4, weight = $5, assignees = $6, \
+           watchers = $7, due_date = $8, blocked_by = $9, update_time = $10, revision = $11 \
+           WHERE id = $1 AND project_id = $2 AND revision = $11 - 1 RETURNING 1)",
+    )
+    .bind(next.name.id)
+    .bind(next.name.project)
+    .bind(next.display_name.clone())
+    .bind(next.description.clone())
+    .bind(next.weight)
+    .bind(ids(&next.assignees))
+    .bind(ids(&next.watchers))
+    .bind(next.due_date)
+    .bind(blocker_ids(next))
+    .bind(next.update_time)
+    .bind(next.revision)
+}
+
+/// Every asset of the project that waits for others, with those it waits for.
+pub async fn blockers_of_project(
+    conn: &mut PgConnection,
+    project: ProjectName,
+) -> Result<Vec<(Uuid, Vec<Uuid>)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, blocked_by FROM assets.asset WHERE project_id = $1 AND cardinality(blocked_by) > 0")
+        .bind(project.id)
+        .fetch_all(conn)
+        .await
+}
+
+/// Takes the project's dependency lock until the transaction ends: changes of what its assets
+/// wait for go one at a time, so that no two close a cycle between them.
+pub async fn lock_project(conn: &mut PgConnection, project: ProjectName) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('assets.blocked_by:' || $1::text, 0))")
+        .bind(project.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The asset, locked until the transaction ends.
+pub async fn lock(conn: &mut PgConnection, name: AssetName) -> Result<Option<Asset>, sqlx::Error> {
+    let row: Option<AssetRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM assets.asset WHERE id = $1 AND project_id = $2 FOR UPDATE"
+    ))
+    .bind(name.id)
+    .bind(name.project)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Asset::from))
+}
+
+/// Writes an asset's changeable fields and revision (in a transaction that locked it).
+pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE assets.asset SET display_name = $3, description = $4, weight = $5, assignees = $6, watchers = $7, \
+         due_date = $8, blocked_by = $9, update_time = $10, revision = $11 WHERE id = $1 AND project_id = $2",
+    )
+    .bind(next.name.id)
+    .bind(next.name.project)
+    .bind(next.display_name.clone())
+    .bind(next.description.clone())
+    .bind(next.weight)
+    .bind(ids(&next.assignees))
+    .bind(ids(&next.watchers))
+    .bind(next.due_date)
+    .bind(blocker_ids(next))
+    .bind(next.update_time)
+    .bind(next.revision)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The status of each of the project's assets named that exists.
+pub async fn statuses(
+    pool: &PgPool,
+    project: ProjectName,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String, AssetStatus)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, display_name, status FROM assets.asset WHERE project_id = $1 AND id = ANY($2)")
+            .bind(project.id)
+            .bind(ids)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, status)| AssetStatus::from_name(&status).map(|status| (id, name, status)))
+        .collect())
 }
 
 /// Stores `next` over the revision before it; changes nothing when another write moved the

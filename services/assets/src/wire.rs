@@ -2,19 +2,18 @@
 //! events the use cases emit) and nothing below it. Requests are parsed here, once: every field
 //! is checked and every broken rule becomes one field violation.
 
-use std::collections::HashSet;
-
 use tonic::Status;
 use uuid::Uuid;
 
 use baton_platform::bounds;
+use baton_platform::mask;
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 use baton_platform::paging;
-use baton_platform::time::timestamp;
+use baton_platform::time::{format_date, parse_date, timestamp};
 use baton_platform::validate::{self, Idempotent, Violations};
 use baton_proto::assets::v1 as pb;
 
-use crate::domain::{Asset, AssetKind, AssetStatus, NewAsset, Transition, TransitionRequest};
+use crate::domain::{Asset, AssetField, AssetKind, AssetStatus, AssetUpdate, NewAsset, Transition, TransitionRequest};
 
 pub fn asset(asset: &Asset) -> pb::Asset {
     pb::Asset {
@@ -28,6 +27,9 @@ pub fn asset(asset: &Asset) -> pb::Asset {
         create_time: Some(timestamp(asset.create_time)),
         update_time: Some(timestamp(asset.update_time)),
         etag: asset.etag(),
+        due_date: format_date(asset.due_date),
+        watchers: asset.watchers.iter().map(PersonName::to_string).collect(),
+        blocked_by: asset.blocked_by.iter().map(AssetName::to_string).collect(),
     }
 }
 
@@ -45,49 +47,166 @@ fn parse_kind(value: i32) -> Result<AssetKind, String> {
     AssetKind::from_name(wire.as_str_name()).ok_or_else(|| format!("{value} is not a known value"))
 }
 
-#[allow(clippy::result_large_err)]
-pub fn parse_create(request: pb::CreateAssetRequest) -> Result<Idempotent<NewAsset>, Status> {
-    let mut v = Violations::new();
-    let project = v.check("parent", ProjectName::parse(&request.parent));
-    let request_id = v.check("request_id", validate::request_id(&request.request_id));
-    let Some(asset) = v.required("asset", request.asset) else {
-        return v.finish_with(None);
-    };
-    let display_name = v.check("asset.display_name", validate::required_text(&asset.display_name, bounds::NAME));
-    let description = v.check("asset.description", validate::optional_text(&asset.description, bounds::TEXT));
-    let kind = v.check("asset.kind", parse_kind(asset.kind));
-    let weight = match asset.weight {
+/// People named in one list of an asset (`asset.assignees`, `asset.watchers`): at most
+/// [`bounds::PEOPLE_PER_LIST`], each once.
+fn people(v: &mut Violations, field: &str, sent: &[String]) -> Option<Vec<PersonName>> {
+    if sent.len() > bounds::PEOPLE_PER_LIST {
+        let (max, got) = (bounds::PEOPLE_PER_LIST, sent.len());
+        v.add(field, format!("must have at most {max} people (got {got})"));
+        return None;
+    }
+    let mut people = Vec::with_capacity(sent.len());
+    let mut valid = true;
+    for (index, text) in sent.iter().enumerate() {
+        let at = format!("{field}[{index}]");
+        match v.check(&at, PersonName::parse(text)) {
+            Some(person) if people.contains(&person) => {
+                v.add(at, format!("{text} is listed twice"));
+                valid = false;
+            }
+            Some(person) => people.push(person),
+            None => valid = false,
+        }
+    }
+    valid.then_some(people)
+}
+
+/// The assets an asset waits for: of its own project, at most [`bounds::PEOPLE_PER_LIST`], each
+/// once. (That they exist, and make no cycle, the use case checks.)
+fn blockers(v: &mut Violations, project: Option<ProjectName>, sent: &[String]) -> Option<Vec<AssetName>> {
+    if sent.len() > bounds::PEOPLE_PER_LIST {
+        let (max, got) = (bounds::PEOPLE_PER_LIST, sent.len());
+        v.add("asset.blocked_by", format!("must have at most {max} assets (got {got})"));
+        return None;
+    }
+    let mut blockers = Vec::with_capacity(sent.len());
+    let mut valid = true;
+    for (index, text) in sent.iter().enumerate() {
+        let at = format!("asset.blocked_by[{index}]");
+        match v.check(&at, AssetName::parse(text)) {
+            Some(asset) if project.is_some_and(|p| asset.project() != p) => {
+                v.add(at, format!("{text} is of another project: an asset waits only for its own project's"));
+                valid = false;
+            }
+            Some(asset) if blockers.contains(&asset) => {
+                v.add(at, format!("{text} is listed twice"));
+                valid = false;
+            }
+            Some(asset) => blockers.push(asset),
+            None => valid = false,
+        }
+    }
+    valid.then_some(blockers)
+}
+
+fn weight(v: &mut Violations, sent: u32) -> Option<i32> {
+    match sent {
         0 => Some(1),
         w @ 1..=1000 => i32::try_from(w).ok(),
         w => {
             v.add("asset.weight", format!("must be between 1 and 1000 (got {w})"));
             None
         }
-    };
-    let mut assignees = Vec::with_capacity(asset.assignees.len());
-    if asset.assignees.len() > bounds::PEOPLE_PER_LIST {
-        let (max, got) = (bounds::PEOPLE_PER_LIST, asset.assignees.len());
-        v.add("asset.assignees", format!("must have at most {max} people (got {got})"));
-    } else {
-        let mut seen = HashSet::new();
-        for (index, assignee) in asset.assignees.iter().enumerate() {
-            let field = format!("asset.assignees[{index}]");
-            if let Some(person) = v.check(&field, PersonName::parse(assignee)) {
-                if seen.insert(person) {
-                    assignees.push(person);
-                } else {
-                    v.add(field, format!("{assignee} is listed twice"));
+    }
+}
+
+/// The fields of an asset as sent, each checked.
+fn values(v: &mut Violations, project: Option<ProjectName>, asset: &pb::Asset) -> Option<NewAsset> {
+    let display_name = v.check("asset.display_name", validate::required_text(&asset.display_name, bounds::NAME));
+    let description = v.check("asset.description", validate::optional_text(&asset.description, bounds::TEXT));
+    let kind = v.check("asset.kind", parse_kind(asset.kind));
+    let weight = weight(v, asset.weight);
+    let assignees = people(v, "asset.assignees", &asset.assignees);
+    let watchers = people(v, "asset.watchers", &asset.watchers);
+    let due_date = v.check("asset.due_date", parse_date(&asset.due_date));
+    let blocked_by = blockers(v, project, &asset.blocked_by);
+    match (project, display_name, description, kind, weight, assignees, watchers, due_date, blocked_by) {
+        (
+            Some(project),
+            Some(display_name),
+            Some(description),
+            Some(kind),
+            Some(weight),
+            Some(assignees),
+            Some(watchers),
+            Some(due_date),
+            Some(blocked_by),
+        ) => Some(NewAsset {
+            project,
+            display_name,
+            description,
+            kind,
+            assignees,
+            weight,
+            due_date,
+            watchers,
+            blocked_by,
+        }),
+        _ => None,
+    }
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_create(request: pb::CreateAssetRequest) -> Result<Idempotent<NewAsset>, Status> {
+    let mut v = Violations::new();
+    let project = v.check("parent", ProjectName::parse(&request.parent));
+    let request_id = v.check("request_id", validate::request_id(&request.request_id));
+    let new = v.required("asset", request.asset).and_then(|asset| values(&mut v, project, &asset));
+    v.finish_idempotent(new, request_id)
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_update(request: pb::UpdateAssetRequest) -> Result<Idempotent<AssetUpdate>, Status> {
+    let mut v = Violations::new();
+    let request_id = v.check("request_id", validate::request_id(&request.request_id));
+    let update = match v.required("asset", request.asset) {
+        None => None,
+        Some(sent) => {
+            let name = v.check("asset.name", AssetName::parse(&sent.name));
+            let fields =
+                mask::fields(&mut v, request.update_mask.as_ref(), &AssetField::ALL, AssetField::path, |f| match f {
+                    AssetField::DisplayName => !sent.display_name.is_empty(),
+                    AssetField::Description => !sent.description.is_empty(),
+                    AssetField::Weight => sent.weight != 0,
+                    AssetField::Assignees => !sent.assignees.is_empty(),
+                    AssetField::Watchers => !sent.watchers.is_empty(),
+                    AssetField::DueDate => !sent.due_date.is_empty(),
+                    AssetField::BlockedBy => !sent.blocked_by.is_empty(),
+                });
+            // Only the named fields are checked: the others take valid placeholders.
+            let mut checked =
+                pb::Asset { display_name: "unchanged".into(), kind: pb::AssetKind::Other as i32, ..Default::default() };
+            for field in &fields {
+                match field {
+                    AssetField::DisplayName => checked.display_name = sent.display_name.clone(),
+                    AssetField::Description => checked.description = sent.description.clone(),
+                    AssetField::Weight => checked.weight = sent.weight,
+                    AssetField::Assignees => checked.assignees = sent.assignees.clone(),
+                    AssetField::Watchers => checked.watchers = sent.watchers.clone(),
+                    AssetField::DueDate => checked.due_date = sent.due_date.clone(),
+                    AssetField::BlockedBy => checked.blocked_by = sent.blocked_by.clone(),
                 }
             }
+            let values = values(&mut v, name.map(|n| n.project()), &checked);
+            let etag = (!sent.etag.is_empty()).then(|| sent.etag.clone());
+            match (name, values) {
+                (Some(name), Some(values)) => Some(AssetUpdate {
+                    name,
+                    fields,
+                    display_name: values.display_name,
+                    description: values.description,
+                    weight: values.weight,
+                    assignees: values.assignees,
+                    watchers: values.watchers,
+                    due_date: values.due_date,
+                    blocked_by: values.blocked_by,
+                    etag,
+                }),
+                _ => None,
+            }
         }
-    }
-    let new = match (project, display_name, description, kind, weight) {
-        (Some(project), Some(display_name), Some(description), Some(kind), Some(weight)) => {
-            Some(NewAsset { project, display_name, description, kind, assignees, weight })
-        }
-        _ => None,
     };
-    v.finish_idempotent(new, request_id)
+    v.finish_idempotent(update, request_id)
 }
 
 /// The fields every workflow request has.

@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_proto::Event;
-use baton_proto::assets::v1::{Asset, AssetCreated, AssetStatus, AssetStatusChanged};
+use baton_proto::assets::v1::{Asset, AssetCreated, AssetStatus, AssetStatusChanged, AssetUpdated};
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 2] = [AssetCreated::TYPE, AssetStatusChanged::TYPE];
+pub const ROUTING_KEYS: [&str; 3] = [AssetCreated::TYPE, AssetStatusChanged::TYPE, AssetUpdated::TYPE];
 
 /// Applies the assets service's events to the projection.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +26,11 @@ impl Handler for ComponentProjection {
             AssetCreated::TYPE => {
                 let created = decode::<AssetCreated>(event)?;
                 upsert(conn, &asset_of(created.asset)?).await
+            }
+            // A new title or weight (the revision guard keeps the newest).
+            AssetUpdated::TYPE => {
+                let updated = decode::<AssetUpdated>(event)?;
+                upsert(conn, &asset_of(updated.after)?).await
             }
             AssetStatusChanged::TYPE => {
                 let changed = decode::<AssetStatusChanged>(event)?;

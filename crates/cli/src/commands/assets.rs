@@ -3,8 +3,9 @@
 
 use baton_proto::assets::v1::{
     ApproveAssetRequest, Asset, CreateAssetRequest, DeliverAssetRequest, GetAssetRequest, RequestAssetChangesRequest,
-    StartAssetRequest, SubmitAssetForReviewRequest,
+    StartAssetRequest, SubmitAssetForReviewRequest, UnwatchAssetRequest, UpdateAssetRequest, WatchAssetRequest,
 };
+use prost_types::FieldMask;
 
 use crate::cli::{AssetKindArg, AssetStatusWord, AssetsCommand, StepOptions};
 use crate::client::Baton;
@@ -39,6 +40,60 @@ pub async fn run(baton: &Baton, out: &Out, command: AssetsCommand) -> Result<(),
         AssetsCommand::Show { asset } => {
             let name = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
             baton.assets().get_asset(baton.request(GetAssetRequest { name })).await?.into_inner().asset
+        }
+        AssetsCommand::Update { asset, name, description, weight, assignees, due, blocked_by, step } => {
+            let target = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
+            let project = target.split("/assets/").next().unwrap_or_default().to_string();
+            let StepOptions { etag, idempotency } = step;
+            let mut paths: Vec<&str> = Vec::new();
+            let mut change = Asset { name: target, etag: etag.unwrap_or_default(), ..Default::default() };
+            if let Some(name) = name {
+                change.display_name = name;
+                paths.push("display_name");
+            }
+            if let Some(description) = description {
+                change.description = description;
+                paths.push("description");
+            }
+            if let Some(weight) = weight {
+                change.weight = weight;
+                paths.push("weight");
+            }
+            if !assignees.is_empty() {
+                for assignee in &assignees {
+                    change.assignees.push(baton.resolve_person(assignee).await?);
+                }
+                paths.push("assignees");
+            }
+            if let Some(due) = due {
+                change.due_date = due;
+                paths.push("due_date");
+            }
+            if !blocked_by.is_empty() {
+                for blocker in blocked_by.iter().filter(|b| !b.trim().is_empty()) {
+                    change.blocked_by.push(baton.resolve_asset(blocker, Some(&project)).await?);
+                }
+                paths.push("blocked_by");
+            }
+            if paths.is_empty() {
+                return Err(CliError::Usage(
+                    "nothing to change: give --name, --description, --weight, --assignee, --due or --blocked-by".into(),
+                ));
+            }
+            let request = UpdateAssetRequest {
+                asset: Some(change),
+                update_mask: Some(FieldMask { paths: paths.into_iter().map(String::from).collect() }),
+                request_id: idempotency.value(),
+            };
+            baton.assets().update_asset(baton.request(request)).await?.into_inner().asset
+        }
+        AssetsCommand::Watch { asset } => {
+            let name = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
+            baton.assets().watch_asset(baton.request(WatchAssetRequest { name })).await?.into_inner().asset
+        }
+        AssetsCommand::Unwatch { asset } => {
+            let name = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
+            baton.assets().unwatch_asset(baton.request(UnwatchAssetRequest { name })).await?.into_inner().asset
         }
         AssetsCommand::Start { asset, step } => {
             let name = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
@@ -124,9 +179,12 @@ async fn show(baton: &Baton, out: &Out, asset: &Asset) -> Result<(), CliError> {
     if out.json() {
         return out.json_line(&json::asset(asset));
     }
-    let names = baton.display_names(&asset.assignees).await?;
-    let assignees: Vec<String> =
-        asset.assignees.iter().map(|p| format!("{} ({p})", names.get(p).cloned().unwrap_or_default())).collect();
+    let names = baton.display_names(asset.assignees.iter().chain(&asset.watchers)).await?;
+    let people = |list: &[String]| {
+        let named: Vec<String> =
+            list.iter().map(|p| format!("{} ({p})", names.get(p).cloned().unwrap_or_default())).collect();
+        if named.is_empty() { "—".to_string() } else { named.join(", ") }
+    };
     let status = out.paint(&AssetStatusWord::text(asset.status), status_style(asset.status));
     out.text(&listing(
         out.color,
@@ -136,7 +194,10 @@ async fn show(baton: &Baton, out: &Out, asset: &Asset) -> Result<(), CliError> {
             ("kind", AssetKindArg::text(asset.kind)),
             ("status", status),
             ("weight", asset.weight.to_string()),
-            ("assignees", assignees.join(", ")),
+            ("assignees", people(&asset.assignees)),
+            ("watchers", people(&asset.watchers)),
+            ("due", if asset.due_date.is_empty() { "—".into() } else { asset.due_date.clone() }),
+            ("blocked by", if asset.blocked_by.is_empty() { "—".into() } else { asset.blocked_by.join(", ") }),
             ("description", asset.description.clone()),
             ("updated", time(asset.update_time.as_ref())),
             ("etag", asset.etag.clone()),

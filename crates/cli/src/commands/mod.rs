@@ -1,6 +1,7 @@
 //! The resource commands: one module per service.
 
 pub mod assets;
+pub mod brief;
 pub mod clients;
 pub mod notifications;
 pub mod people;

@@ -1,6 +1,7 @@
 //! `baton milestones` and `baton obstacles`: the plan and what stands in its way, by name.
 
 use baton_testkit::TestEnv;
+use serde_json::Value;
 
 use crate::common::{add_person, baton, create_project, development_server, text};
 
@@ -71,4 +72,43 @@ async fn milestones_and_obstacles_by_name() {
     assert!(twice.failed(6).contains("OBSTACLE_STATE_RESOLVED"), "{}", twice.stderr);
     let bad = baton(endpoint, &["milestones", "add", "Relaunch", "--name", "X", "--due", "soon"]).await;
     assert!(bad.failed(4).contains("milestone.due_date"), "{}", bad.stderr);
+}
+
+#[tokio::test]
+async fn the_brief_is_updated_shown_and_its_revisions_listed() {
+    let env = TestEnv::new().await;
+    let server = development_server(&env).await;
+    let endpoint = &server.endpoint();
+    let paula = add_person(endpoint, "Paula Reyes", "paula@example.com", "producer").await;
+    create_project(endpoint, &paula, "Relaunch").await;
+    let updated = baton(
+        endpoint,
+        &[
+            "-o",
+            "json",
+            "--as",
+            &paula,
+            "brief",
+            "update",
+            "Relaunch",
+            "--problem",
+            "Orders are flat",
+            "--objective",
+            "More online orders;orders a week;800;1200;orders",
+            "--budget",
+            "48000 EUR",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!((updated["revision"].as_i64(), text(&updated, "budget")), (Some(1), "48000 EUR"));
+    baton(endpoint, &["--as", &paula, "brief", "update", "Relaunch", "--strategy", "Mobile first"]).await.ok();
+    let shown = baton(endpoint, &["brief", "show", "Relaunch"]).await;
+    assert!(shown.ok().contains("More online orders: orders a week 800 → 1200 orders"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("Mobile first") && shown.stdout.contains("2 by Paula Reyes"), "{}", shown.stdout);
+    let history = baton(endpoint, &["-o", "json", "brief", "history", "Relaunch"]).await.json_lines();
+    let changed: Vec<&Value> = history.iter().map(|r| &r["changed_fields"]).collect();
+    assert_eq!(changed, [&serde_json::json!(["strategy"]), &serde_json::json!(["problem", "objectives", "budget"])]);
+    let bad = baton(endpoint, &["brief", "update", "Relaunch", "--budget", "lots"]).await;
+    assert!(bad.failed(2).contains("--budget"), "{}", bad.stderr);
 }
