@@ -20,6 +20,7 @@ mod notifications;
 mod obstacles;
 mod people;
 mod projects;
+mod reviews;
 mod server;
 mod teams;
 mod tls;

@@ -84,6 +84,11 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `projects/{project}/assets/{asset}/versions/{version}`: one submission of a component.
+    VersionName { project: "projects", asset: "assets", id: "versions" }
+}
+
+resource_name_type! {
     /// `projects/{project}/milestones/{milestone}`: a point a project must reach by a date.
     MilestoneName { project: "projects", id: "milestones" }
 }
@@ -196,6 +201,34 @@ impl AssetName {
     /// The project the asset belongs to.
     pub fn project(&self) -> ProjectName {
         ProjectName::new(self.project)
+    }
+}
+
+impl VersionName {
+    pub fn new(asset: AssetName, id: Uuid) -> Self {
+        Self { project: asset.project, asset: asset.id, id }
+    }
+
+    pub fn asset(&self) -> AssetName {
+        AssetName { project: self.project, id: self.asset }
+    }
+
+    pub fn project(&self) -> ProjectName {
+        ProjectName::new(self.project)
+    }
+
+    /// The name of the version's review round, `…/versions/{version}/review`.
+    pub fn review(&self) -> String {
+        format!("{self}/review")
+    }
+
+    /// The version of a review round's name, `…/versions/{version}/review`.
+    pub fn of_review(value: &str) -> Result<Self, String> {
+        match value.strip_suffix("/review") {
+            Some(version) => Self::parse(version),
+            None if value.is_empty() => Err("is required".into()),
+            None => Err("must be a review's name, projects/{id}/assets/{id}/versions/{id}/review".into()),
+        }
     }
 }
 

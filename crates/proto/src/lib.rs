@@ -153,5 +153,7 @@ events! {
     projects::v1::ClientUpdated => "baton.projects.v1.ClientUpdated",
     assets::v1::AssetCreated => "baton.assets.v1.AssetCreated",
     assets::v1::AssetUpdated => "baton.assets.v1.AssetUpdated",
+    assets::v1::VersionSubmitted => "baton.assets.v1.VersionSubmitted",
+    assets::v1::ReviewDecided => "baton.assets.v1.ReviewDecided",
     assets::v1::AssetStatusChanged => "baton.assets.v1.AssetStatusChanged",
 }

@@ -2,7 +2,7 @@
 
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
-use baton_platform::names::{AssetName, PersonName, ProjectName};
+use baton_platform::names::{AssetName, PersonName, ProjectName, VersionName};
 use baton_platform::policy::Denial;
 
 use crate::domain::{AssetStatus, Transition};
@@ -42,8 +42,20 @@ pub enum AssetsError {
     BlockerNotFound(AssetName),
     #[error("asset.blocked_by: {}", cycle(.0))]
     Cycle(Vec<AssetName>),
-    #[error("only a person watches an asset")]
+    #[error("only a person does this")]
     NotAPerson,
+    #[error("{0} is in a staged review round: its reviewers decide it with DecideReview")]
+    ReviewRoundOpen(AssetName),
+    #[error("version {0} does not exist")]
+    VersionNotFound(VersionName),
+    #[error("{0} has no review round (it went to a one-step review)")]
+    ReviewNotFound(VersionName),
+    #[error("only the reviewers of the current stage (“{0}”) decide it")]
+    NotAReviewer(String),
+    #[error("the review round ended ({0})")]
+    ReviewClosed(&'static str),
+    #[error("{field}: {person} is not on the project's team; reviewers must be")]
+    ReviewerNotOnTeam { field: String, person: PersonName },
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error("the {service} service is unavailable; retry later")]
@@ -68,13 +80,18 @@ impl ServiceError for AssetsError {
             AssetsError::AssetNotFound(_)
             | AssetsError::ProjectNotFound(_)
             | AssetsError::PersonNotFound { .. }
-            | AssetsError::BlockerNotFound(_) => Kind::NotFound,
+            | AssetsError::BlockerNotFound(_)
+            | AssetsError::VersionNotFound(_)
+            | AssetsError::ReviewNotFound(_) => Kind::NotFound,
             AssetsError::IllegalTransition { .. }
             | AssetsError::ProjectClosed { .. }
             | AssetsError::PersonDeactivated { .. }
             | AssetsError::Blocked { .. }
-            | AssetsError::Cycle(_) => Kind::FailedPrecondition,
-            AssetsError::Denied(_) | AssetsError::NotAPerson => Kind::PermissionDenied,
+            | AssetsError::Cycle(_)
+            | AssetsError::ReviewRoundOpen(_)
+            | AssetsError::ReviewClosed(_)
+            | AssetsError::ReviewerNotOnTeam { .. } => Kind::FailedPrecondition,
+            AssetsError::Denied(_) | AssetsError::NotAPerson | AssetsError::NotAReviewer(_) => Kind::PermissionDenied,
             AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
             AssetsError::Mutation(error) => error.kind(),
@@ -91,6 +108,12 @@ impl ServiceError for AssetsError {
             AssetsError::ProjectClosed { .. } => "PROJECT_CLOSED",
             AssetsError::PersonDeactivated { .. } => "PERSON_DEACTIVATED",
             AssetsError::NotAPerson => "NOT_A_PERSON",
+            AssetsError::ReviewRoundOpen(_) => "REVIEW_ROUND_OPEN",
+            AssetsError::VersionNotFound(_) => "VERSION_NOT_FOUND",
+            AssetsError::ReviewNotFound(_) => "REVIEW_NOT_FOUND",
+            AssetsError::NotAReviewer(_) => "NOT_A_REVIEWER",
+            AssetsError::ReviewClosed(_) => "REVIEW_CLOSED",
+            AssetsError::ReviewerNotOnTeam { .. } => "REVIEWER_NOT_ON_TEAM",
             AssetsError::Denied(denial) => denial.reason,
             AssetsError::EtagMismatch { .. } => "ETAG_MISMATCH",
             AssetsError::Contended { .. } => "CONCURRENT_UPDATE",

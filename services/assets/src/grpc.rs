@@ -159,4 +159,66 @@ impl AssetsService for AssetsApi {
         let (records, next_page_token) = self.app.audit(&query).await?;
         Ok(Response::new(pb::ListAuditRecordsResponse { records, next_page_token }))
     }
+
+    async fn submit_version(
+        &self,
+        request: Request<pb::SubmitVersionRequest>,
+    ) -> Result<Response<pb::SubmitVersionResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let submit = wire::versions::parse_submit(request.into_inner())?;
+        let (version, asset, review) =
+            self.app.submit_version(&access, actor, submit.value, origin.with_request_id(submit.request_id)).await?;
+        Ok(Response::new(pb::SubmitVersionResponse {
+            version: Some(wire::versions::version(&version)),
+            asset: Some(wire::asset(&asset)),
+            review: review.as_ref().map(wire::versions::review),
+        }))
+    }
+
+    async fn get_version(
+        &self,
+        request: Request<pb::GetVersionRequest>,
+    ) -> Result<Response<pb::GetVersionResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::versions::parse_get(request.get_ref())?;
+        let version = self.app.get_version(&access, name).await?;
+        Ok(Response::new(pb::GetVersionResponse { version: Some(wire::versions::version(&version)) }))
+    }
+
+    async fn list_versions(
+        &self,
+        request: Request<pb::ListVersionsRequest>,
+    ) -> Result<Response<pb::ListVersionsResponse>, Status> {
+        let access = Access::of(&request)?;
+        let (asset, before, limit) = wire::versions::parse_list(request.get_ref())?;
+        let (versions, next_page_token) = self.app.list_versions(&access, asset, before, limit).await?;
+        Ok(Response::new(pb::ListVersionsResponse {
+            versions: versions.iter().map(wire::versions::version).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn get_review_round(
+        &self,
+        request: Request<pb::GetReviewRoundRequest>,
+    ) -> Result<Response<pb::GetReviewRoundResponse>, Status> {
+        let access = Access::of(&request)?;
+        let version = wire::versions::parse_review_name(&request.get_ref().name)?;
+        let round = self.app.get_review(&access, version).await?;
+        Ok(Response::new(pb::GetReviewRoundResponse { review: Some(wire::versions::review(&round)) }))
+    }
+
+    async fn decide_review(
+        &self,
+        request: Request<pb::DecideReviewRequest>,
+    ) -> Result<Response<pb::DecideReviewResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let decide = wire::versions::parse_decide(request.get_ref())?;
+        let (round, asset) =
+            self.app.decide_review(&access, actor, decide.value, origin.with_request_id(decide.request_id)).await?;
+        Ok(Response::new(pb::DecideReviewResponse {
+            review: Some(wire::versions::review(&round)),
+            asset: Some(wire::asset(&asset)),
+        }))
+    }
 }

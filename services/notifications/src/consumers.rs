@@ -7,7 +7,7 @@ use uuid::Uuid;
 use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
-use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged, AssetUpdated};
+use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged, AssetUpdated, ReviewDecided, VersionSubmitted};
 use baton_proto::people::v1::{
     AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
 };
@@ -22,7 +22,9 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 16] = [
+const ROUTABLE_ONLY: [&str; 18] = [
+    VersionSubmitted::TYPE,
+    ReviewDecided::TYPE,
     AssetUpdated::TYPE,
     PersonStateChanged::TYPE,
     PersonUpdated::TYPE,
@@ -77,6 +79,8 @@ impl Handler for EventHandler {
             // Bound so that they are routable; no rule notifies on them yet.
             AssetCreated::TYPE => decode::<AssetCreated>(event).map(drop),
             AssetUpdated::TYPE => decode::<AssetUpdated>(event).map(drop),
+            VersionSubmitted::TYPE => decode::<VersionSubmitted>(event).map(drop),
+            ReviewDecided::TYPE => decode::<ReviewDecided>(event).map(drop),
             ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
             ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),

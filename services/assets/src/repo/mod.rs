@@ -1,5 +1,7 @@
 //! SQL of the `assets` schema.
 
+pub mod versions;
+
 use baton_messaging::Change;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
@@ -13,7 +15,7 @@ use crate::domain::{Asset, AssetKind, AssetStatus};
 macro_rules! columns {
     () => {
         "id, project_id, display_name, description, kind, status, assignees, weight, due_date, watchers, blocked_by, \
-         create_time, update_time, revision"
+         retakes, latest_version, review_open, create_time, update_time, revision"
     };
 }
 
@@ -32,6 +34,9 @@ struct AssetRow {
     due_date: Option<Date>,
     watchers: Vec<Uuid>,
     blocked_by: Vec<Uuid>,
+    retakes: i32,
+    latest_version: i32,
+    review_open: bool,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     revision: i64,
@@ -54,6 +59,9 @@ impl From<AssetRow> for Asset {
                 .into_iter()
                 .map(|id| AssetName::new(ProjectName::new(row.project_id), id))
                 .collect(),
+            retakes: row.retakes,
+            latest_version: row.latest_version,
+            review_open: row.review_open,
             create_time: row.create_time,
             update_time: row.update_time,
             revision: row.revision,
@@ -74,7 +82,7 @@ pub fn insert(asset: &Asset) -> Change {
     Change::new(concat!(
         "change AS (INSERT INTO assets.asset (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING 1)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING 1)"
     ))
     .bind(asset.name.id)
     .bind(asset.name.project)
@@ -87,6 +95,9 @@ pub fn insert(asset: &Asset) -> Change {
     .bind(asset.due_date)
     .bind(ids(&asset.watchers))
     .bind(blocker_ids(asset))
+    .bind(asset.retakes)
+    .bind(asset.latest_version)
+    .bind(asset.review_open)
     .bind(asset.create_time)
     .bind(asset.revision)
 }
@@ -146,11 +157,12 @@ pub async fn lock(conn: &mut PgConnection, name: AssetName) -> Result<Option<Ass
     Ok(row.map(Asset::from))
 }
 
-/// Writes an asset's changeable fields and revision (in a transaction that locked it).
+/// Writes an asset's changeable fields, status and revision (in a transaction that locked it).
 pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE assets.asset SET display_name = $3, description = $4, weight = $5, assignees = $6, watchers = $7, \
-         due_date = $8, blocked_by = $9, update_time = $10, revision = $11 WHERE id = $1 AND project_id = $2",
+         due_date = $8, blocked_by = $9, update_time = $10, revision = $11, status = $12, retakes = $13, \
+         latest_version = $14, review_open = $15 WHERE id = $1 AND project_id = $2",
     )
     .bind(next.name.id)
     .bind(next.name.project)
@@ -163,6 +175,10 @@ pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Er
     .bind(blocker_ids(next))
     .bind(next.update_time)
     .bind(next.revision)
+    .bind(next.status.as_str())
+    .bind(next.retakes)
+    .bind(next.latest_version)
+    .bind(next.review_open)
     .execute(conn)
     .await?;
     Ok(())
@@ -190,7 +206,7 @@ pub async fn statuses(
 /// asset past that revision meanwhile.
 pub fn move_status(next: &Asset) -> Change {
     Change::new(
-        "change AS (UPDATE assets.asset SET status = $3, update_time = $4, revision = $5 \
+        "change AS (UPDATE assets.asset SET status = $3, update_time = $4, revision = $5, retakes = $6 \
            WHERE id = $1 AND project_id = $2 AND revision = $5 - 1 RETURNING 1)",
     )
     .bind(next.name.id)
@@ -198,6 +214,7 @@ pub fn move_status(next: &Asset) -> Change {
     .bind(next.status.as_str())
     .bind(next.update_time)
     .bind(next.revision)
+    .bind(next.retakes)
 }
 
 pub async fn get(pool: &PgPool, name: AssetName) -> Result<Option<Asset>, sqlx::Error> {

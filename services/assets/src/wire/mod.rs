@@ -2,6 +2,8 @@
 //! events the use cases emit) and nothing below it. Requests are parsed here, once: every field
 //! is checked and every broken rule becomes one field violation.
 
+pub mod versions;
+
 use tonic::Status;
 use uuid::Uuid;
 
@@ -30,6 +32,8 @@ pub fn asset(asset: &Asset) -> pb::Asset {
         due_date: format_date(asset.due_date),
         watchers: asset.watchers.iter().map(PersonName::to_string).collect(),
         blocked_by: asset.blocked_by.iter().map(AssetName::to_string).collect(),
+        retakes: asset.retakes,
+        latest_version: asset.latest_version,
     }
 }
 
@@ -49,7 +53,7 @@ fn parse_kind(value: i32) -> Result<AssetKind, String> {
 
 /// People named in one list of an asset (`asset.assignees`, `asset.watchers`): at most
 /// [`bounds::PEOPLE_PER_LIST`], each once.
-fn people(v: &mut Violations, field: &str, sent: &[String]) -> Option<Vec<PersonName>> {
+pub(crate) fn people(v: &mut Violations, field: &str, sent: &[String]) -> Option<Vec<PersonName>> {
     if sent.len() > bounds::PEOPLE_PER_LIST {
         let (max, got) = (bounds::PEOPLE_PER_LIST, sent.len());
         v.add(field, format!("must have at most {max} people (got {got})"));

@@ -1,5 +1,9 @@
 //! The assets service's use cases.
 
+mod versions;
+
+pub use versions::{Decision, Submitted};
+
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -441,5 +445,6 @@ fn refused(asset: AssetName, step: &TransitionRequest, refusal: Refusal) -> Asse
         Refusal::IllegalTransition { from } => {
             AssetsError::IllegalTransition { asset, from, transition: step.transition }
         }
+        Refusal::ReviewRoundOpen => AssetsError::ReviewRoundOpen(asset),
     }
 }

@@ -1,5 +1,7 @@
 //! Assets and their review workflow, independent of the wire and the database.
 
+pub mod version;
+
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
@@ -68,6 +70,13 @@ pub struct Asset {
     pub due_date: Option<Date>,
     pub watchers: Vec<PersonName>,
     pub blocked_by: Vec<AssetName>,
+    /// How many times reviewers sent it back for changes.
+    pub retakes: i32,
+    /// The number of its newest version; 0 before the first.
+    pub latest_version: i32,
+    /// Whether a staged review round of its newest version is open: the one-step workflow
+    /// methods do not decide it then.
+    pub review_open: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -89,6 +98,9 @@ impl Asset {
             due_date: new.due_date,
             watchers: new.watchers,
             blocked_by: new.blocked_by,
+            retakes: 0,
+            latest_version: 0,
+            review_open: false,
             create_time: now,
             update_time: now,
             revision: 1,
@@ -106,7 +118,22 @@ impl Asset {
             return Err(Refusal::EtagMismatch { current: self.etag() });
         }
         let status = step.transition.target(self.status).ok_or(Refusal::IllegalTransition { from: self.status })?;
-        Ok(Asset { status, update_time: now, revision: self.revision + 1, ..self.clone() })
+        if self.review_open && matches!(step.transition, Transition::Approve | Transition::RequestChanges) {
+            return Err(Refusal::ReviewRoundOpen);
+        }
+        let retakes = self.retakes + i32::from(status == AssetStatus::ChangesRequested);
+        Ok(Asset { status, retakes, update_time: now, revision: self.revision + 1, ..self.clone() })
+    }
+
+    /// This asset at the end of a staged review round: approved, or back for changes (one more
+    /// retake), at its next revision.
+    pub fn reviewed(&self, approved: bool, now: OffsetDateTime) -> Asset {
+        let (status, retakes) = if approved {
+            (AssetStatus::Approved, self.retakes)
+        } else {
+            (AssetStatus::ChangesRequested, self.retakes + 1)
+        };
+        Asset { status, retakes, review_open: false, update_time: now, revision: self.revision + 1, ..self.clone() }
     }
 }
 
@@ -236,8 +263,14 @@ pub fn cycle_through(
 /// Why an asset refuses a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    EtagMismatch { current: String },
-    IllegalTransition { from: AssetStatus },
+    EtagMismatch {
+        current: String,
+    },
+    IllegalTransition {
+        from: AssetStatus,
+    },
+    /// A staged review round decides this asset: DecideReview, not the one-step methods.
+    ReviewRoundOpen,
 }
 
 /// A step of the review workflow, one per custom method.
