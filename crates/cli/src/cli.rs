@@ -101,6 +101,12 @@ pub enum Command {
     /// A project's components (assets) and their review workflow.
     #[command(subcommand)]
     Assets(AssetsCommand),
+    /// A component's versions: submit one for review, list them.
+    #[command(subcommand)]
+    Versions(VersionsCommand),
+    /// A version's review round: its stages, and the reviewers' verdicts.
+    #[command(subcommand)]
+    Reviews(ReviewsCommand),
     /// A person's notifications: list them, mark them read, follow them live.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
@@ -294,6 +300,96 @@ pub struct BriefUpdate {
     pub etag: Option<String>,
     #[command(flatten)]
     pub idempotency: RequestId,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VersionsCommand {
+    /// Submit a new version of a component in progress for review (one file from the command
+    /// line), optionally with review stages.
+    Submit(Box<VersionSubmit>),
+    /// List a component's versions, newest first.
+    List {
+        #[command(flatten)]
+        asset: AssetRef,
+    },
+}
+
+/// What `baton versions submit` sends.
+#[derive(Debug, Args)]
+pub struct VersionSubmit {
+    #[command(flatten)]
+    pub asset: AssetRef,
+    /// Where the file is: an s3://, https:// or file:// URI.
+    #[arg(long)]
+    pub file: String,
+    /// The file's SHA-256 (64 hexadecimal digits).
+    #[arg(long)]
+    pub sha256: String,
+    /// The file's size in bytes.
+    #[arg(long)]
+    pub size: i64,
+    /// The file's MIME type, for example video/mp4.
+    #[arg(long = "type", value_name = "MIME")]
+    pub mime_type: String,
+    /// Width in pixels.
+    #[arg(long)]
+    pub width: Option<i32>,
+    /// Height in pixels.
+    #[arg(long)]
+    pub height: Option<i32>,
+    /// Duration in seconds.
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Frames per second.
+    #[arg(long)]
+    pub fps: Option<f64>,
+    /// Bitrate in kilobits per second.
+    #[arg(long)]
+    pub kbps: Option<i32>,
+    /// Integrated loudness in LUFS.
+    #[arg(long, allow_hyphen_values = true)]
+    pub lufs: Option<f64>,
+    /// What changed, for the reviewers.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Show the version to the client.
+    #[arg(long)]
+    pub client_visible: bool,
+    /// A review stage, in order: `TITLE=RULE:PERSON,PERSON…` with RULE `all`, `any` or a quorum
+    /// (a number); `+client` after the title shows it to the client. Repeatable; none for a
+    /// one-step review.
+    #[arg(long = "stage", value_name = "TITLE=RULE:PEOPLE")]
+    pub stages: Vec<String>,
+    #[command(flatten)]
+    pub idempotency: RequestId,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewsCommand {
+    /// Show the review round of a component's newest version (or of --number N).
+    Show {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// The version's number.
+        #[arg(long)]
+        number: Option<i32>,
+    },
+    /// Give your verdict at the current stage of the newest version's round.
+    Decide {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// Approve.
+        #[arg(long, conflicts_with = "request_changes", required_unless_present = "request_changes")]
+        approve: bool,
+        /// Ask for changes (give --comment).
+        #[arg(long)]
+        request_changes: bool,
+        /// Why.
+        #[arg(long)]
+        comment: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
 }
 
 #[derive(Debug, Subcommand)]

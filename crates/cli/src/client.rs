@@ -297,7 +297,7 @@ impl Baton {
     }
 
     /// The display names of people, looked up once each through GetPerson; a person who cannot
-    /// be found keeps their resource name.
+    /// be found, or whom the caller may not look up, keeps their resource name.
     pub async fn display_names<'a>(
         &self,
         people: impl IntoIterator<Item = &'a String>,
@@ -310,7 +310,11 @@ impl Baton {
             let request = GetPersonRequest { name: person.clone() };
             let display_name = match self.people().get_person(self.request(request)).await {
                 Ok(response) => response.into_inner().person.map(|p| p.display_name).unwrap_or_default(),
-                Err(status) if status.code() == tonic::Code::NotFound => String::new(),
+                // Someone the caller may not look up (a client contact reads only themselves)
+                // keeps their resource name.
+                Err(status) if matches!(status.code(), tonic::Code::NotFound | tonic::Code::PermissionDenied) => {
+                    String::new()
+                }
                 Err(status) => return Err(status.into()),
             };
             let display_name = if display_name.is_empty() { person.clone() } else { display_name };

@@ -50,8 +50,8 @@ pub enum AssetsError {
     VersionNotFound(VersionName),
     #[error("{0} has no review round (it went to a one-step review)")]
     ReviewNotFound(VersionName),
-    #[error("only the reviewers of the current stage (“{0}”) decide it")]
-    NotAReviewer(String),
+    #[error("only the reviewers of the current stage{} decide it", .0.as_ref().map(|t| format!(" (“{t}”)")).unwrap_or_default())]
+    NotAReviewer(Option<String>),
     #[error("the review round ended ({0})")]
     ReviewClosed(&'static str),
     #[error("{field}: {person} is not on the project's team; reviewers must be")]

@@ -8,3 +8,4 @@ pub mod people;
 pub mod plan;
 pub mod projects;
 pub mod teams;
+pub mod versions;

@@ -9,5 +9,6 @@ mod common;
 mod demo;
 mod errors;
 mod plan;
+mod reviews;
 mod tls;
 mod watch;

@@ -123,15 +123,14 @@ impl Assets {
         };
         let current = repo::lock(tx.conn(), asset_name).await?.ok_or_else(hidden)?;
         let round = repo::versions::review(tx.conn(), version).await?.ok_or_else(hidden)?;
-        // A client does not learn of a stage that is not shown to them.
-        if view == View::Client && round.current().is_some_and(|stage| !stage.plan.client_visible) {
-            return Err(hidden());
-        }
         let now = time::now();
         let next_round =
             round.decide(person, decision.verdict, decision.comment.clone(), now).map_err(|refusal| match refusal {
                 DecideRefusal::Closed(state) => AssetsError::ReviewClosed(state.as_str()),
-                DecideRefusal::NotAReviewer(stage) => AssetsError::NotAReviewer(stage),
+                // A client is not told the title of a stage that is not shown to them.
+                DecideRefusal::NotAReviewer(stage) => AssetsError::NotAReviewer(
+                    (view != View::Client || round.current().is_some_and(|s| s.plan.client_visible)).then_some(stage),
+                ),
             })?;
         repo::versions::write_review(tx.conn(), &next_round).await?;
         let recorded = next_round.stages[round.current_stage]
