@@ -777,6 +777,32 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
                 other => other,
             }
         }
+        "GetComponentSettings" => server
+            .assets()
+            .get_component_settings(
+                profile.request(assets::GetComponentSettingsRequest { name: format!("{}/componentSettings", world.a) }),
+            )
+            .await
+            .map(|_| Seen::Done),
+        "UpdateComponentSettings" => {
+            let name = format!("{}/componentSettings", world.a);
+            let read = assets::GetComponentSettingsRequest { name: name.clone() };
+            let before = server.assets().get_component_settings(read).await.expect("operator reads");
+            let before = before.into_inner().settings.expect("settings");
+            let settings = assets::ComponentSettings {
+                name: name.clone(),
+                retake_cap: before.retake_cap % 50 + 1,
+                ..Default::default()
+            };
+            let request = assets::UpdateComponentSettingsRequest { settings: Some(settings), ..Default::default() };
+            let result = server.assets().update_component_settings(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let after = server.assets().get_component_settings(assets::GetComponentSettingsRequest { name }).await;
+                let after = after.expect("operator reads").into_inner().settings.expect("settings");
+                assert_eq!(after.etag, before.etag, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
         "UpdateAsset" => {
             let asset = asset_in(world, AssetStatus::Planned).await;
             let description = format!("Brief {}", uuid::Uuid::new_v4().simple());

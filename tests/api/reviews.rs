@@ -257,3 +257,86 @@ async fn decisions_at_once_are_all_counted() {
         assets.get_asset(GetAssetRequest { name: poster.name }).await.expect("get").into_inner().asset.expect("asset");
     assert_eq!(asset.status, AssetStatus::Approved as i32);
 }
+
+/// A component sent back as often as the project's retake cap allows raises an obstacle on the
+/// project (through the event), once.
+#[tokio::test]
+async fn reaching_the_retake_cap_raises_an_obstacle_on_the_project() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let project = project(&server, &producer, "Relaunch").await;
+    let jingle = asset(&server, &producer, &project, "Jingle", &[]).await;
+    let mut assets = server.assets();
+    let settings_name = format!("{project}/componentSettings");
+
+    let defaults = assets.get_component_settings(GetComponentSettingsRequest { name: settings_name.clone() }).await;
+    let defaults = defaults.expect("defaults").into_inner().settings.expect("settings");
+    assert_eq!((defaults.retake_cap, defaults.etag.as_str()), (0, "0"));
+    let set = |cap: i32, etag: &str| UpdateComponentSettingsRequest {
+        settings: Some(ComponentSettings {
+            name: settings_name.clone(),
+            retake_cap: cap,
+            etag: etag.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask { paths: vec!["retake_cap".into()] }),
+        request_id: String::new(),
+    };
+    let too_many = assets.update_component_settings(set(500, "")).await.expect_err("over 100");
+    assert_eq!(violated_fields(&too_many), ["settings.retake_cap"]);
+    let capped =
+        assets.update_component_settings(set(2, "0")).await.expect("cap").into_inner().settings.expect("settings");
+    assert_eq!((capped.retake_cap, capped.etag.as_str()), (2, "1"));
+    let stale = assets.update_component_settings(set(3, "0")).await.expect_err("stale");
+    assert_eq!((stale.code(), reason(&stale).as_str()), (Code::Aborted, "ETAG_MISMATCH"));
+
+    let mut tap = env.tap("baton.assets.v1.RetakeCapReached").await;
+    for round in 1..=2 {
+        let name = jingle.name.clone();
+        assets.start_asset(StartAssetRequest { name: name.clone(), ..Default::default() }).await.expect("start");
+        assets
+            .submit_asset_for_review(SubmitAssetForReviewRequest { name: name.clone(), ..Default::default() })
+            .await
+            .expect("submit");
+        let back = assets
+            .request_asset_changes(RequestAssetChangesRequest {
+                name,
+                comment: format!("Take {round}: too loud."),
+                ..Default::default()
+            })
+            .await
+            .expect("changes")
+            .into_inner()
+            .asset
+            .expect("asset");
+        assert_eq!(back.retakes, round);
+    }
+    let reached: RetakeCapReached = tap.next().await;
+    assert_eq!((reached.retake_cap, reached.asset.expect("asset").retakes), (2, 2));
+
+    let obstacle = baton_testkit::eventually("the retake obstacle", std::time::Duration::from_secs(10), || async {
+        let request = baton_proto::projects::v1::ListObstaclesRequest { parent: project.clone(), ..Default::default() };
+        let listed = server.projects().list_obstacles(request).await.ok()?.into_inner().obstacles;
+        listed.into_iter().find(|o| o.component == jingle.name)
+    })
+    .await;
+    assert_eq!(obstacle.severity, baton_proto::projects::v1::ObstacleSeverity::High as i32);
+    assert!(obstacle.title.contains("Jingle") && obstacle.title.contains("2 times"), "{}", obstacle.title);
+    assert_eq!(obstacle.raised_by, "services/assets");
+    // A third retake is past the cap: no second obstacle.
+    let name = jingle.name.clone();
+    assets.start_asset(StartAssetRequest { name: name.clone(), ..Default::default() }).await.expect("start");
+    assets
+        .submit_asset_for_review(SubmitAssetForReviewRequest { name: name.clone(), ..Default::default() })
+        .await
+        .expect("submit");
+    assets
+        .request_asset_changes(RequestAssetChangesRequest { name, comment: "Again.".into(), ..Default::default() })
+        .await
+        .expect("changes");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let request = baton_proto::projects::v1::ListObstaclesRequest { parent: project.clone(), ..Default::default() };
+    let listed = server.projects().list_obstacles(request).await.expect("list").into_inner().obstacles;
+    assert_eq!(listed.iter().filter(|o| o.component == jingle.name).count(), 1);
+}

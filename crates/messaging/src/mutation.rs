@@ -28,8 +28,10 @@
 //! request (wrong state, missing resource) calls [`Mutation::refuse`], which answers a repeat of
 //! an applied request with its first response rather than with the refusal its own effect caused.
 //!
-//! There is no other way to write an event: [`Mutation::emit`] is the only producer of outbox
-//! rows and [`Mutation::finish`] the only commit, and it always wakes the relay.
+//! There is no other way for a call to write an event: [`Mutation::emit`] is the only producer of
+//! outbox rows a request makes and [`Mutation::finish`] the only commit, and it always wakes the
+//! relay. A consumer that writes because of an event it applies ([`Change::apply_in`],
+//! [`Outbox::emit_in`]) writes in its own transaction, whose inbox record keeps it once.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -69,6 +71,49 @@ impl Change {
             self.error = Some(error);
         }
         self
+    }
+}
+
+impl Change {
+    /// Runs the change on `conn`, inside the caller's transaction — a consumer applying an event,
+    /// whose inbox record keeps the change once. Whether `change` returned a row.
+    pub async fn apply_in(self, conn: &mut sqlx::PgConnection) -> Result<bool, MutationError> {
+        let Change { ctes, arguments, error } = self;
+        if let Some(error) = error {
+            return Err(MutationError::Encode(error));
+        }
+        let sql = format!("WITH {ctes} SELECT count(*) FROM change");
+        let changed: i64 = sqlx::query_scalar_with(AssertSqlSafe(sql), arguments).fetch_one(conn).await?;
+        Ok(changed > 0)
+    }
+}
+
+impl Outbox {
+    /// Writes `event` about `subject` to the outbox inside the caller's transaction (a consumer's:
+    /// the event commits with the inbox record of the event that caused it). The relay publishes
+    /// it when it next looks, within `outbox.poll_interval_ms`: a commit on another connection
+    /// does not wake it.
+    pub async fn emit_in<E: Event>(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        subject: &str,
+        event: &E,
+    ) -> Result<Uuid, MutationError> {
+        let id = Uuid::now_v7();
+        let mut trace = baton_platform::telemetry::current_context_headers();
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {} (id, event_type, subject, payload, traceparent, tracestate) VALUES ($1, $2, $3, $4, $5, $6)",
+            self.table()
+        )))
+        .bind(id)
+        .bind(E::TYPE)
+        .bind(subject)
+        .bind(event.encode_to_vec())
+        .bind(trace.remove("traceparent"))
+        .bind(trace.remove("tracestate"))
+        .execute(conn)
+        .await?;
+        Ok(id)
     }
 }
 

@@ -179,6 +179,8 @@ pub static POLICY: &[Rule] = &[
     project("/baton.assets.v1.AssetsService/ListVersions", TEAM, false),
     project("/baton.assets.v1.AssetsService/GetReviewRound", TEAM, false),
     project("/baton.assets.v1.AssetsService/DecideReview", TEAM, false),
+    project("/baton.assets.v1.AssetsService/GetComponentSettings", STAFF_TEAM, false),
+    project("/baton.assets.v1.AssetsService/UpdateComponentSettings", LEADS, false),
     own("/baton.notifications.v1.NotificationsService/ListNotifications", &[], false),
     private("/baton.notifications.v1.NotificationsService/MarkNotificationRead"),
     own("/baton.notifications.v1.NotificationsService/WatchNotifications", &[], false),

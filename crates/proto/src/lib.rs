@@ -155,5 +155,7 @@ events! {
     assets::v1::AssetUpdated => "baton.assets.v1.AssetUpdated",
     assets::v1::VersionSubmitted => "baton.assets.v1.VersionSubmitted",
     assets::v1::ReviewDecided => "baton.assets.v1.ReviewDecided",
+    assets::v1::ComponentSettingsUpdated => "baton.assets.v1.ComponentSettingsUpdated",
+    assets::v1::RetakeCapReached => "baton.assets.v1.RetakeCapReached",
     assets::v1::AssetStatusChanged => "baton.assets.v1.AssetStatusChanged",
 }

@@ -42,6 +42,10 @@ pub enum AssetsError {
     BlockerNotFound(AssetName),
     #[error("asset.blocked_by: {}", cycle(.0))]
     Cycle(Vec<AssetName>),
+    #[error("the component settings of {project} changed since they were read: their etag is now \"{current}\"")]
+    StaleSettings { project: ProjectName, current: String },
+    #[error("the component settings of {0} are changing under many writers at once; retry")]
+    SettingsContended(ProjectName),
     #[error("only a person does this")]
     NotAPerson,
     #[error("{0} is in a staged review round: its reviewers decide it with DecideReview")]
@@ -92,7 +96,10 @@ impl ServiceError for AssetsError {
             | AssetsError::ReviewClosed(_)
             | AssetsError::ReviewerNotOnTeam { .. } => Kind::FailedPrecondition,
             AssetsError::Denied(_) | AssetsError::NotAPerson | AssetsError::NotAReviewer(_) => Kind::PermissionDenied,
-            AssetsError::EtagMismatch { .. } | AssetsError::Contended { .. } => Kind::Aborted,
+            AssetsError::EtagMismatch { .. }
+            | AssetsError::Contended { .. }
+            | AssetsError::StaleSettings { .. }
+            | AssetsError::SettingsContended(_) => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
             AssetsError::Mutation(error) => error.kind(),
             AssetsError::Database(error) => database_kind(error).0,
@@ -108,6 +115,8 @@ impl ServiceError for AssetsError {
             AssetsError::ProjectClosed { .. } => "PROJECT_CLOSED",
             AssetsError::PersonDeactivated { .. } => "PERSON_DEACTIVATED",
             AssetsError::NotAPerson => "NOT_A_PERSON",
+            AssetsError::StaleSettings { .. } => "ETAG_MISMATCH",
+            AssetsError::SettingsContended(_) => "CONCURRENT_UPDATE",
             AssetsError::ReviewRoundOpen(_) => "REVIEW_ROUND_OPEN",
             AssetsError::VersionNotFound(_) => "VERSION_NOT_FOUND",
             AssetsError::ReviewNotFound(_) => "REVIEW_NOT_FOUND",

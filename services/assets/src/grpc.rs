@@ -221,4 +221,25 @@ impl AssetsService for AssetsApi {
             asset: Some(wire::asset(&asset)),
         }))
     }
+
+    async fn get_component_settings(
+        &self,
+        request: Request<pb::GetComponentSettingsRequest>,
+    ) -> Result<Response<pb::GetComponentSettingsResponse>, Status> {
+        let access = Access::of(&request)?;
+        let project = wire::parse_get_settings(request.get_ref())?;
+        let settings = self.app.get_settings(&access, project).await?;
+        Ok(Response::new(pb::GetComponentSettingsResponse { settings: Some(wire::settings(&settings)) }))
+    }
+
+    async fn update_component_settings(
+        &self,
+        request: Request<pb::UpdateComponentSettingsRequest>,
+    ) -> Result<Response<pb::UpdateComponentSettingsResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let update = wire::parse_update_settings(request.into_inner())?;
+        let settings =
+            self.app.update_settings(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateComponentSettingsResponse { settings: Some(wire::settings(&settings)) }))
+    }
 }

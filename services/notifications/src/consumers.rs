@@ -7,7 +7,10 @@ use uuid::Uuid;
 use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
-use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged, AssetUpdated, ReviewDecided, VersionSubmitted};
+use baton_proto::assets::v1::{
+    AssetCreated, AssetStatusChanged, AssetUpdated, ComponentSettingsUpdated, RetakeCapReached, ReviewDecided,
+    VersionSubmitted,
+};
 use baton_proto::people::v1::{
     AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
 };
@@ -22,7 +25,9 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 18] = [
+const ROUTABLE_ONLY: [&str; 20] = [
+    ComponentSettingsUpdated::TYPE,
+    RetakeCapReached::TYPE,
     VersionSubmitted::TYPE,
     ReviewDecided::TYPE,
     AssetUpdated::TYPE,
@@ -81,6 +86,8 @@ impl Handler for EventHandler {
             AssetUpdated::TYPE => decode::<AssetUpdated>(event).map(drop),
             VersionSubmitted::TYPE => decode::<VersionSubmitted>(event).map(drop),
             ReviewDecided::TYPE => decode::<ReviewDecided>(event).map(drop),
+            ComponentSettingsUpdated::TYPE => decode::<ComponentSettingsUpdated>(event).map(drop),
+            RetakeCapReached::TYPE => decode::<RetakeCapReached>(event).map(drop),
             ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
             ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),

@@ -13,7 +13,10 @@ pub mod wire;
 use baton_messaging::{BrokerConfig, Consumer};
 use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
 use baton_proto::Event;
-use baton_proto::assets::v1::{AssetCreated, AssetStatusChanged, AssetUpdated, ReviewDecided, VersionSubmitted};
+use baton_proto::assets::v1::{
+    AssetCreated, AssetStatusChanged, AssetUpdated, ComponentSettingsUpdated, RetakeCapReached, ReviewDecided,
+    VersionSubmitted,
+};
 use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use baton_proto::people::v1::{
     AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
@@ -30,7 +33,9 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 23] = [
+pub const ROUTING_KEYS: [&str; 25] = [
+    ComponentSettingsUpdated::TYPE,
+    RetakeCapReached::TYPE,
     VersionSubmitted::TYPE,
     ReviewDecided::TYPE,
     AssetUpdated::TYPE,

@@ -9,16 +9,25 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use baton_messaging::Outbox;
 use baton_messaging::{Envelope, Handler, HandlerError};
+use baton_platform::names::{AssetName, ObstacleName, ProjectName};
 use baton_proto::Event;
-use baton_proto::assets::v1::{Asset, AssetCreated, AssetStatus, AssetStatusChanged, AssetUpdated};
+use baton_proto::assets::v1::{Asset, AssetCreated, AssetStatus, AssetStatusChanged, AssetUpdated, RetakeCapReached};
+use baton_proto::projects::v1 as pb;
+
+use crate::domain::obstacle::{Obstacle, ObstacleFields, ObstacleKind, Severity};
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 3] = [AssetCreated::TYPE, AssetStatusChanged::TYPE, AssetUpdated::TYPE];
+pub const ROUTING_KEYS: [&str; 4] =
+    [AssetCreated::TYPE, AssetStatusChanged::TYPE, AssetUpdated::TYPE, RetakeCapReached::TYPE];
 
-/// Applies the assets service's events to the projection.
-#[derive(Debug, Clone, Copy)]
-pub struct ComponentProjection;
+/// Applies the assets service's events to the projection, and raises the obstacles they call for.
+#[derive(Debug, Clone)]
+pub struct ComponentProjection {
+    /// Where the obstacles it raises publish their events.
+    pub outbox: Outbox,
+}
 
 impl Handler for ComponentProjection {
     async fn handle(&self, conn: &mut PgConnection, event: &Envelope) -> Result<(), HandlerError> {
@@ -31,6 +40,39 @@ impl Handler for ComponentProjection {
             AssetUpdated::TYPE => {
                 let updated = decode::<AssetUpdated>(event)?;
                 upsert(conn, &asset_of(updated.after)?).await
+            }
+            // Sent back as often as the project allows: the producer is told by an obstacle, raised
+            // in this transaction (the inbox keeps it once per event).
+            RetakeCapReached::TYPE => {
+                let reached = decode::<RetakeCapReached>(event)?;
+                let component = asset_of(reached.asset.clone())?;
+                upsert(conn, &component).await?;
+                let asset = AssetName::new(ProjectName::new(component.project), component.id);
+                let retakes = reached.asset.as_ref().map_or(0, |a| a.retakes);
+                let fields = ObstacleFields {
+                    title: format!("“{}” sent back for changes {retakes} times", component.display_name),
+                    description: format!(
+                        "The project's retake cap is {}: reviewers sent this component back that many times. \
+                         Find out what keeps it from approval.",
+                        reached.retake_cap
+                    ),
+                    kind: ObstacleKind::Risk,
+                    severity: Severity::High,
+                    component: Some(asset),
+                    owner: None,
+                };
+                let raised_by = "services/assets".to_string();
+                let name = ObstacleName::new(asset.project(), Uuid::now_v7());
+                let obstacle = Obstacle::raise(name, fields, raised_by.clone(), event.time);
+                let failed = |e: baton_messaging::MutationError| HandlerError::Failed(e.to_string());
+                crate::repo::obstacles::insert(&obstacle).apply_in(conn).await.map_err(failed)?;
+                let raised = pb::ObstacleRaised {
+                    obstacle: Some(crate::wire::obstacles::obstacle(&obstacle)),
+                    actor: raised_by,
+                };
+                self.outbox.emit_in(conn, &name.to_string(), &raised).await.map_err(failed)?;
+                tracing::info!(obstacle = %name, asset = %asset, "retake cap reached: obstacle raised");
+                Ok(())
             }
             AssetStatusChanged::TYPE => {
                 let changed = decode::<AssetStatusChanged>(event)?;

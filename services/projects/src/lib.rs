@@ -51,7 +51,7 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         CONSUMER,
         consumers::ROUTING_KEYS.to_vec(),
         "projects.inbox",
-        consumers::ComponentProjection,
+        consumers::ComponentProjection { outbox: outbox.clone() },
     );
     consumer.declare_now(std::time::Duration::from_secs(5)).await;
     Ok(ServiceModule {

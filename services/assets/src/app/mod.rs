@@ -4,6 +4,14 @@ mod versions;
 
 pub use versions::{Decision, Submitted};
 
+/// A change of a project's component settings, already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingsUpdate {
+    pub project: ProjectName,
+    pub retake_cap: i32,
+    pub etag: Option<String>,
+}
+
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -27,7 +35,8 @@ use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole, ProjectState};
 
 use crate::domain::{
-    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, NewAsset, Refusal, TransitionRequest, cycle_through,
+    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, ComponentSettings, NewAsset, Refusal, TransitionRequest,
+    cycle_through,
 };
 use crate::error::AssetsError;
 use crate::{repo, wire};
@@ -232,6 +241,12 @@ impl Assets {
                     comment: step.comment.clone(),
                 },
             );
+            if next.status == AssetStatus::ChangesRequested {
+                let settings = self.settings_of(&self.pool, next.name.project()).await?;
+                if settings.reached_by(&next) {
+                    mutation.emit(&next.name.to_string(), &retake_cap_reached(&next, &settings, &actor));
+                }
+            }
             match mutation.finish(repo::move_status(&next), next).await? {
                 Written::Done(asset) => {
                     self.recent.remember(asset.name, asset.clone());
@@ -372,6 +387,61 @@ impl Assets {
         }
     }
 
+    /// A project's component settings (the defaults until they are first changed).
+    async fn settings_of(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+        project: ProjectName,
+    ) -> Result<ComponentSettings, AssetsError> {
+        Ok(repo::settings(db, project).await?.unwrap_or_else(|| ComponentSettings::defaults(project)))
+    }
+
+    pub async fn get_settings(&self, access: &Access, project: ProjectName) -> Result<ComponentSettings, AssetsError> {
+        let hidden = || AssetsError::ProjectNotFound(project);
+        self.authorize(access, project).await.map_err(|r| r.into_error(hidden))?;
+        self.settings_of(&self.pool, project).await
+    }
+
+    /// Changes a project's retake cap and records `ComponentSettingsUpdated`.
+    pub async fn update_settings(
+        &self,
+        access: &Access,
+        actor: Actor,
+        update: SettingsUpdate,
+        origin: Origin,
+    ) -> Result<ComponentSettings, AssetsError> {
+        let project = update.project;
+        let hidden = || AssetsError::ProjectNotFound(project);
+        self.authorize(access, project).await.map_err(|r| r.into_error(hidden))?;
+        self.ensure_open_project(project).await?;
+        for _ in 0..ATTEMPTS {
+            let mutation = self.outbox.mutation("UpdateComponentSettings", &origin);
+            let current = self.settings_of(&self.pool, project).await?;
+            let next = match current.with_retake_cap(update.retake_cap, update.etag.as_deref(), time::now()) {
+                Ok(next) => next,
+                Err(etag) => return mutation.refuse(AssetsError::StaleSettings { project, current: etag }).await,
+            };
+            let mut mutation = mutation;
+            mutation.emit(
+                &wire::settings_name(project),
+                &pb::ComponentSettingsUpdated {
+                    before: Some(wire::settings(&current)),
+                    after: Some(wire::settings(&next)),
+                    actor: actor.resource_name(),
+                },
+            );
+            match mutation.finish(repo::write_settings(&next), next).await? {
+                Written::Done(settings) | Written::Replay(settings) => return Ok(settings),
+                Written::Missed if update.etag.is_some() => {
+                    let current = self.settings_of(&self.pool, project).await?.etag();
+                    return Err(AssetsError::StaleSettings { project, current });
+                }
+                Written::Missed => continue,
+            }
+        }
+        Err(AssetsError::SettingsContended(project))
+    }
+
     /// That the project exists and takes new components: not archived or cancelled. Both are
     /// final, so a closed project is remembered for good; an open one is asked again after
     /// `PROJECT_STATE_TTL`, so a project closed elsewhere refuses new components here within it.
@@ -420,6 +490,15 @@ impl Assets {
         query: &baton_platform::audit::AuditQuery,
     ) -> Result<(Vec<baton_proto::audit::v1::AuditRecord>, String), AssetsError> {
         Ok(baton_platform::audit::list(&self.pool, "assets.audit", query).await?)
+    }
+}
+
+/// The event of a component sent back as many times as its project allows.
+fn retake_cap_reached(asset: &Asset, settings: &ComponentSettings, actor: &Actor) -> pb::RetakeCapReached {
+    pb::RetakeCapReached {
+        asset: Some(wire::asset(asset)),
+        retake_cap: settings.retake_cap,
+        actor: actor.resource_name(),
     }
 }
 

@@ -163,6 +163,10 @@ impl Assets {
                         comment: decision.comment,
                     },
                 );
+                let settings = self.settings_of(&mut *tx.conn(), asset_name.project()).await?;
+                if settings.reached_by(&next) {
+                    tx.emit(&asset_name.to_string(), &super::retake_cap_reached(&next, &settings, &actor));
+                }
                 next
             }
         };

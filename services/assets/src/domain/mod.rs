@@ -137,6 +137,42 @@ impl Asset {
     }
 }
 
+/// The most retakes a project's cap may allow.
+pub const MAX_RETAKE_CAP: i32 = 100;
+
+/// A project's component settings; revision 0 until they are first changed (the defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentSettings {
+    pub project: ProjectName,
+    /// Retakes of one component that raise an obstacle on the project; 0 is no cap.
+    pub retake_cap: i32,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub update_time: Option<OffsetDateTime>,
+    pub revision: i64,
+}
+
+impl ComponentSettings {
+    pub fn defaults(project: ProjectName) -> Self {
+        ComponentSettings { project, retake_cap: 0, update_time: None, revision: 0 }
+    }
+
+    pub fn etag(&self) -> String {
+        self.revision.to_string()
+    }
+
+    /// These settings with `retake_cap`, at `now`, at the next revision; refused (with the
+    /// current etag) when the caller's is not this revision.
+    pub fn with_retake_cap(&self, retake_cap: i32, etag: Option<&str>, now: OffsetDateTime) -> Result<Self, String> {
+        baton_platform::etag::check(etag, self.etag())?;
+        Ok(ComponentSettings { retake_cap, update_time: Some(now), revision: self.revision + 1, ..self.clone() })
+    }
+
+    /// Whether `asset`, just sent back for changes, reached the cap with this retake.
+    pub fn reached_by(&self, asset: &Asset) -> bool {
+        self.retake_cap > 0 && asset.status == AssetStatus::ChangesRequested && asset.retakes == self.retake_cap
+    }
+}
+
 /// A field of an asset that an update may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssetField {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 
-use crate::domain::{Asset, AssetKind, AssetStatus};
+use crate::domain::{Asset, AssetKind, AssetStatus, ComponentSettings};
 
 /// The columns of an [`AssetRow`], as a macro so that queries stay constant strings.
 macro_rules! columns {
@@ -247,4 +247,37 @@ pub async fn list(
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(Asset::from).collect())
+}
+
+/// A project's component settings, if they were ever changed.
+pub async fn settings(
+    db: impl sqlx::PgExecutor<'_>,
+    project: ProjectName,
+) -> Result<Option<ComponentSettings>, sqlx::Error> {
+    let row: Option<(i32, OffsetDateTime, i64)> =
+        sqlx::query_as("SELECT retake_cap, update_time, revision FROM assets.project_settings WHERE project_id = $1")
+            .bind(project.id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(retake_cap, update_time, revision)| ComponentSettings {
+        project,
+        retake_cap,
+        update_time: Some(update_time),
+        revision,
+    }))
+}
+
+/// Writes the settings over the stored ones if those are still at the revision before (none
+/// stored counts as revision 0).
+pub fn write_settings(settings: &ComponentSettings) -> Change {
+    Change::new(
+        "change AS (INSERT INTO assets.project_settings (project_id, retake_cap, update_time, revision) \
+           VALUES ($1, $2, $3, $4) ON CONFLICT (project_id) DO UPDATE SET retake_cap = EXCLUDED.retake_cap, \
+           update_time = EXCLUDED.update_time, revision = EXCLUDED.revision \
+           WHERE assets.project_settings.revision = EXCLUDED.revision - 1 RETURNING 1)",
+    )
+    .bind(settings.project.id)
+    .bind(settings.retake_cap)
+    .bind(settings.update_time)
+    .bind(settings.revision)
 }

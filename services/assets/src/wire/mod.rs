@@ -15,7 +15,11 @@ use baton_platform::time::{format_date, parse_date, timestamp};
 use baton_platform::validate::{self, Idempotent, Violations};
 use baton_proto::assets::v1 as pb;
 
-use crate::domain::{Asset, AssetField, AssetKind, AssetStatus, AssetUpdate, NewAsset, Transition, TransitionRequest};
+use crate::app::SettingsUpdate;
+use crate::domain::{
+    Asset, AssetField, AssetKind, AssetStatus, AssetUpdate, ComponentSettings, MAX_RETAKE_CAP, NewAsset, Transition,
+    TransitionRequest,
+};
 
 pub fn asset(asset: &Asset) -> pb::Asset {
     pb::Asset {
@@ -35,6 +39,68 @@ pub fn asset(asset: &Asset) -> pb::Asset {
         retakes: asset.retakes,
         latest_version: asset.latest_version,
     }
+}
+
+/// The name of a project's component settings, `projects/{project}/componentSettings`.
+pub fn settings_name(project: ProjectName) -> String {
+    format!("{project}/componentSettings")
+}
+
+pub fn settings(settings: &ComponentSettings) -> pb::ComponentSettings {
+    pb::ComponentSettings {
+        name: settings_name(settings.project),
+        retake_cap: settings.retake_cap,
+        update_time: baton_platform::time::optional_timestamp(settings.update_time),
+        etag: settings.etag(),
+    }
+}
+
+/// The project of a settings name.
+fn parse_settings_name(value: &str) -> Result<ProjectName, String> {
+    match value.strip_suffix("/componentSettings") {
+        Some(project) => ProjectName::parse(project),
+        None if value.is_empty() => Err("is required".into()),
+        None => Err("must be a resource name of the form projects/{id}/componentSettings".into()),
+    }
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_get_settings(request: &pb::GetComponentSettingsRequest) -> Result<ProjectName, Status> {
+    validate::single("name", parse_settings_name(&request.name))
+}
+
+#[allow(clippy::result_large_err)]
+pub fn parse_update_settings(
+    request: pb::UpdateComponentSettingsRequest,
+) -> Result<Idempotent<SettingsUpdate>, Status> {
+    let mut v = Violations::new();
+    let request_id = v.check("request_id", validate::request_id(&request.request_id));
+    let update = match v.required("settings", request.settings) {
+        None => None,
+        Some(sent) => {
+            let project = v.check("settings.name", parse_settings_name(&sent.name));
+            let fields =
+                mask::fields(&mut v, request.update_mask.as_ref(), &["retake_cap"], |f| f, |_| sent.retake_cap != 0);
+            let retake_cap = if fields.is_empty() {
+                None
+            } else {
+                v.check(
+                    "settings.retake_cap",
+                    if (0..=MAX_RETAKE_CAP).contains(&sent.retake_cap) {
+                        Ok(sent.retake_cap)
+                    } else {
+                        Err(format!("must be from 0 (no cap) to {MAX_RETAKE_CAP} (got {})", sent.retake_cap))
+                    },
+                )
+            };
+            let etag = (!sent.etag.is_empty()).then(|| sent.etag.clone());
+            match (project, retake_cap) {
+                (Some(project), Some(retake_cap)) => Some(SettingsUpdate { project, retake_cap, etag }),
+                _ => None,
+            }
+        }
+    };
+    v.finish_idempotent(update, request_id)
 }
 
 pub fn kind(kind: AssetKind) -> pb::AssetKind {

@@ -40,12 +40,23 @@ impl Projects {
         if let Some(owner) = fields.owner {
             self.ensure_owner(owner).await?;
         }
+        self.record_obstacle(project, fields, actor.resource_name(), &origin).await
+    }
+
+    /// Stores a new obstacle and records `ObstacleRaised`.
+    async fn record_obstacle(
+        &self,
+        project: ProjectName,
+        fields: ObstacleFields,
+        raised_by: String,
+        origin: &Origin,
+    ) -> Result<Obstacle, ProjectsError> {
         let name = ObstacleName::new(project, Uuid::now_v7());
-        let obstacle = Obstacle::raise(name, fields, actor.resource_name(), time::now());
-        let mut mutation = self.outbox.mutation("RaiseObstacle", &origin);
+        let obstacle = Obstacle::raise(name, fields, raised_by.clone(), time::now());
+        let mut mutation = self.outbox.mutation("RaiseObstacle", origin);
         mutation.emit(
             &name.to_string(),
-            &pb::ObstacleRaised { obstacle: Some(wire::obstacles::obstacle(&obstacle)), actor: actor.resource_name() },
+            &pb::ObstacleRaised { obstacle: Some(wire::obstacles::obstacle(&obstacle)), actor: raised_by },
         );
         let obstacle = mutation.finish(repo::obstacles::insert(&obstacle), obstacle).await?.changed()?;
         tracing::info!(obstacle = %obstacle.name, "obstacle raised");
