@@ -9,6 +9,7 @@ mod auth;
 mod briefs;
 mod capacity;
 mod clients;
+mod comments;
 mod components;
 mod health;
 mod isolation;

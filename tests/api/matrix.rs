@@ -87,6 +87,8 @@ struct World {
     /// A version of an asset of A shown to clients, with a review round whose one stage (shown
     /// to clients too) the team producer decides.
     version: String,
+    /// A comment shown to clients on the asset under review.
+    comment: String,
 }
 
 /// A version of a new asset of A, submitted by the operator with `stages`.
@@ -803,6 +805,65 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result
         }
+        "CreateComment" => {
+            let body = format!("Note {}", uuid::Uuid::new_v4().simple());
+            let request = assets::CreateCommentRequest {
+                parent: world.in_review.name.clone(),
+                comment: Some(assets::Comment { body: body.clone(), ..Default::default() }),
+                request_id: String::new(),
+            };
+            let result = server.assets().create_comment(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let all = assets::ListCommentsRequest {
+                    parent: world.in_review.name.clone(),
+                    page_size: 1000,
+                    ..Default::default()
+                };
+                let all = server.assets().list_comments(all).await.expect("operator lists").into_inner().comments;
+                assert!(all.iter().all(|c| c.body != body), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "GetComment" => server
+            .assets()
+            .get_comment(profile.request(assets::GetCommentRequest { name: world.comment.clone() }))
+            .await
+            .map(|_| Seen::Done),
+        "ListComments" => {
+            let request = assets::ListCommentsRequest { parent: world.in_review.name.clone(), ..Default::default() };
+            server.assets().list_comments(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "UpdateComment" => {
+            // The comment is the caller's where the caller may write one (a person on A's team),
+            // else the operator's. Whether the caller wrote it is the comment's own rule
+            // (comments.rs); that refusal of a caller the policy let through counts as the
+            // policy's answer.
+            let body = format!("Draft {}", uuid::Uuid::new_v4().simple());
+            let request = assets::CreateCommentRequest {
+                parent: world.in_review.name.clone(),
+                comment: Some(assets::Comment { body: body.clone(), client_visible: true, ..Default::default() }),
+                request_id: String::new(),
+            };
+            let theirs = profile.is_person() && profile.team.is_some();
+            let created = if theirs {
+                server.assets().create_comment(profile.request(request)).await
+            } else {
+                server.assets().create_comment(request).await
+            };
+            let name = created.expect("fixture").into_inner().comment.expect("comment").name;
+            let change = assets::Comment { name: name.clone(), body: "Edited".into(), ..Default::default() };
+            let request = assets::UpdateCommentRequest { comment: Some(change), ..Default::default() };
+            let result = server.assets().update_comment(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = server.assets().get_comment(assets::GetCommentRequest { name }).await;
+                let got = got.expect("operator reads").into_inner().comment.expect("comment");
+                assert_eq!(got.body, body, "{rpc} refused to {} but wrote", profile.label);
+            }
+            match result {
+                Err(status) if baton_testkit::reason(&status) == "NOT_AUTHOR" && !theirs => Ok(Seen::Done),
+                other => other,
+            }
+        }
         "UpdateAsset" => {
             let asset = asset_in(world, AssetStatus::Planned).await;
             let description = format!("Brief {}", uuid::Uuid::new_v4().simple());
@@ -1106,6 +1167,7 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
         team,
         allocation: String::new(),
         version: String::new(),
+        comment: String::new(),
     };
     let made = allocation_draft(&world, &world.stranger.subject, "Fixture");
     let made = world.server.people().create_allocation(made).await.expect("an allocation").into_inner();
@@ -1113,6 +1175,13 @@ async fn world(env: &TestEnv) -> (World, Vec<Profile>) {
     let member_of_a = world.member_of_a.clone();
     world.version = version_of_a(&world, one_stage(&member_of_a)).await.version.expect("version").name;
     world.in_review = asset_in(&world, AssetStatus::InReview).await;
+    let fixture = assets::CreateCommentRequest {
+        parent: world.in_review.name.clone(),
+        comment: Some(assets::Comment { body: "Fixture".into(), client_visible: true, ..Default::default() }),
+        request_id: String::new(),
+    };
+    let fixture = world.server.assets().create_comment(fixture).await.expect("a comment").into_inner();
+    world.comment = fixture.comment.expect("comment").name;
     world.planned = asset_in(&world, AssetStatus::Planned).await;
     (world, profiles)
 }

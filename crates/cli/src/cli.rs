@@ -107,6 +107,9 @@ pub enum Command {
     /// A version's review round: its stages, and the reviewers' verdicts.
     #[command(subcommand)]
     Reviews(ReviewsCommand),
+    /// Comments on a component or its versions: threads, mentions, time codes and regions.
+    #[command(subcommand)]
+    Comments(CommentsCommand),
     /// A person's notifications: list them, mark them read, follow them live.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
@@ -387,6 +390,53 @@ pub enum ReviewsCommand {
         /// Why.
         #[arg(long)]
         comment: Option<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentsCommand {
+    /// Comment on a component (or on one of its versions, at a time or in a region).
+    Add {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// The text; mention people and teams as @people/{id} or @teams/{id}, or as @email.
+        #[arg(long)]
+        body: String,
+        /// The version it is about (its number).
+        #[arg(long, value_name = "NUMBER")]
+        on_version: Option<i32>,
+        /// A moment of the version, in seconds (or the start of a range, with --to).
+        #[arg(long)]
+        at: Option<f64>,
+        /// The end of the range, in seconds.
+        #[arg(long, requires = "at")]
+        to: Option<f64>,
+        /// A region of the version's image, `X,Y,WIDTH,HEIGHT` in pixels.
+        #[arg(long, value_name = "X,Y,W,H")]
+        region: Option<String>,
+        /// The comment it answers (its id or full name).
+        #[arg(long)]
+        reply_to: Option<String>,
+        /// Show it to the client.
+        #[arg(long)]
+        client_visible: bool,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// List a component's comments, oldest first.
+    List {
+        #[command(flatten)]
+        asset: AssetRef,
+    },
+    /// Change the text of your comment (the old text is kept).
+    Edit {
+        /// The comment's full name, projects/{p}/assets/{a}/comments/{c}.
+        comment: String,
+        /// The new text.
+        #[arg(long)]
+        body: String,
         #[command(flatten)]
         idempotency: RequestId,
     },

@@ -89,6 +89,11 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `projects/{project}/assets/{asset}/comments/{comment}`: a comment on a component.
+    CommentName { project: "projects", asset: "assets", id: "comments" }
+}
+
+resource_name_type! {
     /// `projects/{project}/milestones/{milestone}`: a point a project must reach by a date.
     MilestoneName { project: "projects", id: "milestones" }
 }
@@ -229,6 +234,16 @@ impl VersionName {
             None if value.is_empty() => Err("is required".into()),
             None => Err("must be a review's name, projects/{id}/assets/{id}/versions/{id}/review".into()),
         }
+    }
+}
+
+impl CommentName {
+    pub fn new(asset: AssetName, id: Uuid) -> Self {
+        Self { project: asset.project, asset: asset.id, id }
+    }
+
+    pub fn asset(&self) -> AssetName {
+        AssetName { project: self.project, id: self.asset }
     }
 }
 

@@ -157,5 +157,7 @@ events! {
     assets::v1::ReviewDecided => "baton.assets.v1.ReviewDecided",
     assets::v1::ComponentSettingsUpdated => "baton.assets.v1.ComponentSettingsUpdated",
     assets::v1::RetakeCapReached => "baton.assets.v1.RetakeCapReached",
+    assets::v1::CommentCreated => "baton.assets.v1.CommentCreated",
+    assets::v1::CommentEdited => "baton.assets.v1.CommentEdited",
     assets::v1::AssetStatusChanged => "baton.assets.v1.AssetStatusChanged",
 }

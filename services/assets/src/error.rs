@@ -2,7 +2,7 @@
 
 use baton_messaging::MutationError;
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message, upstream_kind};
-use baton_platform::names::{AssetName, PersonName, ProjectName, VersionName};
+use baton_platform::names::{AssetName, CommentName, PersonName, ProjectName, VersionName};
 use baton_platform::policy::Denial;
 
 use crate::domain::{AssetStatus, Transition};
@@ -46,6 +46,18 @@ pub enum AssetsError {
     StaleSettings { project: ProjectName, current: String },
     #[error("the component settings of {0} are changing under many writers at once; retry")]
     SettingsContended(ProjectName),
+    #[error("comment {0} does not exist")]
+    CommentNotFound(CommentName),
+    #[error("comment.body: {0} does not exist")]
+    MentionNotFound(String),
+    #[error("comment.body: mentions {0} people and teams; the most is 20")]
+    TooManyMentions(usize),
+    #[error("comment.anchor.{part}: {rule}")]
+    Anchor { part: &'static str, rule: String },
+    #[error("only its author edits comment {0}")]
+    NotAuthor(CommentName),
+    #[error("comment {comment} changed since it was read: its etag is now \"{current}\"")]
+    StaleComment { comment: CommentName, current: String },
     #[error("only a person does this")]
     NotAPerson,
     #[error("{0} is in a staged review round: its reviewers decide it with DecideReview")]
@@ -86,7 +98,10 @@ impl ServiceError for AssetsError {
             | AssetsError::PersonNotFound { .. }
             | AssetsError::BlockerNotFound(_)
             | AssetsError::VersionNotFound(_)
-            | AssetsError::ReviewNotFound(_) => Kind::NotFound,
+            | AssetsError::ReviewNotFound(_)
+            | AssetsError::CommentNotFound(_)
+            | AssetsError::MentionNotFound(_) => Kind::NotFound,
+            AssetsError::Anchor { .. } | AssetsError::TooManyMentions(_) => Kind::InvalidArgument,
             AssetsError::IllegalTransition { .. }
             | AssetsError::ProjectClosed { .. }
             | AssetsError::PersonDeactivated { .. }
@@ -95,10 +110,14 @@ impl ServiceError for AssetsError {
             | AssetsError::ReviewRoundOpen(_)
             | AssetsError::ReviewClosed(_)
             | AssetsError::ReviewerNotOnTeam { .. } => Kind::FailedPrecondition,
-            AssetsError::Denied(_) | AssetsError::NotAPerson | AssetsError::NotAReviewer(_) => Kind::PermissionDenied,
+            AssetsError::Denied(_)
+            | AssetsError::NotAPerson
+            | AssetsError::NotAReviewer(_)
+            | AssetsError::NotAuthor(_) => Kind::PermissionDenied,
             AssetsError::EtagMismatch { .. }
             | AssetsError::Contended { .. }
             | AssetsError::StaleSettings { .. }
+            | AssetsError::StaleComment { .. }
             | AssetsError::SettingsContended(_) => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
             AssetsError::Mutation(error) => error.kind(),
@@ -115,6 +134,11 @@ impl ServiceError for AssetsError {
             AssetsError::ProjectClosed { .. } => "PROJECT_CLOSED",
             AssetsError::PersonDeactivated { .. } => "PERSON_DEACTIVATED",
             AssetsError::NotAPerson => "NOT_A_PERSON",
+            AssetsError::CommentNotFound(_) => "COMMENT_NOT_FOUND",
+            AssetsError::MentionNotFound(_) => "MENTION_NOT_FOUND",
+            AssetsError::TooManyMentions(_) | AssetsError::Anchor { .. } => "INVALID_ARGUMENT",
+            AssetsError::NotAuthor(_) => "NOT_AUTHOR",
+            AssetsError::StaleComment { .. } => "ETAG_MISMATCH",
             AssetsError::StaleSettings { .. } => "ETAG_MISMATCH",
             AssetsError::SettingsContended(_) => "CONCURRENT_UPDATE",
             AssetsError::ReviewRoundOpen(_) => "REVIEW_ROUND_OPEN",

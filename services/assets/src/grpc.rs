@@ -242,4 +242,49 @@ impl AssetsService for AssetsApi {
             self.app.update_settings(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
         Ok(Response::new(pb::UpdateComponentSettingsResponse { settings: Some(wire::settings(&settings)) }))
     }
+
+    async fn create_comment(
+        &self,
+        request: Request<pb::CreateCommentRequest>,
+    ) -> Result<Response<pb::CreateCommentResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let create = wire::comments::parse_create(request.into_inner())?;
+        let comment =
+            self.app.create_comment(&access, actor, create.value, origin.with_request_id(create.request_id)).await?;
+        Ok(Response::new(pb::CreateCommentResponse { comment: Some(wire::comments::comment(&comment)) }))
+    }
+
+    async fn get_comment(
+        &self,
+        request: Request<pb::GetCommentRequest>,
+    ) -> Result<Response<pb::GetCommentResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::comments::parse_get(request.get_ref())?;
+        let comment = self.app.get_comment(&access, name).await?;
+        Ok(Response::new(pb::GetCommentResponse { comment: Some(wire::comments::comment(&comment)) }))
+    }
+
+    async fn list_comments(
+        &self,
+        request: Request<pb::ListCommentsRequest>,
+    ) -> Result<Response<pb::ListCommentsResponse>, Status> {
+        let access = Access::of(&request)?;
+        let query = wire::comments::parse_list(request.get_ref())?;
+        let (comments, next_page_token) = self.app.list_comments(&access, query).await?;
+        Ok(Response::new(pb::ListCommentsResponse {
+            comments: comments.iter().map(wire::comments::comment).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_comment(
+        &self,
+        request: Request<pb::UpdateCommentRequest>,
+    ) -> Result<Response<pb::UpdateCommentResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let update = wire::comments::parse_update(request.into_inner())?;
+        let comment =
+            self.app.update_comment(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateCommentResponse { comment: Some(wire::comments::comment(&comment)) }))
+    }
 }

@@ -8,8 +8,8 @@ use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
 use baton_proto::assets::v1::{
-    AssetCreated, AssetStatusChanged, AssetUpdated, ComponentSettingsUpdated, RetakeCapReached, ReviewDecided,
-    VersionSubmitted,
+    AssetCreated, AssetStatusChanged, AssetUpdated, CommentCreated, CommentEdited, ComponentSettingsUpdated,
+    RetakeCapReached, ReviewDecided, VersionSubmitted,
 };
 use baton_proto::people::v1::{
     AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
@@ -25,7 +25,9 @@ use crate::repo::{self, Draft, TeamDraft};
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 20] = [
+const ROUTABLE_ONLY: [&str; 22] = [
+    CommentCreated::TYPE,
+    CommentEdited::TYPE,
     ComponentSettingsUpdated::TYPE,
     RetakeCapReached::TYPE,
     VersionSubmitted::TYPE,
@@ -88,6 +90,8 @@ impl Handler for EventHandler {
             ReviewDecided::TYPE => decode::<ReviewDecided>(event).map(drop),
             ComponentSettingsUpdated::TYPE => decode::<ComponentSettingsUpdated>(event).map(drop),
             RetakeCapReached::TYPE => decode::<RetakeCapReached>(event).map(drop),
+            CommentCreated::TYPE => decode::<CommentCreated>(event).map(drop),
+            CommentEdited::TYPE => decode::<CommentEdited>(event).map(drop),
             ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
             ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),

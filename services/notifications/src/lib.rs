@@ -14,8 +14,8 @@ use baton_messaging::{BrokerConfig, Consumer};
 use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
 use baton_proto::Event;
 use baton_proto::assets::v1::{
-    AssetCreated, AssetStatusChanged, AssetUpdated, ComponentSettingsUpdated, RetakeCapReached, ReviewDecided,
-    VersionSubmitted,
+    AssetCreated, AssetStatusChanged, AssetUpdated, CommentCreated, CommentEdited, ComponentSettingsUpdated,
+    RetakeCapReached, ReviewDecided, VersionSubmitted,
 };
 use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
 use baton_proto::people::v1::{
@@ -33,7 +33,9 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 25] = [
+pub const ROUTING_KEYS: [&str; 27] = [
+    CommentCreated::TYPE,
+    CommentEdited::TYPE,
     ComponentSettingsUpdated::TYPE,
     RetakeCapReached::TYPE,
     VersionSubmitted::TYPE,

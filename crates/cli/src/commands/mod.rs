@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod brief;
 pub mod clients;
+pub mod comments;
 pub mod notifications;
 pub mod people;
 pub mod plan;

@@ -10,7 +10,7 @@ async fn a_version_is_submitted_and_reviewed_stage_by_stage() {
     let server = development_server(&env).await;
     let endpoint = &server.endpoint();
     let paula = add_person(endpoint, "Paula Reyes", "paula@example.com", "producer").await;
-    add_person(endpoint, "Vera Novak", "vera@example.com", "video-engineer").await;
+    let vera = add_person(endpoint, "Vera Novak", "vera@example.com", "video-engineer").await;
     add_person(endpoint, "Chloé Martin", "chloe@example.com", "client-contact").await;
     let project = create_project(endpoint, &paula, "Relaunch").await;
     for (who, role) in
@@ -96,4 +96,67 @@ async fn a_version_is_submitted_and_reviewed_stage_by_stage() {
     assert!(list.ok().contains("First cut") && list.stdout.contains("staged"), "{}", list.stdout);
     let shown = baton(endpoint, &["-o", "json", "assets", "show", "Trailer", "-p", "Relaunch"]).await.json();
     assert_eq!(text(&shown, "status"), "changes-requested");
+
+    // A time-coded comment on version 1 mentioning Vera (a client contact may not look people up
+    // by email, so by name), and Vera's answer mentioning the producer by email.
+    let noted = baton(
+        endpoint,
+        &[
+            "-o",
+            "json",
+            "--as",
+            "chloe@example.com",
+            "comments",
+            "add",
+            "Trailer",
+            "-p",
+            "Relaunch",
+            "--on-version",
+            "1",
+            "--at",
+            "12",
+            "--to",
+            "14",
+            "--body",
+            &format!("@{vera} the logo is too small here."),
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(
+        (noted["client_visible"].as_bool(), noted["mentioned_people"].as_array().map(Vec::len)),
+        (Some(true), Some(1))
+    );
+    let id = text(&noted, "name").rsplit('/').next().expect("id").to_string();
+    baton(
+        endpoint,
+        &[
+            "--as",
+            "vera@example.com",
+            "comments",
+            "add",
+            "Trailer",
+            "-p",
+            "Relaunch",
+            "--reply-to",
+            &id,
+            "--body",
+            "Bigger in v2, @paula@example.com.",
+        ],
+    )
+    .await
+    .ok();
+    let thread = baton(endpoint, &["comments", "list", "Trailer", "-p", "Relaunch"]).await;
+    assert!(thread.ok().contains("Chloé Martin") && thread.stdout.contains("at 00:12–00:14"), "{}", thread.stdout);
+    assert!(
+        thread.stdout.contains("↳ Vera Novak") && thread.stdout.contains(&format!("Bigger in v2, @{paula}.")),
+        "{}",
+        thread.stdout
+    );
+    let past = baton(
+        endpoint,
+        &["comments", "add", "Trailer", "-p", "Relaunch", "--on-version", "1", "--at", "99", "--body", "x"],
+    )
+    .await;
+    assert!(past.failed(4).contains("comment.anchor.start_seconds"), "{}", past.stderr);
 }

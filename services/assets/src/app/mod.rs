@@ -1,5 +1,6 @@
 //! The assets service's use cases.
 
+mod comments;
 mod versions;
 
 pub use versions::{Decision, Submitted};
@@ -467,17 +468,20 @@ impl Assets {
         if is_closed(state) { Err(closed(state)) } else { Ok(()) }
     }
 
-    /// That the person exists and can take new work (not deactivated).
-    async fn ensure_person(&self, person: PersonName, field: String) -> Result<(), AssetsError> {
-        let standing = self
-            .standings
+    /// Whether a person exists and can take work, as the people service said lately.
+    async fn standing(&self, person: PersonName) -> Result<Standing, AssetsError> {
+        self.standings
             .of(person.id, async {
                 let answer = self.people.clone().get_person(GetPersonRequest { name: person.to_string() }).await;
                 standing_of(answer.map(|r| r.into_inner().person.map_or(0, |p| p.state)))
                     .map_err(|status| AssetsError::Upstream { service: "people", status })
             })
-            .await?;
-        match standing {
+            .await
+    }
+
+    /// That the person exists and can take new work (not deactivated).
+    async fn ensure_person(&self, person: PersonName, field: String) -> Result<(), AssetsError> {
+        match self.standing(person).await? {
             Standing::Active => Ok(()),
             Standing::Deactivated => Err(AssetsError::PersonDeactivated { field, person }),
             Standing::Missing => Err(AssetsError::PersonNotFound { field, person }),

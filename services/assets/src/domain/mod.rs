@@ -1,5 +1,6 @@
 //! Assets and their review workflow, independent of the wire and the database.
 
+pub mod comment;
 pub mod version;
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
 //! SQL of the `assets` schema.
 
+pub mod comments;
 pub mod versions;
 
 use baton_messaging::Change;

@@ -2,6 +2,7 @@
 //! events the use cases emit) and nothing below it. Requests are parsed here, once: every field
 //! is checked and every broken rule becomes one field violation.
 
+pub mod comments;
 pub mod versions;
 
 use tonic::Status;
