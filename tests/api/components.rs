@@ -186,3 +186,50 @@ async fn concurrent_dependencies_never_close_a_cycle() {
         assert_eq!(reason(&refused[0]), "DEPENDENCY_CYCLE");
     }
 }
+
+/// A component the producer does not show to the client stays out of a client contact's sight,
+/// whatever its status; shown again, it is seen once it is in front of them.
+#[tokio::test]
+async fn a_client_sees_only_the_components_shown_to_them() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let client = person(&server, "Chloé", PersonRole::ClientContact).await;
+    let project = project(&server, &producer, "Relaunch").await;
+    baton_tests::add_member(
+        &server,
+        &producer,
+        &project,
+        &client,
+        baton_proto::projects::v1::ProjectMemberRole::Client,
+    )
+    .await;
+    let internal = asset(&server, &producer, &project, "Internal tooling", &[]).await;
+    let mut assets = server.assets();
+    let hide = Asset { name: internal.name.clone(), client_visible: Some(false), ..Default::default() };
+    let hidden = assets.update_asset(update(hide, &["client_visible"])).await.expect("hide").into_inner().asset;
+    assert_eq!(hidden.expect("asset").client_visible, Some(false));
+    for step in ["start", "submit"] {
+        let name = internal.name.clone();
+        if step == "start" {
+            assets.start_asset(StartAssetRequest { name, ..Default::default() }).await.expect("start");
+        } else {
+            assets
+                .submit_asset_for_review(SubmitAssetForReviewRequest { name, ..Default::default() })
+                .await
+                .expect("submit");
+        }
+    }
+    let as_client = |name: &str| {
+        as_person(&client, &[baton_auth::GlobalRole::ClientContact], GetAssetRequest { name: name.into() })
+    };
+    let refused = assets.get_asset(as_client(&internal.name)).await.expect_err("not shown to the client");
+    assert_eq!(refused.code(), Code::NotFound);
+    let list = || ListAssetsRequest { parent: project.clone(), ..Default::default() };
+    let seen = assets.list_assets(as_person(&client, &[baton_auth::GlobalRole::ClientContact], list())).await;
+    assert!(seen.expect("list").into_inner().assets.is_empty());
+
+    let show = Asset { name: internal.name.clone(), client_visible: Some(true), ..Default::default() };
+    assets.update_asset(update(show, &["client_visible"])).await.expect("show");
+    assets.get_asset(as_client(&internal.name)).await.expect("in review and shown: seen");
+}

@@ -149,7 +149,7 @@ impl Assets {
         let hidden = || AssetsError::AssetNotFound(asset);
         let view = self.authorize(access, asset.project()).await.map_err(|r| r.into_error(hidden))?;
         let found = repo::get(&self.pool, asset).await?.ok_or_else(hidden)?;
-        if view == View::Client && !found.status.client_visible() {
+        if view == View::Client && !found.shown_to_client() {
             return Err(hidden());
         }
         Ok(view)

@@ -136,7 +136,7 @@ impl Assets {
         let hidden = || AssetsError::AssetNotFound(name);
         let view = self.authorize(access, name.project()).await.map_err(|r| r.into_error(hidden))?;
         let asset = repo::get(&self.pool, name).await?.ok_or_else(hidden)?;
-        if view == View::Client && !asset.status.client_visible() {
+        if view == View::Client && !asset.shown_to_client() {
             return Err(hidden());
         }
         Ok(asset)
@@ -215,7 +215,7 @@ impl Assets {
                 },
             };
             // A client does not learn of work in progress, not even by acting on it.
-            if view == View::Client && !current.status.client_visible() {
+            if view == View::Client && !current.shown_to_client() {
                 return mutation.refuse(hidden()).await;
             }
             let next = match current.take(&step, time::now()) {
@@ -338,7 +338,7 @@ impl Assets {
         let Some(person) = access.person() else { return Err(AssetsError::NotAPerson) };
         for _ in 0..ATTEMPTS {
             let current = repo::get(&self.pool, name).await?.ok_or_else(hidden)?;
-            if view == View::Client && !current.status.client_visible() {
+            if view == View::Client && !current.shown_to_client() {
                 return Err(hidden());
             }
             let Some(next) = current.watched_by(person, watch, time::now()) else { return Ok(current) };

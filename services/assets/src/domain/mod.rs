@@ -56,6 +56,7 @@ pub struct NewAsset {
     pub due_date: Option<Date>,
     pub watchers: Vec<PersonName>,
     pub blocked_by: Vec<AssetName>,
+    pub client_visible: bool,
 }
 
 /// A stored asset.
@@ -78,6 +79,8 @@ pub struct Asset {
     /// Whether a staged review round of its newest version is open: the one-step workflow
     /// methods do not decide it then.
     pub review_open: bool,
+    /// Whether the client follows it.
+    pub client_visible: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -102,6 +105,7 @@ impl Asset {
             retakes: 0,
             latest_version: 0,
             review_open: false,
+            client_visible: new.client_visible,
             create_time: now,
             update_time: now,
             revision: 1,
@@ -110,6 +114,11 @@ impl Asset {
 
     pub fn etag(&self) -> String {
         self.revision.to_string()
+    }
+
+    /// Whether a client contact sees it: shown to the client, and put in front of them.
+    pub fn shown_to_client(&self) -> bool {
+        self.client_visible && self.status.client_visible()
     }
 
     /// This asset after `step`, taken at `now`: its next revision in the step's status. Refused
@@ -184,10 +193,11 @@ pub enum AssetField {
     Watchers,
     DueDate,
     BlockedBy,
+    ClientVisible,
 }
 
 impl AssetField {
-    pub const ALL: [AssetField; 7] = [
+    pub const ALL: [AssetField; 8] = [
         AssetField::DisplayName,
         AssetField::Description,
         AssetField::Weight,
@@ -195,6 +205,7 @@ impl AssetField {
         AssetField::Watchers,
         AssetField::DueDate,
         AssetField::BlockedBy,
+        AssetField::ClientVisible,
     ];
 
     pub fn path(self) -> &'static str {
@@ -206,6 +217,7 @@ impl AssetField {
             AssetField::Watchers => "watchers",
             AssetField::DueDate => "due_date",
             AssetField::BlockedBy => "blocked_by",
+            AssetField::ClientVisible => "client_visible",
         }
     }
 }
@@ -223,6 +235,7 @@ pub struct AssetUpdate {
     pub watchers: Vec<PersonName>,
     pub due_date: Option<Date>,
     pub blocked_by: Vec<AssetName>,
+    pub client_visible: bool,
     pub etag: Option<String>,
 }
 
@@ -241,6 +254,7 @@ impl Asset {
                 AssetField::Watchers => next.watchers = update.watchers.clone(),
                 AssetField::DueDate => next.due_date = update.due_date,
                 AssetField::BlockedBy => next.blocked_by = update.blocked_by.clone(),
+                AssetField::ClientVisible => next.client_visible = update.client_visible,
             }
         }
         next.revision += 1;
@@ -444,6 +458,7 @@ mod tests {
             due_date: None,
             watchers: vec![],
             blocked_by: vec![],
+            client_visible: true,
         };
         Asset::create(new, uuid::Uuid::now_v7(), OffsetDateTime::UNIX_EPOCH)
     }
@@ -477,6 +492,7 @@ mod tests {
             watchers: vec![],
             due_date: None,
             blocked_by: vec![],
+            client_visible: true,
             etag: Some("1".into()),
         };
         let next = asset.updated(&update, OffsetDateTime::UNIX_EPOCH).expect("current etag");

@@ -16,7 +16,7 @@ use crate::domain::{Asset, AssetKind, AssetStatus, ComponentSettings};
 macro_rules! columns {
     () => {
         "id, project_id, display_name, description, kind, status, assignees, weight, due_date, watchers, blocked_by, \
-         retakes, latest_version, review_open, create_time, update_time, revision"
+         retakes, latest_version, review_open, client_visible, create_time, update_time, revision"
     };
 }
 
@@ -38,6 +38,7 @@ struct AssetRow {
     retakes: i32,
     latest_version: i32,
     review_open: bool,
+    client_visible: bool,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     revision: i64,
@@ -63,6 +64,7 @@ impl From<AssetRow> for Asset {
             retakes: row.retakes,
             latest_version: row.latest_version,
             review_open: row.review_open,
+            client_visible: row.client_visible,
             create_time: row.create_time,
             update_time: row.update_time,
             revision: row.revision,
@@ -83,7 +85,7 @@ pub fn insert(asset: &Asset) -> Change {
     Change::new(concat!(
         "change AS (INSERT INTO assets.asset (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING 1)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) RETURNING 1)"
     ))
     .bind(asset.name.id)
     .bind(asset.name.project)
@@ -99,6 +101,7 @@ pub fn insert(asset: &Asset) -> Change {
     .bind(asset.retakes)
     .bind(asset.latest_version)
     .bind(asset.review_open)
+    .bind(asset.client_visible)
     .bind(asset.create_time)
     .bind(asset.revision)
 }
@@ -163,7 +166,7 @@ pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Er
     sqlx::query(
         "UPDATE assets.asset SET display_name = $3, description = $4, weight = $5, assignees = $6, watchers = $7, \
          due_date = $8, blocked_by = $9, update_time = $10, revision = $11, status = $12, retakes = $13, \
-         latest_version = $14, review_open = $15 WHERE id = $1 AND project_id = $2",
+         latest_version = $14, review_open = $15, client_visible = $16 WHERE id = $1 AND project_id = $2",
     )
     .bind(next.name.id)
     .bind(next.name.project)
@@ -180,6 +183,7 @@ pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Er
     .bind(next.retakes)
     .bind(next.latest_version)
     .bind(next.review_open)
+    .bind(next.client_visible)
     .execute(conn)
     .await?;
     Ok(())
@@ -239,7 +243,7 @@ pub async fn list(
         "SELECT ",
         columns!(),
         " FROM assets.asset WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) \
-         AND ($4::text[] IS NULL OR status = ANY($4)) ORDER BY id LIMIT $3"
+         AND ($4::text[] IS NULL OR (status = ANY($4) AND client_visible)) ORDER BY id LIMIT $3"
     ))
     .bind(project.id)
     .bind(after)

@@ -39,6 +39,7 @@ pub fn asset(asset: &Asset) -> pb::Asset {
         blocked_by: asset.blocked_by.iter().map(AssetName::to_string).collect(),
         retakes: asset.retakes,
         latest_version: asset.latest_version,
+        client_visible: Some(asset.client_visible),
     }
 }
 
@@ -212,6 +213,7 @@ fn values(v: &mut Violations, project: Option<ProjectName>, asset: &pb::Asset) -
             due_date,
             watchers,
             blocked_by,
+            client_visible: asset.client_visible.unwrap_or(true),
         }),
         _ => None,
     }
@@ -243,6 +245,7 @@ pub fn parse_update(request: pb::UpdateAssetRequest) -> Result<Idempotent<AssetU
                     AssetField::Watchers => !sent.watchers.is_empty(),
                     AssetField::DueDate => !sent.due_date.is_empty(),
                     AssetField::BlockedBy => !sent.blocked_by.is_empty(),
+                    AssetField::ClientVisible => sent.client_visible.is_some(),
                 });
             // Only the named fields are checked: the others take valid placeholders.
             let mut checked =
@@ -256,6 +259,7 @@ pub fn parse_update(request: pb::UpdateAssetRequest) -> Result<Idempotent<AssetU
                     AssetField::Watchers => checked.watchers = sent.watchers.clone(),
                     AssetField::DueDate => checked.due_date = sent.due_date.clone(),
                     AssetField::BlockedBy => checked.blocked_by = sent.blocked_by.clone(),
+                    AssetField::ClientVisible => checked.client_visible = sent.client_visible,
                 }
             }
             let values = values(&mut v, name.map(|n| n.project()), &checked);
@@ -271,6 +275,7 @@ pub fn parse_update(request: pb::UpdateAssetRequest) -> Result<Idempotent<AssetU
                     watchers: values.watchers,
                     due_date: values.due_date,
                     blocked_by: values.blocked_by,
+                    client_visible: values.client_visible,
                     etag,
                 }),
                 _ => None,
