@@ -23,9 +23,18 @@ use crate::CREATED_CHANNEL;
 use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole};
 use crate::repo::{self, Draft, TeamDraft};
 
+/// Events the fan-out rules notify on.
+pub(crate) const NOTIFIES_ON: [&str; 5] = [
+    PersonCreated::TYPE,
+    ProjectCreated::TYPE,
+    ProjectMemberAdded::TYPE,
+    ProjectMemberRemoved::TYPE,
+    AssetStatusChanged::TYPE,
+];
+
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-const ROUTABLE_ONLY: [&str; 22] = [
+pub(crate) const ROUTABLE_ONLY: [&str; 22] = [
     CommentCreated::TYPE,
     CommentEdited::TYPE,
     ComponentSettingsUpdated::TYPE,

@@ -12,19 +12,7 @@ pub mod wire;
 
 use baton_messaging::{BrokerConfig, Consumer};
 use baton_platform::module::{BackgroundTask, BuildError, ServiceContext, ServiceModule};
-use baton_proto::Event;
-use baton_proto::assets::v1::{
-    AssetCreated, AssetStatusChanged, AssetUpdated, CommentCreated, CommentEdited, ComponentSettingsUpdated,
-    RetakeCapReached, ReviewDecided, VersionSubmitted,
-};
 use baton_proto::notifications::v1::notifications_service_server::NotificationsServiceServer;
-use baton_proto::people::v1::{
-    AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
-};
-use baton_proto::projects::v1::{
-    BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
-    ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
-};
 
 /// The gRPC service name, for health and reflection.
 pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
@@ -32,36 +20,11 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 /// The consuming service's name: its queue is `notifications.events`.
 pub const CONSUMER: &str = "notifications";
 
-/// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 27] = [
-    CommentCreated::TYPE,
-    CommentEdited::TYPE,
-    ComponentSettingsUpdated::TYPE,
-    RetakeCapReached::TYPE,
-    VersionSubmitted::TYPE,
-    ReviewDecided::TYPE,
-    AssetUpdated::TYPE,
-    PersonCreated::TYPE,
-    PersonStateChanged::TYPE,
-    PersonUpdated::TYPE,
-    TeamCreated::TYPE,
-    TeamUpdated::TYPE,
-    TimeOffChanged::TYPE,
-    AllocationChanged::TYPE,
-    ProjectCreated::TYPE,
-    ProjectHealthChanged::TYPE,
-    MilestoneChanged::TYPE,
-    ObstacleRaised::TYPE,
-    ObstacleChanged::TYPE,
-    BriefUpdated::TYPE,
-    ProjectStateChanged::TYPE,
-    ClientCreated::TYPE,
-    ClientUpdated::TYPE,
-    ProjectMemberAdded::TYPE,
-    ProjectMemberRemoved::TYPE,
-    AssetCreated::TYPE,
-    AssetStatusChanged::TYPE,
-];
+/// The events this service consumes: those its rules notify on, and those it takes only so that
+/// they are routable.
+pub fn routing_keys() -> Vec<&'static str> {
+    consumers::NOTIFIES_ON.iter().chain(consumers::ROUTABLE_ONLY.iter()).copied().collect()
+}
 
 /// The `NOTIFY` channel on which committed notifications are announced, with the event id.
 pub(crate) const CREATED_CHANNEL: &str = "notifications_created";
@@ -82,7 +45,7 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         pool.clone(),
         BrokerConfig::new(ctx.config.amqp_url_of("notifications"), &ctx.config.amqp),
         CONSUMER,
-        ROUTING_KEYS.to_vec(),
+        routing_keys(),
         INBOX_TABLE,
         consumers::EventHandler,
     );
