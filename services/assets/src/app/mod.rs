@@ -276,6 +276,18 @@ impl Assets {
         let name = update.name;
         let hidden = || AssetsError::AssetNotFound(name);
         self.authorize(access, name.project()).await.map_err(|r| r.into_error(hidden))?;
+        // The people and blockers named are checked before the asset is locked: the checks ask
+        // the people service or read on another connection, and a lock should not wait on them.
+        // They are checked against the asset as it is now; a person a concurrent write added
+        // meanwhile is checked under the lock.
+        let before = repo::get(&self.pool, name).await?.ok_or_else(hidden)?;
+        let planned = before
+            .updated(&update, time::now())
+            .map_err(|current| AssetsError::EtagMismatch { asset: name, current })?;
+        self.ensure_added_people(&before, &planned).await?;
+        if planned.blocked_by != before.blocked_by {
+            self.ensure_blockers(name.project(), &planned.blocked_by).await?;
+        }
         let mut tx = match self.outbox.mutation("UpdateAsset", &origin).begin::<Asset>().await? {
             Begun::Replay(asset) => return Ok(asset),
             Begun::New(tx) => tx,
@@ -287,14 +299,10 @@ impl Assets {
         let next = current
             .updated(&update, time::now())
             .map_err(|current| AssetsError::EtagMismatch { asset: name, current })?;
-        for (index, person) in next.assignees.iter().enumerate().filter(|(_, p)| !current.assignees.contains(p)) {
-            self.ensure_person(*person, format!("asset.assignees[{index}]")).await?;
-        }
-        for (index, person) in next.watchers.iter().enumerate().filter(|(_, p)| !current.watchers.contains(p)) {
-            self.ensure_person(*person, format!("asset.watchers[{index}]")).await?;
+        if current.revision != before.revision {
+            self.ensure_added_people(&current, &next).await?;
         }
         if next.blocked_by != current.blocked_by {
-            self.ensure_blockers(name.project(), &next.blocked_by).await?;
             let mut edges: HashMap<AssetName, Vec<AssetName>> = HashMap::new();
             for (id, blockers) in repo::blockers_of_project(&mut *tx.conn(), name.project()).await? {
                 let waiting = AssetName::new(name.project(), id);
@@ -321,6 +329,18 @@ impl Assets {
         self.recent.remember(asset.name, asset.clone());
         tracing::info!(asset = %asset.name, "asset updated");
         Ok(asset)
+    }
+
+    /// Every person `after` adds to `before`'s assignees and watchers exists and can take work.
+    async fn ensure_added_people(&self, before: &Asset, after: &Asset) -> Result<(), AssetsError> {
+        for (field, now, was) in
+            [("assignees", &after.assignees, &before.assignees), ("watchers", &after.watchers, &before.watchers)]
+        {
+            for (index, person) in now.iter().enumerate().filter(|(_, p)| !was.contains(p)) {
+                self.ensure_person(*person, format!("asset.{field}[{index}]")).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Puts the caller among an asset's watchers (`watch`) or takes them off; records
@@ -354,7 +374,7 @@ impl Assets {
                     actor: actor.resource_name(),
                 },
             );
-            match mutation.finish(repo::update(&next), next).await? {
+            match mutation.finish(repo::set_watchers(&next), next).await? {
                 Written::Done(asset) | Written::Replay(asset) => {
                     self.recent.remember(asset.name, asset.clone());
                     return Ok(asset);

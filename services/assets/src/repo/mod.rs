@@ -106,22 +106,16 @@ pub fn insert(asset: &Asset) -> Change {
     .bind(asset.revision)
 }
 
-/// Writes an updated asset over the stored one, if that is still at the revision before.
-pub fn update(next: &Asset) -> Change {
+/// Writes an asset's new watchers (all WatchAsset and UnwatchAsset change) over the revision
+/// before; changes nothing when another write moved the asset meanwhile.
+pub fn set_watchers(next: &Asset) -> Change {
     Change::new(
-        "change AS (UPDATE assets.asset SET display_name = $3, description = $4, weight = $5, assignees = $6, \
-           watchers = $7, due_date = $8, blocked_by = $9, update_time = $10, revision = $11 \
-           WHERE id = $1 AND project_id = $2 AND revision = $11 - 1 RETURNING 1)",
+        "change AS (UPDATE assets.asset SET watchers = $3, update_time = $4, revision = $5 \
+           WHERE id = $1 AND project_id = $2 AND revision = $5 - 1 RETURNING 1)",
     )
     .bind(next.name.id)
     .bind(next.name.project)
-    .bind(next.display_name.clone())
-    .bind(next.description.clone())
-    .bind(next.weight)
-    .bind(ids(&next.assignees))
     .bind(ids(&next.watchers))
-    .bind(next.due_date)
-    .bind(blocker_ids(next))
     .bind(next.update_time)
     .bind(next.revision)
 }
