@@ -236,12 +236,12 @@ impl Baton {
         NotificationsServiceClient::new(self.channel())
     }
 
-    /// Every person, optionally of one role.
-    pub async fn all_people(&self, role: i32) -> Result<Vec<Person>, Status> {
+    /// Every person that matches `filter` (ListPeople's; empty for everyone).
+    pub async fn all_people(&self, filter: &str) -> Result<Vec<Person>, Status> {
         let mut people = Vec::new();
         let mut page_token = String::new();
         loop {
-            let request = ListPeopleRequest { page_size: PAGE_SIZE, page_token, role, filter: String::new() };
+            let request = ListPeopleRequest { page_size: PAGE_SIZE, page_token, role: 0, filter: filter.to_string() };
             let page = self.people().list_people(self.request(request)).await?.into_inner();
             people.extend(page.people);
             if page.next_page_token.is_empty() {
@@ -385,7 +385,7 @@ impl Baton {
         if let Some(name) = direct_name(reference, "people") {
             return Ok(name);
         }
-        let people = self.all_people(0).await?;
+        let people = self.all_people("").await?;
         let matches: Vec<&Person> = if reference.contains('@') {
             people.iter().filter(|p| p.email.eq_ignore_ascii_case(reference)).collect()
         } else {

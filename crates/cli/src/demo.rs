@@ -449,7 +449,7 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
 /// Finds each team member by email, or creates them.
 async fn seed_people(baton: &Baton, narrator: &Narrator) -> Result<HashMap<&'static str, Person>, CliError> {
     narrator.say(narrator.bold("People"))?;
-    let existing = baton.all_people(0).await?;
+    let existing = baton.all_people("").await?;
     let mut people = HashMap::new();
     for (index, member) in TEAM.iter().enumerate() {
         let found = existing.iter().find(|p| p.email.eq_ignore_ascii_case(member.email)).cloned();

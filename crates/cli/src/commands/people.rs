@@ -2,8 +2,8 @@
 
 use baton_proto::people::v1::{
     Allocation, CreateAllocationRequest, CreatePersonRequest, CreateTimeOffRequest, FindPeopleRequest,
-    GetPersonRequest, GetUtilisationRequest, ListAllocationsRequest, ListPeopleRequest, ListTimeOffRequest, Person,
-    PersonUtilisation, Skill, TimeOff, UpdatePersonRequest,
+    GetPersonRequest, GetUtilisationRequest, ListAllocationsRequest, ListTimeOffRequest, Person, PersonUtilisation,
+    Skill, TimeOff, UpdatePersonRequest,
 };
 use prost_types::FieldMask;
 use time::{Date, Duration, OffsetDateTime};
@@ -40,7 +40,7 @@ pub async fn run(baton: &Baton, out: &Out, command: PeopleCommand) -> Result<(),
             if over_allocated {
                 conditions.push("over_allocated = true".into());
             }
-            let people = list(baton, &conditions.join(" AND ")).await?;
+            let people = baton.all_people(&conditions.join(" AND ")).await?;
             if out.json() {
                 for person in &people {
                     out.json_line(&json::person(person))?;
@@ -200,22 +200,6 @@ pub async fn run(baton: &Baton, out: &Out, command: PeopleCommand) -> Result<(),
             let subject = baton.resolve_person(&person).await?;
             load(baton, out, subject, &range).await
         }
-    }
-}
-
-/// Every person matching `filter`.
-async fn list(baton: &Baton, filter: &str) -> Result<Vec<Person>, CliError> {
-    let mut people = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let request =
-            ListPeopleRequest { page_size: 1000, page_token, filter: filter.to_string(), ..Default::default() };
-        let page = baton.people().list_people(baton.request(request)).await?.into_inner();
-        people.extend(page.people);
-        if page.next_page_token.is_empty() {
-            return Ok(people);
-        }
-        page_token = page.next_page_token;
     }
 }
 
