@@ -21,6 +21,7 @@ mod notifications;
 mod obstacles;
 mod people;
 mod projects;
+mod quality;
 mod reviews;
 mod server;
 mod teams;

@@ -864,6 +864,52 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
                 other => other,
             }
         }
+        "GetQualityChecklist" => {
+            let name = format!("{}/qualityChecklists/video", world.a);
+            let request = assets::GetQualityChecklistRequest { name };
+            server.assets().get_quality_checklist(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "ListQualityChecklists" => {
+            let request = assets::ListQualityChecklistsRequest { parent: world.a.clone() };
+            server.assets().list_quality_checklists(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "UpdateQualityChecklist" => {
+            let name = format!("{}/qualityChecklists/graphic", world.a);
+            let read = || assets::GetQualityChecklistRequest { name: name.clone() };
+            let before = server.assets().get_quality_checklist(read()).await.expect("operator reads");
+            let before = before.into_inner().checklist.expect("checklist");
+            let mut checks = before.checks.clone();
+            checks.rotate_left(1);
+            let change = assets::QualityChecklist { name: name.clone(), checks, ..Default::default() };
+            let request = assets::UpdateQualityChecklistRequest { checklist: Some(change), ..Default::default() };
+            let result = server.assets().update_quality_checklist(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let after = server.assets().get_quality_checklist(read()).await.expect("operator reads");
+                let after = after.into_inner().checklist.expect("checklist");
+                assert_eq!(after.etag, before.etag, "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
+        "RecordMeasurements" => {
+            let submitted = version_of_a(world, vec![]).await;
+            let version = submitted.version.expect("version").name;
+            let measured = assets::Measurement {
+                check: "colour_profile".into(),
+                value: Some(assets::measurement::Value::Text("sRGB".into())),
+            };
+            let request = assets::RecordMeasurementsRequest {
+                name: version.clone(),
+                measurements: vec![measured],
+                request_id: String::new(),
+            };
+            let result = server.assets().record_measurements(profile.request(request)).await.map(|_| Seen::Done);
+            if result.is_err() {
+                let got = server.assets().get_version(assets::GetVersionRequest { name: version }).await;
+                let got = got.expect("operator reads").into_inner().version.expect("version");
+                assert!(got.measurements.is_empty(), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result
+        }
         "UpdateAsset" => {
             let asset = asset_in(world, AssetStatus::Planned).await;
             let description = format!("Brief {}", uuid::Uuid::new_v4().simple());

@@ -159,5 +159,8 @@ events! {
     assets::v1::RetakeCapReached => "baton.assets.v1.RetakeCapReached",
     assets::v1::CommentCreated => "baton.assets.v1.CommentCreated",
     assets::v1::CommentEdited => "baton.assets.v1.CommentEdited",
+    assets::v1::QualityChecklistUpdated => "baton.assets.v1.QualityChecklistUpdated",
+    assets::v1::QualityAssessed => "baton.assets.v1.QualityAssessed",
+    assets::v1::MeasurementsRecorded => "baton.assets.v1.MeasurementsRecorded",
     assets::v1::AssetStatusChanged => "baton.assets.v1.AssetStatusChanged",
 }

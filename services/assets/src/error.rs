@@ -58,6 +58,12 @@ pub enum AssetsError {
     NotAuthor(CommentName),
     #[error("comment {comment} changed since it was read: its etag is now \"{current}\"")]
     StaleComment { comment: CommentName, current: String },
+    #[error("{field}: {rule}")]
+    MistypedMeasurement { field: String, rule: String },
+    #[error("quality checklist {name} changed since it was read: its etag is now \"{current}\"")]
+    StaleChecklist { name: String, current: String },
+    #[error("quality checklist {0} is changing under many writers at once; retry")]
+    ChecklistContended(String),
     #[error("only a person does this")]
     NotAPerson,
     #[error("{0} is in a staged review round: its reviewers decide it with DecideReview")]
@@ -101,7 +107,9 @@ impl ServiceError for AssetsError {
             | AssetsError::ReviewNotFound(_)
             | AssetsError::CommentNotFound(_)
             | AssetsError::MentionNotFound(_) => Kind::NotFound,
-            AssetsError::Anchor { .. } | AssetsError::TooManyMentions(_) => Kind::InvalidArgument,
+            AssetsError::Anchor { .. } | AssetsError::TooManyMentions(_) | AssetsError::MistypedMeasurement { .. } => {
+                Kind::InvalidArgument
+            }
             AssetsError::IllegalTransition { .. }
             | AssetsError::ProjectClosed { .. }
             | AssetsError::PersonDeactivated { .. }
@@ -118,6 +126,8 @@ impl ServiceError for AssetsError {
             | AssetsError::Contended { .. }
             | AssetsError::StaleSettings { .. }
             | AssetsError::StaleComment { .. }
+            | AssetsError::StaleChecklist { .. }
+            | AssetsError::ChecklistContended(_)
             | AssetsError::SettingsContended(_) => Kind::Aborted,
             AssetsError::Upstream { status, .. } => upstream_kind(status).0,
             AssetsError::Mutation(error) => error.kind(),
@@ -136,11 +146,14 @@ impl ServiceError for AssetsError {
             AssetsError::NotAPerson => "NOT_A_PERSON",
             AssetsError::CommentNotFound(_) => "COMMENT_NOT_FOUND",
             AssetsError::MentionNotFound(_) => "MENTION_NOT_FOUND",
-            AssetsError::TooManyMentions(_) | AssetsError::Anchor { .. } => "INVALID_ARGUMENT",
+            AssetsError::TooManyMentions(_) | AssetsError::Anchor { .. } | AssetsError::MistypedMeasurement { .. } => {
+                "INVALID_ARGUMENT"
+            }
             AssetsError::NotAuthor(_) => "NOT_AUTHOR",
             AssetsError::StaleComment { .. } => "ETAG_MISMATCH",
             AssetsError::StaleSettings { .. } => "ETAG_MISMATCH",
-            AssetsError::SettingsContended(_) => "CONCURRENT_UPDATE",
+            AssetsError::StaleChecklist { .. } => "ETAG_MISMATCH",
+            AssetsError::SettingsContended(_) | AssetsError::ChecklistContended(_) => "CONCURRENT_UPDATE",
             AssetsError::ReviewRoundOpen(_) => "REVIEW_ROUND_OPEN",
             AssetsError::VersionNotFound(_) => "VERSION_NOT_FOUND",
             AssetsError::ReviewNotFound(_) => "REVIEW_NOT_FOUND",

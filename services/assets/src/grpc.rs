@@ -166,12 +166,12 @@ impl AssetsService for AssetsApi {
     ) -> Result<Response<pb::SubmitVersionResponse>, Status> {
         let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
         let submit = wire::versions::parse_submit(request.into_inner())?;
-        let (version, asset, review) =
+        let submitted =
             self.app.submit_version(&access, actor, submit.value, origin.with_request_id(submit.request_id)).await?;
         Ok(Response::new(pb::SubmitVersionResponse {
-            version: Some(wire::versions::version(&version)),
-            asset: Some(wire::asset(&asset)),
-            review: review.as_ref().map(wire::versions::review),
+            version: Some(wire::versions::version(&submitted.version, &submitted.report)),
+            asset: Some(wire::asset(&submitted.asset)),
+            review: submitted.review.as_ref().map(wire::versions::review),
         }))
     }
 
@@ -181,8 +181,8 @@ impl AssetsService for AssetsApi {
     ) -> Result<Response<pb::GetVersionResponse>, Status> {
         let access = Access::of(&request)?;
         let name = wire::versions::parse_get(request.get_ref())?;
-        let version = self.app.get_version(&access, name).await?;
-        Ok(Response::new(pb::GetVersionResponse { version: Some(wire::versions::version(&version)) }))
+        let (version, report) = self.app.get_version(&access, name).await?;
+        Ok(Response::new(pb::GetVersionResponse { version: Some(wire::versions::version(&version, &report)) }))
     }
 
     async fn list_versions(
@@ -193,7 +193,7 @@ impl AssetsService for AssetsApi {
         let (asset, before, limit) = wire::versions::parse_list(request.get_ref())?;
         let (versions, next_page_token) = self.app.list_versions(&access, asset, before, limit).await?;
         Ok(Response::new(pb::ListVersionsResponse {
-            versions: versions.iter().map(wire::versions::version).collect(),
+            versions: versions.iter().map(|(version, report)| wire::versions::version(version, report)).collect(),
             next_page_token,
         }))
     }
@@ -286,5 +286,54 @@ impl AssetsService for AssetsApi {
         let comment =
             self.app.update_comment(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
         Ok(Response::new(pb::UpdateCommentResponse { comment: Some(wire::comments::comment(&comment)) }))
+    }
+
+    async fn get_quality_checklist(
+        &self,
+        request: Request<pb::GetQualityChecklistRequest>,
+    ) -> Result<Response<pb::GetQualityChecklistResponse>, Status> {
+        let access = Access::of(&request)?;
+        let (project, kind) = wire::quality::parse_get_checklist(request.get_ref())?;
+        let list = self.app.get_checklist(&access, project, kind).await?;
+        Ok(Response::new(pb::GetQualityChecklistResponse { checklist: Some(wire::quality::checklist(&list)) }))
+    }
+
+    async fn list_quality_checklists(
+        &self,
+        request: Request<pb::ListQualityChecklistsRequest>,
+    ) -> Result<Response<pb::ListQualityChecklistsResponse>, Status> {
+        let access = Access::of(&request)?;
+        let project = wire::quality::parse_list_checklists(request.get_ref())?;
+        let lists = self.app.list_checklists(&access, project).await?;
+        Ok(Response::new(pb::ListQualityChecklistsResponse {
+            checklists: lists.iter().map(wire::quality::checklist).collect(),
+        }))
+    }
+
+    async fn update_quality_checklist(
+        &self,
+        request: Request<pb::UpdateQualityChecklistRequest>,
+    ) -> Result<Response<pb::UpdateQualityChecklistResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let update = wire::quality::parse_update_checklist(request.into_inner())?;
+        let list =
+            self.app.update_checklist(&access, actor, update.value, origin.with_request_id(update.request_id)).await?;
+        Ok(Response::new(pb::UpdateQualityChecklistResponse { checklist: Some(wire::quality::checklist(&list)) }))
+    }
+
+    async fn record_measurements(
+        &self,
+        request: Request<pb::RecordMeasurementsRequest>,
+    ) -> Result<Response<pb::RecordMeasurementsResponse>, Status> {
+        let (access, actor, origin) = (Access::of(&request)?, Actor::of(&request), Origin::of(&request));
+        let record = wire::quality::parse_record(request.get_ref())?;
+        let measured = self
+            .app
+            .record_measurements(&access, actor, record.value, origin.with_request_id(record.request_id))
+            .await?;
+        Ok(Response::new(pb::RecordMeasurementsResponse {
+            version: Some(wire::versions::version(&measured.version, &measured.report)),
+            asset: Some(wire::asset(&measured.asset)),
+        }))
     }
 }

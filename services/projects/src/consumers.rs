@@ -13,14 +13,16 @@ use baton_messaging::Outbox;
 use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::names::{AssetName, ObstacleName, ProjectName};
 use baton_proto::Event;
-use baton_proto::assets::v1::{Asset, AssetCreated, AssetStatus, AssetStatusChanged, AssetUpdated, RetakeCapReached};
+use baton_proto::assets::v1::{
+    Asset, AssetCreated, AssetStatus, AssetStatusChanged, AssetUpdated, QualityAssessed, RetakeCapReached,
+};
 use baton_proto::projects::v1 as pb;
 
 use crate::domain::obstacle::{Obstacle, ObstacleFields, ObstacleKind, Severity};
 
 /// The events this service consumes.
-pub const ROUTING_KEYS: [&str; 4] =
-    [AssetCreated::TYPE, AssetStatusChanged::TYPE, AssetUpdated::TYPE, RetakeCapReached::TYPE];
+pub const ROUTING_KEYS: [&str; 5] =
+    [AssetCreated::TYPE, AssetStatusChanged::TYPE, AssetUpdated::TYPE, RetakeCapReached::TYPE, QualityAssessed::TYPE];
 
 /// Applies the assets service's events to the projection, and raises the obstacles they call for.
 #[derive(Debug, Clone)]
@@ -40,6 +42,11 @@ impl Handler for ComponentProjection {
             AssetUpdated::TYPE => {
                 let updated = decode::<AssetUpdated>(event)?;
                 upsert(conn, &asset_of(updated.after)?).await
+            }
+            // A new quality score: the asset carries it.
+            QualityAssessed::TYPE => {
+                let assessed = decode::<QualityAssessed>(event)?;
+                upsert(conn, &asset_of(assessed.asset)?).await
             }
             // Sent back as often as the project allows: the producer is told by an obstacle, raised
             // in this transaction (the inbox keeps it once per event).
@@ -112,6 +119,9 @@ struct Component {
     revision: i64,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
+    /// Its quality score, if it has one, and the checks its newest version fails.
+    quality_score: Option<f64>,
+    failed_checks: Vec<String>,
 }
 
 fn status_name(value: i32) -> Result<&'static str, HandlerError> {
@@ -150,16 +160,19 @@ fn asset_of(asset: Option<Asset>) -> Result<Component, HandlerError> {
         revision,
         create_time: time_of(asset.create_time, "create_time")?,
         update_time: time_of(asset.update_time, "update_time")?,
+        quality_score: asset.quality.as_ref().and_then(|q| q.score),
+        failed_checks: asset.quality.map(|q| q.failed_checks).unwrap_or_default(),
     })
 }
 
 /// Writes the component unless a newer revision of it is there already.
 async fn upsert(conn: &mut PgConnection, c: &Component) -> Result<(), HandlerError> {
     sqlx::query(
-        "INSERT INTO projects.component (project_id, id, display_name, kind, weight, status, revision, create_time, status_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        "INSERT INTO projects.component (project_id, id, display_name, kind, weight, status, revision, create_time, \
+         status_time, quality_score, failed_checks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (project_id, id) DO UPDATE SET display_name = EXCLUDED.display_name, kind = EXCLUDED.kind, \
          weight = EXCLUDED.weight, status = EXCLUDED.status, revision = EXCLUDED.revision, \
+         quality_score = EXCLUDED.quality_score, failed_checks = EXCLUDED.failed_checks, \
          status_time = CASE WHEN projects.component.status = EXCLUDED.status THEN projects.component.status_time \
                             ELSE EXCLUDED.status_time END \
          WHERE projects.component.revision < EXCLUDED.revision",
@@ -173,6 +186,8 @@ async fn upsert(conn: &mut PgConnection, c: &Component) -> Result<(), HandlerErr
     .bind(c.revision)
     .bind(c.create_time)
     .bind(c.update_time)
+    .bind(c.quality_score)
+    .bind(&c.failed_checks)
     .execute(&mut *conn)
     .await?;
     // The project's health may have moved: the watcher looks again.

@@ -1,8 +1,10 @@
 //! The assets service's use cases.
 
 mod comments;
+mod quality;
 mod versions;
 
+pub use quality::{ChecklistUpdate, Measured, Measuring};
 pub use versions::{Decision, Submitted};
 
 /// A change of a project's component settings, already validated.

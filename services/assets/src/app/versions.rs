@@ -4,6 +4,7 @@
 //! round move together), so that a version's number never repeats and two decisions that close a
 //! stage at once are taken one after the other.
 
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use baton_messaging::Begun;
@@ -16,17 +17,27 @@ use baton_platform::time;
 use baton_proto::assets::v1 as pb;
 
 use super::Assets;
+use crate::domain::quality::Report;
 use crate::domain::version::{DecideRefusal, NewVersion, ReviewRound, ReviewState, Verdict, Version};
 use crate::domain::{Asset, Transition, TransitionRequest};
 use crate::error::AssetsError;
 use crate::{repo, wire};
 
-/// What a version submission wrote.
-pub type Submitted = (Version, Asset, Option<ReviewRound>);
+/// What a version submission wrote: the version and how it measures up, the asset in review,
+/// and the review round it opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submitted {
+    pub version: Version,
+    pub report: Report,
+    pub asset: Asset,
+    pub review: Option<ReviewRound>,
+}
 
 impl Assets {
     /// Records a new version of an asset in progress and puts the asset in review; with stages,
-    /// opens their review round. Records `VersionSubmitted` and `AssetStatusChanged`.
+    /// opens their review round. The version is assessed against its kind's checklist: the
+    /// asset's quality is its report. Records `VersionSubmitted`, `AssetStatusChanged` and
+    /// `QualityAssessed`.
     pub async fn submit_version(
         &self,
         access: &Access,
@@ -59,6 +70,10 @@ impl Assets {
             comment: new.note.clone(),
         };
         let mut next = current.take(&step, now).map_err(|refusal| super::refused(asset_name, &step, refusal))?;
+        let checklist = self.checklist_of(&mut *tx.conn(), asset_name.project(), current.kind).await?;
+        if let Some((index, rule)) = checklist.mistyped(&new.measurements) {
+            return Err(AssetsError::MistypedMeasurement { field: format!("version.measurements[{index}]"), rule });
+        }
         let number = repo::versions::next_number(tx.conn(), asset_name).await?;
         let version = Version {
             name: VersionName::new(asset_name, Uuid::now_v7()),
@@ -69,19 +84,22 @@ impl Assets {
             client_visible: new.client_visible,
             reviewed: !new.stages.is_empty(),
             create_time: now,
+            measurements: new.measurements,
         };
         repo::versions::insert(tx.conn(), &version).await?;
+        let report = checklist.assess(&version.files, &version.measurements);
         let round = (!new.stages.is_empty()).then(|| ReviewRound::open(version.name, new.stages, now));
         if let Some(round) = &round {
             repo::versions::insert_review(tx.conn(), round).await?;
         }
         next.latest_version = number;
         next.review_open = round.is_some();
+        next.quality = Some(report.summary(number));
         repo::write(tx.conn(), &next).await?;
         tx.emit(
             &version.name.to_string(),
             &pb::VersionSubmitted {
-                version: Some(wire::versions::version(&version)),
+                version: Some(wire::versions::version(&version, &report)),
                 review: round.as_ref().map(wire::versions::review),
                 actor: actor.resource_name(),
             },
@@ -96,9 +114,10 @@ impl Assets {
                 comment: version.note.clone(),
             },
         );
-        let submitted = tx.finish((version, next, round)).await?;
-        self.recent.remember(asset_name, submitted.1.clone());
-        tracing::info!(version = %submitted.0.name, number = submitted.0.number, "version submitted");
+        tx.emit(&asset_name.to_string(), &super::quality::quality_assessed(&current, &next, &version, &report, &actor));
+        let submitted = tx.finish(Submitted { version, report, asset: next, review: round }).await?;
+        self.recent.remember(asset_name, submitted.asset.clone());
+        tracing::info!(version = %submitted.version.name, number = submitted.version.number, "version submitted");
         Ok(submitted)
     }
 
@@ -176,29 +195,43 @@ impl Assets {
         Ok((round, asset))
     }
 
-    /// A version, if the caller may see it (a client sees only those shown to clients).
-    pub async fn get_version(&self, access: &Access, name: VersionName) -> Result<Version, AssetsError> {
+    /// A version and how it measures up to its kind's checklist as it is now, if the caller may
+    /// see it (a client sees only those shown to clients).
+    pub async fn get_version(&self, access: &Access, name: VersionName) -> Result<(Version, Report), AssetsError> {
         let hidden = || AssetsError::VersionNotFound(name);
         let view = self.authorize(access, name.project()).await.map_err(|r| r.into_error(hidden))?;
         let version = repo::versions::get(&self.pool, name).await?.ok_or_else(hidden)?;
         if view == View::Client && !version.client_visible {
             return Err(hidden());
         }
-        Ok(version)
+        let asset = repo::get(&self.pool, name.asset()).await?.ok_or_else(hidden)?;
+        let report = self.checklist_for(&asset).await?.assess(&version.files, &version.measurements);
+        Ok((version, report))
     }
 
-    /// A page of an asset's versions, newest first, of those the caller may see.
+    /// A page of an asset's versions, newest first, of those the caller may see, each with how
+    /// it measures up.
     pub async fn list_versions(
         &self,
         access: &Access,
         asset: AssetName,
         before: Option<i64>,
         limit: i64,
-    ) -> Result<(Vec<Version>, String), AssetsError> {
+    ) -> Result<(Vec<(Version, Report)>, String), AssetsError> {
         let hidden = || AssetsError::AssetNotFound(asset);
         let view = self.authorize(access, asset.project()).await.map_err(|r| r.into_error(hidden))?;
+        let component = repo::get(&self.pool, asset).await?.ok_or_else(hidden)?;
+        let checklist = self.checklist_for(&component).await?;
         let rows = repo::versions::list(&self.pool, asset, view == View::Client, before, limit).await?;
-        Ok(split_page(rows, limit, |v| v.number))
+        let (versions, next) = split_page(rows, limit, |v| v.number);
+        let assessed = versions
+            .into_iter()
+            .map(|version| {
+                let report = checklist.assess(&version.files, &version.measurements);
+                (version, report)
+            })
+            .collect();
+        Ok((assessed, next))
     }
 
     /// A version's review round; a client sees the stages shown to clients only.

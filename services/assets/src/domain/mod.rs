@@ -1,6 +1,7 @@
 //! Assets and their review workflow, independent of the wire and the database.
 
 pub mod comment;
+pub mod quality;
 pub mod version;
 
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,8 @@ pub struct Asset {
     pub review_open: bool,
     /// Whether the client follows it.
     pub client_visible: bool,
+    /// How its newest version measures up; `None` before its first version.
+    pub quality: Option<quality::ComponentQuality>,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -106,6 +109,7 @@ impl Asset {
             latest_version: 0,
             review_open: false,
             client_visible: new.client_visible,
+            quality: None,
             create_time: now,
             update_time: now,
             revision: 1,

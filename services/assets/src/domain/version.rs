@@ -6,6 +6,8 @@ use time::OffsetDateTime;
 
 use baton_platform::names::{AssetName, PersonName, VersionName};
 
+use super::quality::Measurement;
+
 /// The most files one version has.
 pub const MAX_FILES: usize = 20;
 /// The most stages one review round has.
@@ -41,6 +43,8 @@ pub struct NewVersion {
     pub client_visible: bool,
     /// The review stages; none for a one-step review.
     pub stages: Vec<StagePlan>,
+    /// What was measured on it for its kind's quality checks.
+    pub measurements: Vec<Measurement>,
 }
 
 /// A stored version.
@@ -56,6 +60,8 @@ pub struct Version {
     pub reviewed: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub create_time: OffsetDateTime,
+    /// What was measured on it for its kind's quality checks, one per check.
+    pub measurements: Vec<Measurement>,
 }
 
 baton_platform::named_enum! {

@@ -4,21 +4,25 @@ pub mod comments;
 pub mod versions;
 
 use baton_messaging::Change;
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 
+use crate::domain::quality::ComponentQuality;
 use crate::domain::{Asset, AssetKind, AssetStatus, ComponentSettings};
 
 /// The columns of an [`AssetRow`], as a macro so that queries stay constant strings.
 macro_rules! columns {
     () => {
         "id, project_id, display_name, description, kind, status, assignees, weight, due_date, watchers, blocked_by, \
-         retakes, latest_version, review_open, client_visible, create_time, update_time, revision"
+         retakes, latest_version, review_open, client_visible, quality, create_time, update_time, revision"
     };
 }
+
+pub mod quality;
 
 #[derive(sqlx::FromRow)]
 struct AssetRow {
@@ -39,6 +43,7 @@ struct AssetRow {
     latest_version: i32,
     review_open: bool,
     client_visible: bool,
+    quality: Option<Json<ComponentQuality>>,
     create_time: OffsetDateTime,
     update_time: OffsetDateTime,
     revision: i64,
@@ -65,6 +70,7 @@ impl From<AssetRow> for Asset {
             latest_version: row.latest_version,
             review_open: row.review_open,
             client_visible: row.client_visible,
+            quality: row.quality.map(|q| q.0),
             create_time: row.create_time,
             update_time: row.update_time,
             revision: row.revision,
@@ -85,7 +91,7 @@ pub fn insert(asset: &Asset) -> Change {
     Change::new(concat!(
         "change AS (INSERT INTO assets.asset (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) RETURNING 1)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) RETURNING 1)"
     ))
     .bind(asset.name.id)
     .bind(asset.name.project)
@@ -102,6 +108,7 @@ pub fn insert(asset: &Asset) -> Change {
     .bind(asset.latest_version)
     .bind(asset.review_open)
     .bind(asset.client_visible)
+    .bind(asset.quality.clone().map(Json))
     .bind(asset.create_time)
     .bind(asset.revision)
 }
@@ -160,7 +167,8 @@ pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Er
     sqlx::query(
         "UPDATE assets.asset SET display_name = $3, description = $4, weight = $5, assignees = $6, watchers = $7, \
          due_date = $8, blocked_by = $9, update_time = $10, revision = $11, status = $12, retakes = $13, \
-         latest_version = $14, review_open = $15, client_visible = $16 WHERE id = $1 AND project_id = $2",
+         latest_version = $14, review_open = $15, client_visible = $16, quality = $17 \
+         WHERE id = $1 AND project_id = $2",
     )
     .bind(next.name.id)
     .bind(next.name.project)
@@ -178,6 +186,7 @@ pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Er
     .bind(next.latest_version)
     .bind(next.review_open)
     .bind(next.client_visible)
+    .bind(next.quality.as_ref().map(Json))
     .execute(conn)
     .await?;
     Ok(())

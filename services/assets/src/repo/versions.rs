@@ -7,11 +7,12 @@ use uuid::Uuid;
 
 use baton_platform::names::{AssetName, PersonName, ProjectName, VersionName};
 
+use crate::domain::quality::Measurement;
 use crate::domain::version::{ReviewRound, Version, VersionFile};
 
 macro_rules! columns {
     () => {
-        "id, project_id, asset_id, number, files, note, author_id, client_visible, reviewed, create_time"
+        "id, project_id, asset_id, number, files, note, author_id, client_visible, reviewed, create_time, measurements"
     };
 }
 
@@ -27,6 +28,7 @@ struct VersionRow {
     client_visible: bool,
     reviewed: bool,
     create_time: OffsetDateTime,
+    measurements: Json<Vec<Measurement>>,
 }
 
 impl From<VersionRow> for Version {
@@ -41,6 +43,7 @@ impl From<VersionRow> for Version {
             client_visible: row.client_visible,
             reviewed: row.reviewed,
             create_time: row.create_time,
+            measurements: row.measurements.0,
         }
     }
 }
@@ -57,7 +60,7 @@ pub async fn insert(conn: &mut PgConnection, version: &Version) -> Result<(), sq
     sqlx::query(concat!(
         "INSERT INTO assets.version (",
         columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(version.name.id)
     .bind(version.name.project)
@@ -69,6 +72,7 @@ pub async fn insert(conn: &mut PgConnection, version: &Version) -> Result<(), sq
     .bind(version.client_visible)
     .bind(version.reviewed)
     .bind(version.create_time)
+    .bind(Json(&version.measurements))
     .execute(conn)
     .await?;
     Ok(())
@@ -151,4 +155,47 @@ pub async fn review(conn: &mut PgConnection, version: VersionName) -> Result<Opt
             .fetch_optional(conn)
             .await?;
     Ok(row.map(|(round,)| round.0))
+}
+
+/// A version, locked until the transaction ends (its asset is locked first).
+pub async fn lock(conn: &mut PgConnection, name: VersionName) -> Result<Option<Version>, sqlx::Error> {
+    let row: Option<VersionRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM assets.version WHERE id = $1 AND asset_id = $2 AND project_id = $3 FOR UPDATE"
+    ))
+    .bind(name.id)
+    .bind(name.asset)
+    .bind(name.project)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Version::from))
+}
+
+pub async fn write_measurements(conn: &mut PgConnection, version: &Version) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE assets.version SET measurements = $2 WHERE id = $1")
+        .bind(version.name.id)
+        .bind(Json(&version.measurements))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The newest version of each of the project's components of `kind`.
+pub async fn newest_of_kind(
+    conn: &mut PgConnection,
+    project: ProjectName,
+    kind: crate::domain::AssetKind,
+) -> Result<Vec<Version>, sqlx::Error> {
+    let rows: Vec<VersionRow> = sqlx::query_as(
+        "SELECT v.id, v.project_id, v.asset_id, v.number, v.files, v.note, v.author_id, v.client_visible, \
+         v.reviewed, v.create_time, v.measurements FROM assets.version v JOIN assets.asset a \
+         ON a.id = v.asset_id AND a.project_id = v.project_id AND a.latest_version = v.number \
+         WHERE a.project_id = $1 AND a.kind = $2",
+    )
+    .bind(project.id)
+    .bind(kind.as_str())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Version::from).collect())
 }

@@ -3,6 +3,7 @@
 //! is checked and every broken rule becomes one field violation.
 
 pub mod comments;
+pub mod quality;
 pub mod versions;
 
 use tonic::Status;
@@ -40,6 +41,7 @@ pub fn asset(asset: &Asset) -> pb::Asset {
         retakes: asset.retakes,
         latest_version: asset.latest_version,
         client_visible: Some(asset.client_visible),
+        quality: asset.quality.as_ref().map(quality::component_quality),
     }
 }
 

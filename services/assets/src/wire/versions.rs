@@ -10,12 +10,14 @@ use baton_platform::validate::{self, Idempotent, Violations};
 use baton_proto::assets::v1 as pb;
 
 use crate::app::Decision;
+use crate::domain::quality::Report;
 use crate::domain::version::{
     self, MAX_FILES, MAX_STAGES, MediaInfo, NewVersion, ReviewRound, ReviewRule, StagePlan, Verdict, Version,
     VersionFile,
 };
 
-pub fn version(version: &Version) -> pb::Version {
+/// A version with its report against its kind's checklist.
+pub fn version(version: &Version, report: &Report) -> pb::Version {
     pb::Version {
         name: version.name.to_string(),
         number: version.number,
@@ -25,6 +27,8 @@ pub fn version(version: &Version) -> pb::Version {
         client_visible: version.client_visible,
         review: if version.reviewed { version.name.review() } else { String::new() },
         create_time: Some(timestamp(version.create_time)),
+        measurements: version.measurements.iter().map(super::quality::measurement).collect(),
+        quality: Some(super::quality::report(report)),
     }
 }
 
@@ -250,9 +254,10 @@ pub fn parse_submit(request: pb::SubmitVersionRequest) -> Result<Idempotent<NewV
         Some(sent) => {
             let files = files(&mut v, &sent.files);
             let note = v.check("version.note", validate::optional_text(&sent.note, bounds::COMMENT));
-            match (asset, files, note, stages) {
-                (Some(asset), Some(files), Some(note), Some(stages)) => {
-                    Some(NewVersion { asset, files, note, client_visible: sent.client_visible, stages })
+            let measurements = super::quality::measurements(&mut v, "version.measurements", &sent.measurements);
+            match (asset, files, note, stages, measurements) {
+                (Some(asset), Some(files), Some(note), Some(stages), Some(measurements)) => {
+                    Some(NewVersion { asset, files, note, client_visible: sent.client_visible, stages, measurements })
                 }
                 _ => None,
             }

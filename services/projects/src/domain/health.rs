@@ -56,6 +56,37 @@ pub struct ComponentFigure {
     pub weight: u32,
     /// When it entered its status.
     pub status_time: OffsetDateTime,
+    /// How its newest version measures up, once it has a score.
+    pub quality: Option<Quality>,
+}
+
+/// A component's quality, as the assets service last told it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quality {
+    /// From 0 to 1.
+    pub score: f64,
+    /// The ids of the checks its newest version fails.
+    pub failed_checks: Vec<String>,
+}
+
+/// A component whose newest version fails quality checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingComponent {
+    pub name: AssetName,
+    pub display_name: String,
+    pub status: ComponentStatus,
+    pub score: f64,
+    pub failed_checks: Vec<String>,
+}
+
+/// How the project's components measure up to their quality checklists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProjectQuality {
+    /// The scores averaged by weight; `None` when no component has one.
+    pub score: Option<f64>,
+    pub assessed: u32,
+    /// Lowest score first.
+    pub failing: Vec<FailingComponent>,
 }
 
 /// A component's first approval.
@@ -123,6 +154,7 @@ pub struct Health {
     pub reasons: Vec<Reason>,
     /// Missed milestones and due ones with components not done, soonest first.
     pub milestones_at_risk: Vec<MilestoneView>,
+    pub quality: ProjectQuality,
 }
 
 /// Whether a milestone threatens the plan: missed or due, with work left. A milestone missed
@@ -140,6 +172,29 @@ pub const DUE_SOON: Duration = Duration::days(14);
 pub const DUE_SOON_PROGRESS: f64 = 0.75;
 /// How many approvals make the first-time rate meaningful.
 pub const FIRST_TIME_SAMPLE: u32 = 4;
+/// The quality score under which the project is at risk.
+pub const QUALITY_FLOOR: f64 = 0.8;
+
+fn quality_of(components: &[ComponentFigure]) -> ProjectQuality {
+    let assessed: Vec<(&ComponentFigure, &Quality)> =
+        components.iter().filter_map(|c| c.quality.as_ref().map(|q| (c, q))).collect();
+    let weight: f64 = assessed.iter().map(|(c, _)| f64::from(c.weight)).sum();
+    let score =
+        (weight > 0.0).then(|| assessed.iter().map(|(c, q)| f64::from(c.weight) * q.score).sum::<f64>() / weight);
+    let mut failing: Vec<FailingComponent> = assessed
+        .iter()
+        .filter(|(_, q)| !q.failed_checks.is_empty())
+        .map(|(c, q)| FailingComponent {
+            name: c.name,
+            display_name: c.display_name.clone(),
+            status: c.status,
+            score: q.score,
+            failed_checks: q.failed_checks.clone(),
+        })
+        .collect();
+    failing.sort_by(|a, b| a.score.total_cmp(&b.score).then_with(|| a.display_name.cmp(&b.display_name)));
+    ProjectQuality { score, assessed: count(assessed.len()), failing }
+}
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -292,6 +347,31 @@ pub fn compute(inputs: &HealthInputs) -> Health {
             message: format!("only {approved_first_time} of {approvals} approvals came the first time"),
         });
     }
+    let quality = quality_of(&inputs.components);
+    let shipped_failing: Vec<&str> =
+        quality.failing.iter().filter(|f| f.status.completion() >= 1.0).map(|f| f.display_name.as_str()).collect();
+    if !shipped_failing.is_empty() {
+        reasons.push(Reason {
+            code: "APPROVED_FAILING_CHECKS",
+            state: HealthState::AtRisk,
+            message: format!(
+                "{} approved or delivered component(s) fail quality checks: {}",
+                shipped_failing.len(),
+                listing(&shipped_failing)
+            ),
+        });
+    }
+    if let Some(score) = quality.score.filter(|score| *score < QUALITY_FLOOR) {
+        reasons.push(Reason {
+            code: "QUALITY_LOW",
+            state: HealthState::AtRisk,
+            message: format!(
+                "the components pass {:.0} % of their quality checks (under {:.0} %)",
+                score * 100.0,
+                QUALITY_FLOOR * 100.0
+            ),
+        });
+    }
     let state = reasons
         .iter()
         .map(|r| r.state)
@@ -304,6 +384,7 @@ pub fn compute(inputs: &HealthInputs) -> Health {
     let mut milestones_at_risk: Vec<MilestoneView> = inputs.milestones.iter().filter(|m| at_risk(m)).cloned().collect();
     milestones_at_risk.sort_by_key(|m| m.milestone.fields.due_date);
     Health {
+        quality,
         milestones_at_risk,
         progress,
         total_weight,
@@ -331,6 +412,7 @@ mod tests {
             status,
             weight,
             status_time: since,
+            quality: None,
         }
     }
 
@@ -445,5 +527,37 @@ mod tests {
         i.approvals = [1, 2, 9, 20, 40].iter().map(|d| Approval { time: at(100 - d), after_changes: false }).collect();
         let weeks: Vec<u32> = compute(&i).finished_per_week.iter().map(|(_, n)| *n).collect();
         assert_eq!(weeks, [0, 1, 1, 2], "oldest week first; 40 days back is outside");
+    }
+
+    #[test]
+    fn quality_is_averaged_by_weight_and_failures_of_finished_work_are_at_risk() {
+        let quality = |score: f64, failed: &[&str]| {
+            Some(Quality { score, failed_checks: failed.iter().map(|s| s.to_string()).collect() })
+        };
+        let mut film = component("Film", ComponentStatus::InProgress, 3, at(0));
+        film.quality = quality(0.6, &["loudness_lufs", "captions"]);
+        let mut poster = component("Poster", ComponentStatus::Approved, 1, at(0));
+        poster.quality = quality(1.0, &[]);
+        let unassessed = component("Site", ComponentStatus::Planned, 10, at(0));
+        let health = compute(&inputs(vec![film.clone(), poster.clone(), unassessed.clone()]));
+        // (3 × 0.6 + 1 × 1.0) / 4 = 0.7; the planned site has no score and weighs nothing.
+        assert!((health.quality.score.expect("a score") - 0.7).abs() < 1e-9);
+        assert_eq!((health.quality.assessed, health.quality.failing.len()), (2, 1));
+        assert_eq!(health.quality.failing[0].failed_checks, ["loudness_lufs", "captions"]);
+        assert_eq!(
+            (health.state, health.reasons.iter().map(|r| r.code).collect::<Vec<_>>()),
+            (HealthState::AtRisk, vec!["QUALITY_LOW"])
+        );
+
+        // The film approved while it still fails checks; the score is above the floor.
+        film.status = ComponentStatus::Approved;
+        film.quality = quality(0.8, &["captions"]);
+        let health = compute(&inputs(vec![film, poster, unassessed.clone()]));
+        let codes: Vec<&str> = health.reasons.iter().map(|r| r.code).collect();
+        assert_eq!(codes, ["APPROVED_FAILING_CHECKS"]);
+        assert!(health.reasons[0].message.contains("“Film”"), "{}", health.reasons[0].message);
+
+        let none = compute(&inputs(vec![unassessed]));
+        assert_eq!((none.quality.score, none.quality.assessed, none.state), (None, 0, HealthState::OnTrack));
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use baton_platform::names::{AssetName, ProjectName};
 
-use crate::domain::health::{Approval, ComponentFigure, ComponentStatus, OpenObstacle};
+use crate::domain::health::{Approval, ComponentFigure, ComponentStatus, OpenObstacle, Quality};
 use crate::domain::obstacle::{ObstacleKind, Severity};
 
 pub async fn components(
@@ -21,9 +21,12 @@ pub async fn components(
         status: ComponentStatus,
         weight: i32,
         status_time: OffsetDateTime,
+        quality_score: Option<f64>,
+        failed_checks: Vec<String>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, display_name, status, weight, status_time FROM projects.component WHERE project_id = $1",
+        "SELECT id, display_name, status, weight, status_time, quality_score, failed_checks FROM projects.component \
+         WHERE project_id = $1",
     )
     .bind(project.id)
     .fetch_all(db)
@@ -36,6 +39,7 @@ pub async fn components(
             status: row.status,
             weight: u32::try_from(row.weight).unwrap_or(0),
             status_time: row.status_time,
+            quality: row.quality_score.map(|score| Quality { score, failed_checks: row.failed_checks }),
         })
         .collect())
 }

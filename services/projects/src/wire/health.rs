@@ -78,5 +78,21 @@ pub fn health(project: ProjectName, health: &Health, computed: OffsetDateTime) -
             .collect(),
         compute_time: Some(timestamp(computed)),
         milestones_at_risk: health.milestones_at_risk.iter().map(super::milestones::milestone).collect(),
+        quality: Some(pb::ProjectQuality {
+            score: health.quality.score,
+            assessed: health.quality.assessed,
+            failing: health
+                .quality
+                .failing
+                .iter()
+                .map(|f| pb::FailingComponent {
+                    component: f.name.to_string(),
+                    display_name: f.display_name.clone(),
+                    score: f.score,
+                    failed_checks: f.failed_checks.clone(),
+                    status: f.status.as_str().into(),
+                })
+                .collect(),
+        }),
     }
 }
