@@ -129,6 +129,9 @@ pub trait Event: prost::Message + Default + Sized {
 macro_rules! events {
     ($($ty:path => $name:literal),* $(,)?) => {
         $(impl Event for $ty { const TYPE: &'static str = $name; })*
+
+        /// Every event type, as its routing key.
+        pub const EVENT_TYPES: &[&str] = &[$($name),*];
     };
 }
 

@@ -9,7 +9,7 @@ use baton_platform::validate::{resource_id, resource_name};
 use baton_proto::Event;
 use baton_proto::assets::v1::{
     AssetCreated, AssetStatusChanged, AssetUpdated, CommentCreated, CommentEdited, ComponentSettingsUpdated,
-    RetakeCapReached, ReviewDecided, VersionSubmitted,
+    MeasurementsRecorded, QualityAssessed, QualityChecklistUpdated, RetakeCapReached, ReviewDecided, VersionSubmitted,
 };
 use baton_proto::people::v1::{
     AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
@@ -34,7 +34,10 @@ pub(crate) const NOTIFIES_ON: [&str; 5] = [
 
 /// Events this service takes so that they are routable (an event nobody consumes stays in its
 /// outbox), with no rule that notifies on them yet.
-pub(crate) const ROUTABLE_ONLY: [&str; 22] = [
+pub(crate) const ROUTABLE_ONLY: [&str; 25] = [
+    QualityAssessed::TYPE,
+    QualityChecklistUpdated::TYPE,
+    MeasurementsRecorded::TYPE,
     CommentCreated::TYPE,
     CommentEdited::TYPE,
     ComponentSettingsUpdated::TYPE,
@@ -101,6 +104,9 @@ impl Handler for EventHandler {
             RetakeCapReached::TYPE => decode::<RetakeCapReached>(event).map(drop),
             CommentCreated::TYPE => decode::<CommentCreated>(event).map(drop),
             CommentEdited::TYPE => decode::<CommentEdited>(event).map(drop),
+            QualityAssessed::TYPE => decode::<QualityAssessed>(event).map(drop),
+            QualityChecklistUpdated::TYPE => decode::<QualityChecklistUpdated>(event).map(drop),
+            MeasurementsRecorded::TYPE => decode::<MeasurementsRecorded>(event).map(drop),
             ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
             ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
             ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),

@@ -67,3 +67,20 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every event some service emits is bound to this service's queue, once: an event bound
+    /// nowhere would stay in its outbox.
+    #[test]
+    fn every_event_type_is_routable_here_once() {
+        let mut keys = super::routing_keys();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), before, "a routing key listed twice");
+        let mut all = baton_proto::EVENT_TYPES.to_vec();
+        all.sort_unstable();
+        assert_eq!(keys, all);
+    }
+}
