@@ -110,6 +110,10 @@ pub enum Command {
     /// Comments on a component or its versions: threads, mentions, time codes and regions.
     #[command(subcommand)]
     Comments(CommentsCommand),
+    /// Quality: each kind's checklist in a project, measurements of versions, and how they
+    /// measure up, component by component and for the project.
+    #[command(subcommand)]
+    Quality(QualityCommand),
     /// A person's notifications: list them, mark them read, follow them live.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
@@ -363,8 +367,114 @@ pub struct VersionSubmit {
     /// one-step review.
     #[arg(long = "stage", value_name = "TITLE=RULE:PEOPLE")]
     pub stages: Vec<String>,
+    /// A measurement for a quality check, `CHECK=VALUE` (for example `captions=yes`,
+    /// `true_peak_dbtp=-1.5`); repeatable. Width, height, frame rate and loudness come from the
+    /// file's options above.
+    #[arg(long = "measure", value_name = "CHECK=VALUE", allow_hyphen_values = true)]
+    pub measurements: Vec<String>,
     #[command(flatten)]
     pub idempotency: RequestId,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QualityCommand {
+    /// Show a project's quality checklist of one kind of component, or of every kind.
+    Checklist {
+        /// The project (its title, id or projects/{id}).
+        project: String,
+        /// The kind of component.
+        #[arg(value_enum)]
+        kind: Option<AssetKindArg>,
+    },
+    /// Add a check to a project's checklist of one kind, or change the check with that id.
+    SetCheck(Box<CheckSet>),
+    /// Take a check off a project's checklist of one kind.
+    RemoveCheck {
+        /// The project (its title, id or projects/{id}).
+        project: String,
+        /// The kind of component.
+        #[arg(value_enum)]
+        kind: AssetKindArg,
+        /// The check's id, for example `captions`.
+        id: String,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// Record measurements of a component's newest version (or of --number N).
+    Measure {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// The version's number.
+        #[arg(long)]
+        number: Option<i32>,
+        /// `CHECK=VALUE`: a number, yes/no, or a text, as the check takes.
+        #[arg(required = true, value_name = "CHECK=VALUE", allow_hyphen_values = true)]
+        values: Vec<String>,
+        #[command(flatten)]
+        idempotency: RequestId,
+    },
+    /// How a component's newest version (or --number N) measures up, check by check.
+    Show {
+        #[command(flatten)]
+        asset: AssetRef,
+        /// The version's number.
+        #[arg(long)]
+        number: Option<i32>,
+    },
+    /// A project's quality: its score, and the components that fail checks.
+    Project {
+        /// The project (its title, id or projects/{id}).
+        project: String,
+    },
+}
+
+/// What `baton quality set-check` sends.
+#[derive(Debug, Args)]
+pub struct CheckSet {
+    /// The project (its title, id or projects/{id}).
+    pub project: String,
+    /// The kind of component.
+    #[arg(value_enum)]
+    pub kind: AssetKindArg,
+    /// The check's id: a lower-case letter, then lower-case letters, digits or _.
+    pub id: String,
+    /// What people read, for example "Integrated loudness".
+    #[arg(long)]
+    pub title: String,
+    /// The unit of a number, for example LUFS.
+    #[arg(long, default_value = "")]
+    pub unit: String,
+    /// A number target: the smallest value that passes.
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flag", "text"])]
+    pub min: Option<f64>,
+    /// A number target: the largest value that passes.
+    #[arg(long, allow_hyphen_values = true, conflicts_with_all = ["flag", "text"])]
+    pub max: Option<f64>,
+    /// A yes/no target: the value that passes.
+    #[arg(long, conflicts_with = "text")]
+    pub flag: Option<bool>,
+    /// A text target: the text that passes (case ignored).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// For a number check: the file measure taken when a version records none.
+    #[arg(long, value_enum)]
+    pub from_file: Option<FileMeasureArg>,
+    /// Fail if the checklist changed since this etag was read.
+    #[arg(long)]
+    pub etag: Option<String>,
+    #[command(flatten)]
+    pub idempotency: RequestId,
+}
+
+/// A measure of a version's file that a number check may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileMeasureArg {
+    Width,
+    Height,
+    Duration,
+    Fps,
+    Kbps,
+    Lufs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -65,6 +65,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Versions(command) => commands::versions::run(&baton, &out, command).await,
         Command::Reviews(command) => commands::versions::reviews(&baton, &out, command).await,
         Command::Comments(command) => commands::comments::run(&baton, &out, command).await,
+        Command::Quality(command) => commands::quality::run(&baton, &out, command).await,
         Command::Notifications(command) => commands::notifications::run(&baton, &out, command).await,
         Command::Status { project } => status::run(&baton, &out, &project).await,
         Command::Demo => demo::run(&baton, &out).await,

@@ -8,5 +8,6 @@ pub mod notifications;
 pub mod people;
 pub mod plan;
 pub mod projects;
+pub mod quality;
 pub mod teams;
 pub mod versions;

@@ -29,9 +29,11 @@ pub async fn run(baton: &Baton, out: &Out, command: VersionsCommand) -> Result<(
                 note,
                 client_visible,
                 stages,
+                measurements,
                 idempotency,
             } = *submit;
             let parent = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
+            let measurements = super::quality::measurements(baton, &parent, &measurements).await?;
             let media =
                 [width.is_some(), height.is_some(), duration.is_some(), fps.is_some(), kbps.is_some(), lufs.is_some()]
                     .contains(&true)
@@ -53,6 +55,7 @@ pub async fn run(baton: &Baton, out: &Out, command: VersionsCommand) -> Result<(
                     files: vec![VersionFile { uri: file, sha256, size_bytes: size, mime_type, media }],
                     note: note.unwrap_or_default(),
                     client_visible,
+                    measurements,
                     ..Default::default()
                 }),
                 stages: planned,
@@ -66,6 +69,20 @@ pub async fn run(baton: &Baton, out: &Out, command: VersionsCommand) -> Result<(
                 return out.json_line(&line);
             }
             out.line(format!("Version {} submitted for review ({})", version.number, version.name))?;
+            if let Some(report) = version.quality.as_ref().filter(|r| !r.results.is_empty()) {
+                let failing: Vec<String> = report
+                    .results
+                    .iter()
+                    .filter(|r| r.outcome == baton_proto::assets::v1::CheckOutcome::Failed as i32)
+                    .filter_map(|r| r.check.as_ref().map(|c| c.title.clone()))
+                    .collect();
+                out.line(format!(
+                    "Quality: {} of {} checks passed{}",
+                    report.passed,
+                    report.results.len(),
+                    if failing.is_empty() { String::new() } else { format!("; failed: {}", failing.join(", ")) }
+                ))?;
+            }
             match &submitted.review {
                 Some(round) => print_review(baton, out, round).await,
                 None => {
@@ -146,24 +163,31 @@ async fn versions(baton: &Baton, asset: &str) -> Result<Vec<Version>, CliError> 
     }
 }
 
-/// The review round of the asset's version `number`, or of its newest.
-async fn review_of(baton: &Baton, asset: &str, number: Option<i32>) -> Result<String, CliError> {
+/// The asset's version `number`, or its newest.
+pub async fn version_of(baton: &Baton, asset: &str, number: Option<i32>) -> Result<Version, CliError> {
     let versions = versions(baton, asset).await?;
     let version = match number {
-        Some(n) => versions.iter().find(|v| v.number == n),
-        None => versions.first(),
+        Some(n) => versions.into_iter().find(|v| v.number == n),
+        None => versions.into_iter().next(),
     };
-    match version {
-        None => Err(CliError::NotFound(match number {
+    version.ok_or_else(|| {
+        CliError::NotFound(match number {
             Some(n) => format!("{asset} has no version {n}"),
             None => format!("{asset} has no version yet: submit one with `baton versions submit`"),
-        })),
-        Some(version) if version.review.is_empty() => Err(CliError::NotFound(format!(
+        })
+    })
+}
+
+/// The review round of the asset's version `number`, or of its newest.
+async fn review_of(baton: &Baton, asset: &str, number: Option<i32>) -> Result<String, CliError> {
+    let version = version_of(baton, asset, number).await?;
+    if version.review.is_empty() {
+        return Err(CliError::NotFound(format!(
             "version {} went to a one-step review: decide it with `baton assets approve|request-changes`",
             version.number
-        ))),
-        Some(version) => Ok(version.review.clone()),
+        )));
     }
+    Ok(version.review)
 }
 
 /// `TITLE[+client]=RULE:PERSON,PERSON…` as a stage.
@@ -207,6 +231,7 @@ fn version_json(version: &Version) -> Value {
         "note": version.note,
         "client_visible": version.client_visible,
         "review": if version.review.is_empty() { Value::Null } else { Value::from(version.review.clone()) },
+        "quality_score": version.quality.as_ref().and_then(|q| q.score),
         "files": version.files.iter().map(|f| json!({ "uri": f.uri, "sha256": f.sha256, "size_bytes": f.size_bytes, "mime_type": f.mime_type })).collect::<Vec<_>>(),
     })
 }

@@ -9,6 +9,7 @@ mod common;
 mod demo;
 mod errors;
 mod plan;
+mod quality;
 mod reviews;
 mod tls;
 mod watch;
