@@ -16,8 +16,10 @@ use tonic::{Code, Status};
 use uuid::Uuid;
 
 use baton_proto::assets::v1::{
-    ApproveAssetRequest, Asset, AssetKind, CreateAssetRequest, DeliverAssetRequest, RequestAssetChangesRequest,
-    StartAssetRequest, SubmitAssetForReviewRequest,
+    Anchor, ApproveAssetRequest, Asset, AssetKind, CheckOutcome, Comment, CreateAssetRequest, CreateCommentRequest,
+    DecideReviewRequest, DeliverAssetRequest, Measurement, MediaInfo, RequestAssetChangesRequest, ReviewRule,
+    ReviewStage, ReviewState, StartAssetRequest, SubmitAssetForReviewRequest, SubmitVersionRequest, UpdateAssetRequest,
+    Verdict, Version, VersionFile, measurement,
 };
 use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
 use baton_proto::people::v1::{
@@ -258,8 +260,8 @@ const fn step(actor: &'static str, asset: &'static str, action: Move, comment: &
     Step { actor, asset, action, comment }
 }
 
-/// A few weeks of production, in order.
-const PLAY: [Step; 20] = [
+/// A few weeks of production, in order (the product video's review comes after, stage by stage).
+const PLAY: [Step; 19] = [
     step("ana", "visual-identity", Move::Start, ""),
     step("dario", "product-database", Move::Start, ""),
     step("marco", "hero-animation", Move::Start, ""),
@@ -279,8 +281,32 @@ const PLAY: [Step; 20] = [
     step("paula", "podcast-trailer", Move::RequestChanges, "Trim it to 30 seconds; the intro runs long."),
     step("paula", "product-database", Move::Deliver, "Live on staging for the shop team."),
     step("wen", "web-pages", Move::Start, ""),
-    step("vera", "product-video", Move::Submit, "HLS ladder from 360p to 1080p, captions in English and Spanish."),
 ];
+
+/// The component reviewed in three stages, and the stages: title, reviewer, shown to the client.
+const FILM: &str = "product-video";
+const STAGES: [(&str, &str, bool); 3] =
+    [("Lead", "ana", false), ("Producer", "paula", false), ("Client", "chloe", true)];
+
+/// A cut of the film submitted for review: its loudness, and what the editor says of it.
+struct Cut {
+    number: u32,
+    lufs: f64,
+    note: &'static str,
+}
+
+const CUTS: [Cut; 2] = [
+    Cut { number: 1, lufs: -9.0, note: "HLS ladder from 360p to 1080p, captions in English and Spanish." },
+    Cut { number: 2, lufs: -14.0, note: "Logo larger from 00:12; remastered to -14 LUFS." },
+];
+
+/// What each reviewer of each cut says: the client's comment on cut 1 at 00:12–00:14 asks for
+/// changes; every other verdict approves.
+const CLIENT_COMMENT: &str = "The logo is too small here.";
+const CLIENT_CHANGES: &str = "Bigger logo at 00:12, please, and it plays much louder than our other videos.";
+
+/// The dependency: the store locator waits for the web pages.
+const WAITING: (&str, &str) = ("store-locator", "web-pages");
 
 /// Narration: stdout for people, stderr when stdout carries JSON.
 struct Narrator {
@@ -422,6 +448,8 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
         seed_milestones(baton, &narrator, &production).await?;
         let obstacle = raise_obstacle(baton, &narrator, &production).await?;
         play(baton, &narrator, &mut feeds, &mut production).await?;
+        hold_back(baton, &narrator, &production).await?;
+        review_film(baton, &narrator, &mut feeds, &mut production).await?;
         resolve_obstacle(baton, &narrator, &production, obstacle).await?;
         Ok::<_, CliError>(production)
     }
@@ -439,7 +467,13 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
         narrator.say(narrator.bold("Try it"))?;
         narrator.say(format!("  baton notifications watch --person {producer}       # in a second terminal"))?;
         narrator.say(format!(
-            "  baton assets approve \"Streaming product video\" --project \"{PROJECT_TITLE}\" --as {client}"
+            "  baton reviews show \"Streaming product video\" --project \"{PROJECT_TITLE}\" --number 1"
+        ))?;
+        narrator.say(format!(
+            "  baton quality show \"Streaming product video\" --project \"{PROJECT_TITLE}\" --number 1"
+        ))?;
+        narrator.say(format!(
+            "  baton comments list \"Streaming product video\" --project \"{PROJECT_TITLE}\" --as {client}"
         ))?;
         narrator.say(format!("  baton status \"{PROJECT_TITLE}\""))?;
     }
@@ -923,6 +957,240 @@ async fn play(
         narrator.say(narrator.dim("  Nothing new: this production was already played out on this server."))?;
     }
     Ok(())
+}
+
+/// The producer makes one component wait for another (finish-to-start), and its maker finds it
+/// cannot start yet.
+async fn hold_back(baton: &Baton, narrator: &Narrator, production: &Production) -> Result<(), CliError> {
+    narrator.say(narrator.bold("Dependencies"))?;
+    let (waiting, blocker) = WAITING;
+    let name = |key: &str| production.assets.get(key).cloned().unwrap_or_default();
+    let title = |key: &'static str| COMPONENTS.iter().find(|c| c.key == key).map_or(key, |c| c.name);
+    let producer = production.person(PRODUCER)?;
+    let request = UpdateAssetRequest {
+        asset: Some(Asset { name: name(waiting), blocked_by: vec![name(blocker)], ..Default::default() }),
+        update_mask: Some(prost_types::FieldMask { paths: vec!["blocked_by".into()] }),
+        request_id: request_id(&format!("blocked-by/{waiting}/{blocker}")),
+    };
+    baton.assets().update_asset(baton.request_as(&producer.name, &[GlobalRole::Producer], request)).await?;
+    narrator.say(format!(
+        "  {} makes the {} wait for the {} to be approved",
+        producer.display_name,
+        title(waiting),
+        title(blocker)
+    ))?;
+    // Whoever makes it tries to start too soon (not a write: repeatable as it is).
+    let maker = COMPONENTS.iter().find(|c| c.key == waiting).and_then(|c| c.assignees.last()).copied();
+    let maker = production.person(maker.unwrap_or(PRODUCER))?;
+    let request = StartAssetRequest {
+        name: name(waiting),
+        etag: String::new(),
+        request_id: request_id(&format!("step/try-start/{waiting}")),
+    };
+    let tried = baton.assets().start_asset(baton.request_as(&maker.name, &[global_role(maker.role)], request)).await;
+    let outcome = match tried {
+        Err(status) if status.code() == Code::FailedPrecondition => {
+            use tonic_types::StatusExt;
+            let reason = status.get_error_details().error_info().map(|info| info.reason.clone()).unwrap_or_default();
+            if reason == "ASSET_BLOCKED" {
+                format!("refused ({reason}): it waits for the {}", title(blocker))
+            } else {
+                format!("refused: {}", status.message())
+            }
+        }
+        Err(status) => return Err(status.into()),
+        Ok(_) => "started: what it waits for is done".to_string(),
+    };
+    narrator.say(format!("  {} tries to start the {}: {}", maker.display_name, title(waiting), outcome))
+}
+
+/// The film's review in three stages — lead, producer, client — over two cuts: the client asks
+/// for changes on a moment of cut 1, whose loudness also fails its check; cut 2 fixes both and
+/// is approved.
+async fn review_film(
+    baton: &Baton,
+    narrator: &Narrator,
+    feeds: &mut Feeds,
+    production: &mut Production,
+) -> Result<(), CliError> {
+    narrator.say(format!(
+        "{} {}",
+        narrator.bold("Review of the streaming product video"),
+        narrator.dim("(lead → producer → client; → who is notified)")
+    ))?;
+    let film = production.assets.get(FILM).cloned().unwrap_or_default();
+    let editor = production.person("vera")?.clone();
+    let mut stages = Vec::with_capacity(STAGES.len());
+    for (title, reviewer, client_visible) in STAGES {
+        stages.push(ReviewStage {
+            title: title.into(),
+            reviewers: vec![production.person(reviewer)?.name.clone()],
+            rule: ReviewRule::All as i32,
+            client_visible,
+            ..Default::default()
+        });
+    }
+    for cut in &CUTS {
+        if cut.number > 1 {
+            let request = StartAssetRequest {
+                name: film.clone(),
+                etag: String::new(),
+                request_id: request_id(&format!("review/{FILM}/v{}/start", cut.number)),
+            };
+            let started = baton
+                .assets()
+                .start_asset(baton.request_as(&editor.name, &[global_role(editor.role)], request))
+                .await?;
+            let line = format!("  {} picks up the client's feedback", editor.display_name);
+            moved(narrator, feeds, production, &editor, started.into_inner().asset.unwrap_or_default(), line).await?;
+        }
+        let request = SubmitVersionRequest {
+            parent: film.clone(),
+            version: Some(Version {
+                files: vec![cut_file(cut)],
+                note: cut.note.into(),
+                client_visible: true,
+                measurements: vec![Measurement {
+                    check: "captions".into(),
+                    value: Some(measurement::Value::Flag(true)),
+                }],
+                ..Default::default()
+            }),
+            stages: stages.clone(),
+            request_id: request_id(&format!("review/{FILM}/v{}/submit", cut.number)),
+        };
+        let submitted = baton
+            .assets()
+            .submit_version(baton.request_as(&editor.name, &[global_role(editor.role)], request))
+            .await?
+            .into_inner();
+        let version = submitted.version.unwrap_or_default();
+        let review = submitted.review.unwrap_or_default().name;
+        let line = format!("  {} submits cut {} for review: “{}”", editor.display_name, cut.number, cut.note);
+        moved(narrator, feeds, production, &editor, submitted.asset.unwrap_or_default(), line).await?;
+        narrator.say(format!("          {}", narrator.dim(&quality_words(&version))))?;
+        for (title, reviewer, _) in STAGES {
+            let person = production.person(reviewer)?.clone();
+            let asks = cut.number == 1 && reviewer == CLIENT_CONTACT;
+            if asks {
+                let comment = CreateCommentRequest {
+                    parent: film.clone(),
+                    comment: Some(Comment {
+                        body: CLIENT_COMMENT.into(),
+                        version: version.name.clone(),
+                        anchor: Some(Anchor { start_seconds: Some(12.0), end_seconds: Some(14.0), region: None }),
+                        client_visible: true,
+                        ..Default::default()
+                    }),
+                    request_id: request_id(&format!("review/{FILM}/v{}/comment", cut.number)),
+                };
+                baton
+                    .assets()
+                    .create_comment(baton.request_as(&person.name, &[global_role(person.role)], comment))
+                    .await?;
+                narrator.say(format!(
+                    "  {} comments on cut {} at 00:12–00:14: “{CLIENT_COMMENT}”",
+                    person.display_name, cut.number
+                ))?;
+            }
+            let (verdict, comment, words) = if asks {
+                (Verdict::RequestChanges, CLIENT_CHANGES, "asks for changes")
+            } else {
+                (Verdict::Approve, "", "approves")
+            };
+            let request = DecideReviewRequest {
+                name: review.clone(),
+                verdict: verdict as i32,
+                comment: comment.into(),
+                request_id: request_id(&format!("review/{FILM}/v{}/{}", cut.number, title.to_lowercase())),
+            };
+            let decided = baton
+                .assets()
+                .decide_review(baton.request_as(&person.name, &[global_role(person.role)], request))
+                .await?
+                .into_inner();
+            let mut line = format!("  {} ({title}) {words}", person.display_name);
+            if !comment.is_empty() {
+                line.push_str(&format!(": “{comment}”"));
+            }
+            let asset = decided.asset.unwrap_or_default();
+            let ended = decided.review.is_some_and(|r| r.state != ReviewState::Open as i32);
+            if ended {
+                line.push_str(&format!(" — cut {} {}", cut.number, crate::cli::AssetStatusWord::text(asset.status)));
+                moved(narrator, feeds, production, &person, asset, line).await?;
+            } else {
+                narrator.say(line)?;
+            }
+            if asks {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Says `line` and, when `asset` moved past what the demo saw of it, prints who the team's feeds
+/// told; a replayed step is marked as done before.
+async fn moved(
+    narrator: &Narrator,
+    feeds: &mut Feeds,
+    production: &mut Production,
+    actor: &Person,
+    asset: Asset,
+    line: String,
+) -> Result<(), CliError> {
+    let newest = production.newest.entry(FILM).or_default();
+    if time_of(&asset) <= *newest {
+        return narrator.say(format!("{line} {}", narrator.dim("(done before)")));
+    }
+    *newest = time_of(&asset);
+    narrator.say(line)?;
+    let expected = production.order.len() - usize::from(production.order.contains_key(&actor.name));
+    let received = feeds.collect(expected).await;
+    announce(narrator, production, &received)
+}
+
+/// A cut's file: Full HD at 25 fps, two minutes, at the cut's loudness.
+fn cut_file(cut: &Cut) -> VersionFile {
+    VersionFile {
+        uri: format!("s3://northwind-relaunch/product-video/cut-{}.mp4", cut.number),
+        sha256: format!("{:064x}", 0xc0ffee_u64 * u64::from(cut.number)),
+        size_bytes: 734_003_200,
+        mime_type: "video/mp4".into(),
+        media: Some(MediaInfo {
+            width: Some(1920),
+            height: Some(1080),
+            duration_seconds: Some(120.0),
+            frame_rate: Some(25.0),
+            bitrate_kbps: Some(6_000),
+            loudness_lufs: Some(cut.lufs),
+        }),
+    }
+}
+
+/// "quality: 4 of 5 checks passed; Integrated loudness failed (-9 LUFS, target -15 to -13 LUFS)".
+fn quality_words(version: &Version) -> String {
+    let report = version.quality.clone().unwrap_or_default();
+    let failed: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == CheckOutcome::Failed as i32)
+        .map(|r| {
+            let check = r.check.clone().unwrap_or_default();
+            let measured = match r.measured.as_ref().and_then(|m| m.value.as_ref()) {
+                Some(measurement::Value::Number(n)) => format!("{n} {}", check.unit),
+                _ => "?".into(),
+            };
+            format!(
+                "{} failed ({}, target {})",
+                check.title,
+                measured.trim(),
+                crate::commands::quality::target_words(&check)
+            )
+        })
+        .collect();
+    let passed = format!("quality: {} of {} checks passed", report.passed, report.results.len());
+    if failed.is_empty() { passed } else { format!("{passed}; {}", failed.join("; ")) }
 }
 
 async fn transition(

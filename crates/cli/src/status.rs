@@ -234,6 +234,11 @@ impl Report {
                 "progress": h.progress,
                 "reasons": h.reasons.iter().map(|r| json!({"code": r.code, "message": r.message})).collect::<Vec<_>>(),
                 "milestones_at_risk": h.milestones_at_risk.iter().map(|m| json!({"title": m.title, "due_date": m.due_date})).collect::<Vec<_>>(),
+                "quality": h.quality.as_ref().map(|q| json!({
+                    "score": q.score,
+                    "assessed": q.assessed,
+                    "failing": q.failing.iter().map(|f| json!({"component": f.component, "title": f.display_name, "failed_checks": f.failed_checks})).collect::<Vec<_>>(),
+                })),
                 "open_obstacles": h.open_obstacles.iter().map(|o| o.count).sum::<u32>(),
             })
         });
@@ -430,6 +435,20 @@ impl Report {
                 .collect();
             if !open.is_empty() {
                 text.push_str(&format!("{}{} open\n", label("Obstacles"), open.join(", ")));
+            }
+            if let Some(quality) = health.quality.as_ref().filter(|q| q.score.is_some()) {
+                let score = quality.score.unwrap_or_default();
+                let mut line =
+                    format!("{:.0}% of checks passed over {} assessed component(s)", score * 100.0, quality.assessed);
+                let failing: Vec<String> = quality
+                    .failing
+                    .iter()
+                    .map(|f| format!("{} ({})", f.display_name, f.failed_checks.join(", ")))
+                    .collect();
+                if !failing.is_empty() {
+                    line.push_str(&format!("; failing: {}", failing.join("; ")));
+                }
+                text.push_str(&format!("{}{line}\n", label("Quality")));
             }
         }
 
