@@ -32,6 +32,8 @@ enum Scenario {
     Fanout,
     /// GetProjectHealth of a project of many components.
     Health,
+    /// ListComments on a component with many comments; review decisions.
+    Components,
     /// The raw limits of Postgres and RabbitMQ on this machine.
     Baseline,
     /// Every scenario, baseline first, with ratios to the raw limits.
@@ -90,6 +92,12 @@ struct Args {
     /// The fixed rate of the GetProjectHealth latency run.
     #[arg(long, default_value_t = 200.0)]
     health_rate: f64,
+    /// Comments on the component of the components scenario.
+    #[arg(long, default_value_t = 10_000)]
+    comments: usize,
+    /// The fixed rate of the components scenario's latency runs.
+    #[arg(long, default_value_t = 200.0)]
+    components_rate: f64,
     /// Team sizes of the fan-out scenario.
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000")]
     fanout_sizes: Vec<usize>,
@@ -132,6 +140,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         fanout_sizes: args.fanout_sizes.clone(),
         health_components: args.health_components.clamp(1, 10_000),
         health_rate: args.health_rate,
+        comments: args.comments.clamp(1, 100_000),
+        components_rate: args.components_rate,
     };
     // In a chaos run the services reach RabbitMQ through a proxy the harness controls, so that it
     // can blackhole the link (no firewall rule is touched), with a short heartbeat to notice.
@@ -223,6 +233,9 @@ async fn scenarios(args: &Args, target: &Target, settings: &Settings) -> anyhow:
     }
     if wants(Scenario::Health) {
         rows.extend(scenarios::health(target, settings).await?);
+    }
+    if wants(Scenario::Components) {
+        rows.extend(scenarios::components(target, settings).await?);
     }
     Ok(rows)
 }

@@ -1,4 +1,4 @@
-//! The scenarios: `rpc`, `pipeline`, `fanout` and `baseline`.
+//! The scenarios: `rpc`, `pipeline`, `fanout`, `health`, `components` and `baseline`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +47,8 @@ pub struct Settings {
     pub fanout_sizes: Vec<usize>,
     pub health_components: usize,
     pub health_rate: f64,
+    pub comments: usize,
+    pub components_rate: f64,
 }
 
 /// A request made by `actor` (`people/{id}`) with a token of the test issuer (signed once per
@@ -383,6 +385,150 @@ pub async fn health(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
         Row::new(
             "health",
             &format!("GetProjectHealth ({size} components) at {rate:.0}/s"),
+            Some(rate),
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    );
+    Ok(rows)
+}
+
+/// How many components the review decisions of `components` spread over.
+const ROUNDS: usize = 100;
+
+/// `components`: ListComments page by page on a component with many comments, and DecideReview
+/// on open rounds (each decision a write of the round, its event and its idempotency record).
+pub async fn components(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let producer = person(target.channel(People, 0), "Bench Producer").await?;
+    let lead = person(target.channel(People, 0), "Bench Lead").await?;
+    let project = project(target.channel(Projects, 0), &producer).await?;
+    for member in [&producer, &lead] {
+        add_member(target.channel(Projects, 0), &producer, &project, member).await?;
+    }
+    let film = asset(target.channel(Assets, 0), producer.clone(), project.clone(), 0).await?;
+    let count = settings.comments;
+    let started = Instant::now();
+    many(count, 16, |i| {
+        let (channel, producer, film) = (target.channel(Assets, i as u64), producer.clone(), film.clone());
+        async move {
+            let comment = Comment { body: format!("Note {i}: tighten the cut here."), ..Default::default() };
+            let request = CreateCommentRequest { parent: film, comment: Some(comment), request_id: String::new() };
+            AssetsServiceClient::new(channel).create_comment(as_actor(&producer, request)).await?;
+            anyhow::Ok(())
+        }
+    })
+    .await?;
+    eprintln!("components: {count} comments written in {:.1} s", started.elapsed().as_secs_f64());
+    // Every page's token, read once, so that the runs page all through the thread.
+    let mut tokens = vec![String::new()];
+    let mut client = AssetsServiceClient::new(target.channel(Assets, 0));
+    loop {
+        let request = ListCommentsRequest {
+            parent: film.clone(),
+            page_size: 50,
+            page_token: tokens.last().cloned().unwrap_or_default(),
+            ..Default::default()
+        };
+        let page = client.list_comments(as_actor(&producer, request)).await?.into_inner();
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        tokens.push(page.next_page_token);
+    }
+    let tokens = Arc::new(tokens);
+    let list = {
+        let (channels, producer, film, tokens) = (target.pool(Assets), producer.clone(), film.clone(), tokens.clone());
+        move |i: u64| {
+            let mut client = AssetsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let page_token = tokens[i as usize % tokens.len()].clone();
+            let request = ListCommentsRequest { parent: film.clone(), page_size: 50, page_token, ..Default::default() };
+            let request = as_actor(&producer, request);
+            async move { client.list_comments(request).await.map(drop) }
+        }
+    };
+    let mut rows = Vec::new();
+    let rate = settings.components_rate;
+    let what = format!("ListComments ({count} comments, {} pages of 50)", tokens.len());
+    let outcome = closed_loop(settings.concurrency, settings.duration, list.clone()).await;
+    rows.push(
+        Row::new("components", &format!("{what}, maximum"), None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+    let outcome = open_loop(rate, settings.duration, 4096, list).await;
+    rows.push(
+        Row::new(
+            "components",
+            &format!("{what} at {rate:.0}/s"),
+            Some(rate),
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors),
+    );
+
+    // Open rounds: one stage that needs both the producer and the lead; the producer decides
+    // again and again (a second decision replaces the first while the stage is open).
+    let rounds = many(ROUNDS, 16, |i| {
+        let (channel, producer, lead, project) =
+            (target.channel(Assets, i as u64), producer.clone(), lead.clone(), project.clone());
+        async move {
+            let name = asset(channel.clone(), producer.clone(), project, i + 1).await?;
+            let mut client = AssetsServiceClient::new(channel);
+            let request = StartAssetRequest { name: name.clone(), ..Default::default() };
+            client.start_asset(as_actor(&producer, request)).await?;
+            let file = VersionFile {
+                uri: format!("s3://bench/banner-{i}.png"),
+                sha256: "0".repeat(64),
+                size_bytes: 1024,
+                mime_type: "image/png".into(),
+                media: None,
+            };
+            let stage = ReviewStage {
+                title: "Lead and producer".into(),
+                reviewers: vec![producer.clone(), lead],
+                rule: ReviewRule::All as i32,
+                ..Default::default()
+            };
+            let request = SubmitVersionRequest {
+                parent: name,
+                version: Some(Version { files: vec![file], ..Default::default() }),
+                stages: vec![stage],
+                request_id: String::new(),
+            };
+            let submitted = client.submit_version(as_actor(&producer, request)).await?.into_inner();
+            anyhow::Ok(submitted.review.map(|r| r.name).unwrap_or_default())
+        }
+    })
+    .await?;
+    let rounds = Arc::new(rounds);
+    let decide = {
+        let (channels, producer, rounds) = (target.pool(Assets), producer.clone(), rounds.clone());
+        move |i: u64| {
+            let mut client = AssetsServiceClient::new(channels[i as usize % channels.len()].clone());
+            let request = DecideReviewRequest {
+                name: rounds[i as usize % rounds.len()].clone(),
+                verdict: Verdict::Approve as i32,
+                comment: String::new(),
+                request_id: String::new(),
+            };
+            let request = as_actor(&producer, request);
+            async move { client.decide_review(request).await.map(drop) }
+        }
+    };
+    let what = format!("DecideReview ({ROUNDS} open rounds)");
+    let outcome = closed_loop(settings.concurrency, settings.duration, decide.clone()).await;
+    rows.push(
+        Row::new("components", &format!("{what}, maximum"), None, outcome.ok, outcome.elapsed, &outcome.latency)
+            .with_errors(outcome.errors),
+    );
+    let outcome = open_loop(rate, settings.duration, 4096, decide).await;
+    rows.push(
+        Row::new(
+            "components",
+            &format!("{what} at {rate:.0}/s"),
             Some(rate),
             outcome.ok,
             outcome.elapsed,
