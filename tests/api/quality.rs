@@ -8,25 +8,8 @@ use baton_proto::assets::v1::*;
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::{GetProjectHealthRequest, ProjectHealth, ProjectMemberRole};
 use baton_testkit::{Target, TestEnv, TestServer, as_actor, eventually, reason, violated_fields};
-use baton_tests::{add_member, person, project};
+use baton_tests::{add_member, asset_of_kind, person, project, video_file};
 use tonic::Code;
-
-fn cut(version: u32, loudness: f64) -> VersionFile {
-    VersionFile {
-        uri: format!("s3://studio/relaunch/film-v{version}.mp4"),
-        sha256: format!("{version:x}").repeat(64).chars().take(64).collect(),
-        size_bytes: 52_428_800,
-        mime_type: "video/mp4".into(),
-        media: Some(MediaInfo {
-            width: Some(1920),
-            height: Some(1080),
-            duration_seconds: Some(42.0),
-            frame_rate: Some(25.0),
-            bitrate_kbps: Some(8_000),
-            loudness_lufs: Some(loudness),
-        }),
-    }
-}
 
 fn flag(check: &str, value: bool) -> Measurement {
     Measurement { check: check.into(), value: Some(measurement::Value::Flag(value)) }
@@ -35,7 +18,7 @@ fn flag(check: &str, value: bool) -> Measurement {
 fn submit(asset: &str, number: u32, loudness: f64, measurements: Vec<Measurement>) -> SubmitVersionRequest {
     SubmitVersionRequest {
         parent: asset.into(),
-        version: Some(Version { files: vec![cut(number, loudness)], measurements, ..Default::default() }),
+        version: Some(Version { files: vec![video_file(number, loudness)], measurements, ..Default::default() }),
         stages: vec![],
         request_id: String::new(),
     }
@@ -69,26 +52,7 @@ async fn a_failed_loudness_check_is_fixed_in_the_next_version_and_the_project_kn
     let project = project(&server, &producer, "Relaunch").await;
     add_member(&server, &producer, &project, &editor, ProjectMemberRole::Contributor).await;
     let mut assets = server.assets();
-    let film = assets
-        .create_asset(as_actor(
-            &producer,
-            CreateAssetRequest {
-                parent: project.clone(),
-                asset: Some(Asset {
-                    display_name: "Product film".into(),
-                    kind: AssetKind::Video as i32,
-                    assignees: vec![editor.clone()],
-                    weight: 3,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("create")
-        .into_inner()
-        .asset
-        .expect("asset");
+    let film = asset_of_kind(&server, &producer, &project, "Product film", AssetKind::Video, &[&editor]).await;
     assert_eq!(film.quality, None, "no version yet");
 
     // Every kind has a checklist from the start; video's has loudness and captions.
@@ -223,24 +187,7 @@ async fn a_project_edits_a_checklist_and_its_components_are_assessed_again() {
     let mut tap = env.tap("baton.assets.v1.#").await;
     let mut films = Vec::new();
     for (title, loudness) in [("Teaser", -14.0), ("Trailer", -20.0)] {
-        let created = assets
-            .create_asset(as_actor(
-                &producer,
-                CreateAssetRequest {
-                    parent: project.clone(),
-                    asset: Some(Asset {
-                        display_name: title.into(),
-                        kind: AssetKind::Video as i32,
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("create")
-            .into_inner()
-            .asset
-            .expect("asset");
+        let created = asset_of_kind(&server, &producer, &project, title, AssetKind::Video, &[]).await;
         assets
             .start_asset(StartAssetRequest { name: created.name.clone(), ..Default::default() })
             .await

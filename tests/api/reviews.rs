@@ -7,25 +7,8 @@ use baton_proto::assets::v1::*;
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::ProjectMemberRole;
 use baton_testkit::{Target, TestEnv, as_actor, as_person, reason, violated_fields};
-use baton_tests::{add_member, asset, person, project};
+use baton_tests::{add_member, asset, person, project, video_file};
 use tonic::Code;
-
-fn video(version: u32) -> VersionFile {
-    VersionFile {
-        uri: format!("s3://studio/relaunch/trailer-v{version}.mp4"),
-        sha256: format!("{version:x}").repeat(64).chars().take(64).collect(),
-        size_bytes: 52_428_800,
-        mime_type: "video/mp4".into(),
-        media: Some(MediaInfo {
-            width: Some(1920),
-            height: Some(1080),
-            duration_seconds: Some(42.0),
-            frame_rate: Some(25.0),
-            bitrate_kbps: Some(8_000),
-            loudness_lufs: Some(-14.0),
-        }),
-    }
-}
 
 fn stage(title: &str, reviewers: &[&str], rule: ReviewRule, client_visible: bool) -> ReviewStage {
     ReviewStage {
@@ -41,7 +24,7 @@ fn submit(asset: &str, number: u32, stages: Vec<ReviewStage>, client_visible: bo
     SubmitVersionRequest {
         parent: asset.into(),
         version: Some(Version {
-            files: vec![video(number)],
+            files: vec![video_file(number, -14.0)],
             note: format!("Cut {number}"),
             client_visible,
             ..Default::default()

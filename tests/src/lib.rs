@@ -107,12 +107,24 @@ pub async fn add_member(
         .expect("add member");
 }
 
-/// Creates an asset in `project` and returns it.
+/// Creates an animation in `project` and returns it.
 pub async fn asset(
     server: &TestServer,
     actor: &str,
     project: &str,
     display_name: &str,
+    assignees: &[&str],
+) -> assets::Asset {
+    asset_of_kind(server, actor, project, display_name, assets::AssetKind::Animation, assignees).await
+}
+
+/// Creates an asset of `kind` in `project` and returns it.
+pub async fn asset_of_kind(
+    server: &TestServer,
+    actor: &str,
+    project: &str,
+    display_name: &str,
+    kind: assets::AssetKind,
     assignees: &[&str],
 ) -> assets::Asset {
     server
@@ -123,7 +135,7 @@ pub async fn asset(
                 parent: project.into(),
                 asset: Some(assets::Asset {
                     display_name: display_name.into(),
-                    kind: assets::AssetKind::Animation as i32,
+                    kind: kind as i32,
                     assignees: assignees.iter().map(|s| s.to_string()).collect(),
                     weight: 5,
                     ..Default::default()
@@ -136,6 +148,25 @@ pub async fn asset(
         .into_inner()
         .asset
         .expect("asset")
+}
+
+/// Cut `number` of a Full HD film at 25 fps, 42 s long, at `loudness` LUFS (a distinct hash per
+/// cut).
+pub fn video_file(number: u32, loudness: f64) -> assets::VersionFile {
+    assets::VersionFile {
+        uri: format!("s3://studio/relaunch/film-v{number}.mp4"),
+        sha256: format!("{number:x}").repeat(64).chars().take(64).collect(),
+        size_bytes: 52_428_800,
+        mime_type: "video/mp4".into(),
+        media: Some(assets::MediaInfo {
+            width: Some(1920),
+            height: Some(1080),
+            duration_seconds: Some(42.0),
+            frame_rate: Some(25.0),
+            bitrate_kbps: Some(8_000),
+            loudness_lufs: Some(loudness),
+        }),
+    }
 }
 
 /// Sends `body` as the message of a unary call to `path` (`/package.Service/Method`), whatever

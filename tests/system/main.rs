@@ -4,4 +4,5 @@
 mod faults;
 mod lifecycle;
 mod replicas;
+mod review;
 mod slice;

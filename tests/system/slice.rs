@@ -223,9 +223,9 @@ async fn whole_slice_in_one_process() {
     run_slice(Cluster { people: &server, projects: &server, assets: &server, notifications: &server }).await;
 }
 
-#[tokio::test]
-async fn whole_slice_across_four_processes() {
-    let env = TestEnv::new().await;
+/// One process per service — people, projects, assets, notifications — each told where the
+/// services it calls are.
+pub async fn four_processes(env: &TestEnv) -> [TestServer; 4] {
     let people = env.spawn(&[Target::People]).await;
     let mut config = env.config.clone();
     config.endpoints.people = Some(people.endpoint());
@@ -233,6 +233,13 @@ async fn whole_slice_across_four_processes() {
     config.endpoints.projects = Some(projects.endpoint());
     let assets = env.spawn_with(&[Target::Assets], config.clone()).await;
     let notifications = env.spawn_with(&[Target::Notifications], config).await;
+    [people, projects, assets, notifications]
+}
+
+#[tokio::test]
+async fn whole_slice_across_four_processes() {
+    let env = TestEnv::new().await;
+    let [people, projects, assets, notifications] = four_processes(&env).await;
     run_slice(Cluster { people: &people, projects: &projects, assets: &assets, notifications: &notifications }).await;
 }
 

@@ -366,33 +366,32 @@ pub async fn health(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
             async move { client.get_project_health(request).await.map(drop) }
         }
     };
-    let mut rows = Vec::new();
-    let outcome = closed_loop(settings.concurrency, settings.duration, get.clone()).await;
-    rows.push(
-        Row::new(
-            "health",
-            &format!("GetProjectHealth ({size} components), maximum"),
-            None,
-            outcome.ok,
-            outcome.elapsed,
-            &outcome.latency,
-        )
-        .with_errors(outcome.errors),
-    );
-    let rate = settings.health_rate;
-    let outcome = open_loop(rate, settings.duration, 4096, get).await;
-    rows.push(
-        Row::new(
-            "health",
-            &format!("GetProjectHealth ({size} components) at {rate:.0}/s"),
-            Some(rate),
-            outcome.ok,
-            outcome.elapsed,
-            &outcome.latency,
-        )
-        .with_errors(outcome.errors),
-    );
+    let what = format!("GetProjectHealth ({size} components)");
+    let rows = maximum_and_at("health", &what, settings, settings.health_rate, get).await;
     Ok(rows)
+}
+
+/// `op` at its maximum (the closed loop's callers back to back), then at `rate` in open loop:
+/// two rows named `what`.
+async fn maximum_and_at<F, Fut>(scenario: &str, what: &str, settings: &Settings, rate: f64, op: F) -> Vec<Row>
+where
+    F: Fn(u64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), tonic::Status>> + Send + 'static,
+{
+    let outcome = closed_loop(settings.concurrency, settings.duration, op.clone()).await;
+    let maximum = Row::new(scenario, &format!("{what}, maximum"), None, outcome.ok, outcome.elapsed, &outcome.latency)
+        .with_errors(outcome.errors);
+    let outcome = open_loop(rate, settings.duration, 4096, op).await;
+    let fixed = Row::new(
+        scenario,
+        &format!("{what} at {rate:.0}/s"),
+        Some(rate),
+        outcome.ok,
+        outcome.elapsed,
+        &outcome.latency,
+    )
+    .with_errors(outcome.errors);
+    vec![maximum, fixed]
 }
 
 /// How many components the review decisions of `components` spread over.
@@ -448,26 +447,9 @@ pub async fn components(target: &Target, settings: &Settings) -> anyhow::Result<
             async move { client.list_comments(request).await.map(drop) }
         }
     };
-    let mut rows = Vec::new();
     let rate = settings.components_rate;
     let what = format!("ListComments ({count} comments, {} pages of 50)", tokens.len());
-    let outcome = closed_loop(settings.concurrency, settings.duration, list.clone()).await;
-    rows.push(
-        Row::new("components", &format!("{what}, maximum"), None, outcome.ok, outcome.elapsed, &outcome.latency)
-            .with_errors(outcome.errors),
-    );
-    let outcome = open_loop(rate, settings.duration, 4096, list).await;
-    rows.push(
-        Row::new(
-            "components",
-            &format!("{what} at {rate:.0}/s"),
-            Some(rate),
-            outcome.ok,
-            outcome.elapsed,
-            &outcome.latency,
-        )
-        .with_errors(outcome.errors),
-    );
+    let mut rows = maximum_and_at("components", &what, settings, rate, list).await;
 
     // Open rounds: one stage that needs both the producer and the lead; the producer decides
     // again and again (a second decision replaces the first while the stage is open).
@@ -519,23 +501,7 @@ pub async fn components(target: &Target, settings: &Settings) -> anyhow::Result<
         }
     };
     let what = format!("DecideReview ({ROUNDS} open rounds)");
-    let outcome = closed_loop(settings.concurrency, settings.duration, decide.clone()).await;
-    rows.push(
-        Row::new("components", &format!("{what}, maximum"), None, outcome.ok, outcome.elapsed, &outcome.latency)
-            .with_errors(outcome.errors),
-    );
-    let outcome = open_loop(rate, settings.duration, 4096, decide).await;
-    rows.push(
-        Row::new(
-            "components",
-            &format!("{what} at {rate:.0}/s"),
-            Some(rate),
-            outcome.ok,
-            outcome.elapsed,
-            &outcome.latency,
-        )
-        .with_errors(outcome.errors),
-    );
+    rows.extend(maximum_and_at("components", &what, settings, rate, decide).await);
     Ok(rows)
 }
 
