@@ -920,7 +920,6 @@ async fn play(
         narrator.bold("Production"),
         narrator.dim("(→ who is notified, as their live feeds receive it)")
     ))?;
-    let team_size = production.order.len();
     let mut new_steps = 0;
     for (index, step) in PLAY.iter().enumerate() {
         let actor = production.person(step.actor)?.clone();
@@ -934,16 +933,8 @@ async fn play(
         }
         match transition(baton, &actor, &asset, step, id).await {
             Ok(after) => {
-                let newest = production.newest.entry(step.asset).or_default();
-                if time_of(&after) > *newest {
-                    *newest = time_of(&after);
+                if moved(narrator, feeds, production, step.asset, &actor, after, line).await? {
                     new_steps += 1;
-                    narrator.say(line)?;
-                    let expected = team_size - usize::from(production.order.contains_key(&actor.name));
-                    let received = feeds.collect(expected).await;
-                    announce(narrator, production, &received)?;
-                } else {
-                    narrator.say(format!("{line} {}", narrator.dim("(done before)")))?;
                 }
             }
             // Someone moved the asset by hand since an earlier run: leave it where it is.
@@ -1042,7 +1033,8 @@ async fn review_film(
                 .start_asset(baton.request_as(&editor.name, &[global_role(editor.role)], request))
                 .await?;
             let line = format!("  {} picks up the client's feedback", editor.display_name);
-            moved(narrator, feeds, production, &editor, started.into_inner().asset.unwrap_or_default(), line).await?;
+            moved(narrator, feeds, production, FILM, &editor, started.into_inner().asset.unwrap_or_default(), line)
+                .await?;
         }
         let request = SubmitVersionRequest {
             parent: film.clone(),
@@ -1067,7 +1059,7 @@ async fn review_film(
         let version = submitted.version.unwrap_or_default();
         let review = submitted.review.unwrap_or_default().name;
         let line = format!("  {} submits cut {} for review: “{}”", editor.display_name, cut.number, cut.note);
-        moved(narrator, feeds, production, &editor, submitted.asset.unwrap_or_default(), line).await?;
+        moved(narrator, feeds, production, FILM, &editor, submitted.asset.unwrap_or_default(), line).await?;
         narrator.say(format!("          {}", narrator.dim(&quality_words(&version))))?;
         for (title, reviewer, _) in STAGES {
             let person = production.person(reviewer)?.clone();
@@ -1117,7 +1109,7 @@ async fn review_film(
             let ended = decided.review.is_some_and(|r| r.state != ReviewState::Open as i32);
             if ended {
                 line.push_str(&format!(" — cut {} {}", cut.number, crate::cli::AssetStatusWord::text(asset.status)));
-                moved(narrator, feeds, production, &person, asset, line).await?;
+                moved(narrator, feeds, production, FILM, &person, asset, line).await?;
             } else {
                 narrator.say(line)?;
             }
@@ -1129,25 +1121,28 @@ async fn review_film(
     Ok(())
 }
 
-/// Says `line` and, when `asset` moved past what the demo saw of it, prints who the team's feeds
-/// told; a replayed step is marked as done before.
+/// Says `line` and, when the asset (the demo's `key`) moved past what the demo saw of it, prints
+/// who the team's feeds told and returns true; a replayed step is marked as done before.
 async fn moved(
     narrator: &Narrator,
     feeds: &mut Feeds,
     production: &mut Production,
+    key: &'static str,
     actor: &Person,
     asset: Asset,
     line: String,
-) -> Result<(), CliError> {
-    let newest = production.newest.entry(FILM).or_default();
+) -> Result<bool, CliError> {
+    let newest = production.newest.entry(key).or_default();
     if time_of(&asset) <= *newest {
-        return narrator.say(format!("{line} {}", narrator.dim("(done before)")));
+        narrator.say(format!("{line} {}", narrator.dim("(done before)")))?;
+        return Ok(false);
     }
     *newest = time_of(&asset);
     narrator.say(line)?;
     let expected = production.order.len() - usize::from(production.order.contains_key(&actor.name));
     let received = feeds.collect(expected).await;
-    announce(narrator, production, &received)
+    announce(narrator, production, &received)?;
+    Ok(true)
 }
 
 /// A cut's file: Full HD at 25 fps, two minutes, at the cut's loudness.
