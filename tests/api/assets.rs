@@ -148,7 +148,12 @@ async fn assets_list_by_project_in_pages() {
     let mut token = String::new();
     loop {
         let page = assets
-            .list_assets(ListAssetsRequest { parent: relaunch.clone(), page_size: 2, page_token: token })
+            .list_assets(ListAssetsRequest {
+                parent: relaunch.clone(),
+                page_size: 2,
+                page_token: token,
+                ..Default::default()
+            })
             .await
             .expect("list")
             .into_inner();
@@ -160,7 +165,12 @@ async fn assets_list_by_project_in_pages() {
     }
     assert_eq!(seen, names);
     let status = assets
-        .list_assets(ListAssetsRequest { parent: relaunch, page_size: 2, page_token: "garbage".into() })
+        .list_assets(ListAssetsRequest {
+            parent: relaunch,
+            page_size: 2,
+            page_token: "garbage".into(),
+            ..Default::default()
+        })
         .await
         .expect_err("bad token");
     assert_eq!(violated_fields(&status), ["page_token"]);

@@ -7,7 +7,7 @@ use baton_proto::assets::v1::*;
 use baton_proto::people::v1::PersonRole;
 use baton_proto::projects::v1::GetProjectHealthRequest;
 use baton_testkit::{Target, TestEnv, as_actor, as_person, eventually, reason, violated_fields};
-use baton_tests::{asset, person, project};
+use baton_tests::{asset, asset_of_kind, person, project, video_file};
 use prost_types::FieldMask;
 use tonic::Code;
 
@@ -232,4 +232,58 @@ async fn a_client_sees_only_the_components_shown_to_them() {
     let show = Asset { name: internal.name.clone(), client_visible: Some(true), ..Default::default() };
     assets.update_asset(update(show, &["client_visible"])).await.expect("show");
     assets.get_asset(as_client(&internal.name)).await.expect("in review and shown: seen");
+}
+
+#[tokio::test]
+async fn a_producer_lists_the_components_that_match_a_filter() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&[Target::People, Target::Projects, Target::Assets]).await;
+    let producer = person(&server, "Paula", PersonRole::Producer).await;
+    let (ari, bo) =
+        (person(&server, "Ari", PersonRole::Animator).await, person(&server, "Bo", PersonRole::Animator).await);
+    let project = project(&server, &producer, "Relaunch").await;
+    let mut assets = server.assets();
+    let hero = asset(&server, &producer, &project, "Hero animation", &[&ari]).await;
+    let film = asset_of_kind(&server, &producer, &project, "Product film", AssetKind::Video, &[&bo]).await;
+    asset_of_kind(&server, &producer, &project, "Poster", AssetKind::Graphic, &[&ari, &bo]).await;
+    for (asset, due) in [(&hero, "2027-01-15"), (&film, "2027-03-31")] {
+        let change = Asset {
+            name: asset.name.clone(),
+            due_date: due.into(),
+            watchers: vec![producer.clone()],
+            ..Default::default()
+        };
+        assets.update_asset(update(change, &["due_date", "watchers"])).await.expect("due");
+    }
+    assets.start_asset(StartAssetRequest { name: film.name.clone(), ..Default::default() }).await.expect("start");
+    let loud = SubmitVersionRequest {
+        parent: film.name.clone(),
+        version: Some(Version { files: vec![video_file(1, -9.0)], ..Default::default() }),
+        stages: vec![],
+        request_id: String::new(),
+    };
+    assets.submit_version(loud).await.expect("submit");
+
+    let titles = |filter: &str| {
+        let request = ListAssetsRequest { parent: project.clone(), filter: filter.into(), ..Default::default() };
+        let mut assets = server.assets();
+        async move {
+            let listed = assets.list_assets(request).await.expect("list").into_inner().assets;
+            listed.into_iter().map(|a| a.display_name).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(titles("").await, ["Hero animation", "Product film", "Poster"]);
+    assert_eq!(titles(&format!("assignee = \"{ari}\"")).await, ["Hero animation", "Poster"]);
+    assert_eq!(titles(&format!("assignee = \"{bo}\" AND kind != ASSET_KIND_VIDEO")).await, ["Poster"]);
+    assert_eq!(titles("status = ASSET_STATUS_IN_REVIEW").await, ["Product film"]);
+    assert_eq!(titles("due_date < 2027-02-01").await, ["Hero animation"]);
+    assert_eq!(titles(&format!("watcher = \"{producer}\" AND due_date >= 2027-01-15")).await.len(), 2);
+    assert_eq!(titles("quality_failing = true").await, ["Product film"], "too loud");
+    assert_eq!(titles("quality_failing = false").await, ["Hero animation", "Poster"]);
+
+    for (filter, field) in [("colour = red", "filter"), ("status = DONE", "filter"), ("due_date > soon", "filter")] {
+        let request = ListAssetsRequest { parent: project.clone(), filter: filter.into(), ..Default::default() };
+        let refused = assets.list_assets(request).await.expect_err(filter);
+        assert_eq!(violated_fields(&refused), [field], "{filter}");
+    }
 }

@@ -255,7 +255,7 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
             let parent = project.clone();
             async move {
                 let page =
-                    client.list_assets(ListAssetsRequest { parent, page_size: 50, page_token: String::new() }).await?;
+                    client.list_assets(ListAssetsRequest { parent, page_size: 50, ..Default::default() }).await?;
                 if page.get_ref().assets.len() == 50 { Ok(()) } else { Err(tonic::Status::internal("short page")) }
             }
         }

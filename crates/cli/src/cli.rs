@@ -948,6 +948,10 @@ pub enum AssetsCommand {
         /// The project.
         #[arg(long, short, env = "BATON_PROJECT")]
         project: String,
+        /// Only those that match, for example `status = ASSET_STATUS_IN_REVIEW AND kind =
+        /// ASSET_KIND_VIDEO` (fields: status, kind, assignee, watcher, due_date, quality_failing).
+        #[arg(long)]
+        filter: Option<String>,
     },
     /// Show one component.
     Show {

@@ -283,10 +283,20 @@ impl Baton {
 
     /// Every asset of a project.
     pub async fn all_assets(&self, project: &str) -> Result<Vec<Asset>, Status> {
+        self.matching_assets(project, "").await
+    }
+
+    /// Every asset of a project that matches `filter` (ListAssets' syntax; empty: all).
+    pub async fn matching_assets(&self, project: &str, filter: &str) -> Result<Vec<Asset>, Status> {
         let mut assets = Vec::new();
         let mut page_token = String::new();
         loop {
-            let request = ListAssetsRequest { parent: project.to_string(), page_size: PAGE_SIZE, page_token };
+            let request = ListAssetsRequest {
+                parent: project.to_string(),
+                page_size: PAGE_SIZE,
+                page_token,
+                filter: filter.to_string(),
+            };
             let page = self.assets().list_assets(self.request(request)).await?.into_inner();
             assets.extend(page.assets);
             if page.next_page_token.is_empty() {

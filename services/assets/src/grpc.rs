@@ -93,7 +93,7 @@ impl AssetsService for AssetsApi {
     ) -> Result<Response<pb::ListAssetsResponse>, Status> {
         let access = Access::of(&request)?;
         let query = wire::parse_list(request.get_ref())?;
-        let page = self.app.list(&access, query.project, query.after, query.limit).await?;
+        let page = self.app.list(&access, query).await?;
         Ok(Response::new(pb::ListAssetsResponse {
             assets: page.assets.iter().map(wire::asset).collect(),
             next_page_token: page.next_page_token,

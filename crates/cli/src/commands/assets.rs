@@ -36,7 +36,7 @@ pub async fn run(baton: &Baton, out: &Out, command: AssetsCommand) -> Result<(),
             };
             baton.assets().create_asset(baton.request(request)).await?.into_inner().asset
         }
-        AssetsCommand::List { project } => return list(baton, out, &project).await,
+        AssetsCommand::List { project, filter } => return list(baton, out, &project, filter.as_deref()).await,
         AssetsCommand::Show { asset } => {
             let name = baton.resolve_asset(&asset.asset, asset.project.as_deref()).await?;
             baton.assets().get_asset(baton.request(GetAssetRequest { name })).await?.into_inner().asset
@@ -149,9 +149,9 @@ pub async fn run(baton: &Baton, out: &Out, command: AssetsCommand) -> Result<(),
     show(baton, out, &asset.unwrap_or_default()).await
 }
 
-async fn list(baton: &Baton, out: &Out, project: &str) -> Result<(), CliError> {
+async fn list(baton: &Baton, out: &Out, project: &str, filter: Option<&str>) -> Result<(), CliError> {
     let project = baton.resolve_project(project).await?;
-    let assets = baton.all_assets(&project).await?;
+    let assets = baton.matching_assets(&project, filter.unwrap_or_default()).await?;
     if out.json() {
         for asset in &assets {
             out.json_line(&json::asset(asset))?;

@@ -98,6 +98,10 @@ async fn a_loud_cut_fails_its_check_and_the_next_one_passes() {
     let shown = baton(endpoint, &["quality", "show", "Film", "-p", "Relaunch"]).await;
     assert!(shown.ok().contains("80 %") && shown.stdout.contains("-9 LUFS (file)"), "{}", shown.stdout);
     assert!(shown.stdout.contains("FAILED"), "{}", shown.stdout);
+    let failing = baton(endpoint, &["assets", "list", "-p", "Relaunch", "--filter", "quality_failing = true"]).await;
+    assert!(failing.ok().contains("Film"), "{}", failing.stdout);
+    let none = baton(endpoint, &["assets", "list", "-p", "Relaunch", "--filter", "kind = ASSET_KIND_AUDIO"]).await;
+    assert!(!none.ok().contains("Film"), "{}", none.stdout);
 
     baton(endpoint, &["assets", "request-changes", "Film", "-p", "Relaunch", "--comment", "Too loud"]).await.ok();
     submit("2", "-14").await.ok();

@@ -144,22 +144,16 @@ impl Assets {
         Ok(asset)
     }
 
-    /// A page of a project's assets, of those the caller may see.
-    pub async fn list(
-        &self,
-        access: &Access,
-        project: ProjectName,
-        after: Option<Uuid>,
-        limit: i64,
-    ) -> Result<AssetPage, AssetsError> {
+    /// A page of a project's assets that match the query's conditions, of those the caller may
+    /// see.
+    pub async fn list(&self, access: &Access, query: crate::wire::ListQuery) -> Result<AssetPage, AssetsError> {
+        let project = query.project;
         let view = self
             .authorize(access, project)
             .await
             .map_err(|r| r.into_error(|| AssetsError::ProjectNotFound(project)))?;
-        let statuses =
-            (view == View::Client).then(|| AssetStatus::CLIENT_VISIBLE.iter().map(|status| status.as_str()).collect());
-        let rows = repo::list(&self.pool, project, statuses, after, limit).await?;
-        let (assets, next_page_token) = split_page(rows, limit, |a| a.name.id);
+        let rows = repo::list(&self.pool, &query, view == View::Client).await?;
+        let (assets, next_page_token) = split_page(rows, query.limit, |a| a.name.id);
         Ok(AssetPage { assets, next_page_token })
     }
 

@@ -7,6 +7,7 @@ pub mod version;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+use baton_platform::filter::Op;
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 
 baton_platform::named_enum! {
@@ -396,6 +397,18 @@ pub struct TransitionRequest {
     pub transition: Transition,
     pub etag: Option<String>,
     pub comment: String,
+}
+
+/// One condition of ListAssets' filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssetCondition {
+    Status(Op, AssetStatus),
+    Kind(Op, AssetKind),
+    Assignee(PersonName),
+    Watcher(PersonName),
+    DueDate(Op, Date),
+    /// Whether its newest version fails a quality check (`Op::Eq`), or not.
+    QualityFailing(bool),
 }
 
 /// A page of assets.

@@ -5,14 +5,14 @@ pub mod versions;
 
 use baton_messaging::Change;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 
 use crate::domain::quality::ComponentQuality;
-use crate::domain::{Asset, AssetKind, AssetStatus, ComponentSettings};
+use crate::domain::{Asset, AssetCondition, AssetKind, AssetStatus, ComponentSettings};
 
 /// The columns of an [`AssetRow`], as a macro so that queries stay constant strings.
 macro_rules! columns {
@@ -235,25 +235,45 @@ pub async fn get(pool: &PgPool, name: AssetName) -> Result<Option<Asset>, sqlx::
     Ok(row.map(Asset::from))
 }
 
-pub async fn list(
-    pool: &PgPool,
-    project: ProjectName,
-    statuses: Option<Vec<&'static str>>,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<Asset>, sqlx::Error> {
-    let rows: Vec<AssetRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM assets.asset WHERE project_id = $1 AND ($2::uuid IS NULL OR id > $2) \
-         AND ($4::text[] IS NULL OR (status = ANY($4) AND client_visible)) ORDER BY id LIMIT $3"
-    ))
-    .bind(project.id)
-    .bind(after)
-    .bind(limit + 1)
-    .bind(statuses)
-    .fetch_all(pool)
-    .await?;
+/// A keyset page in id (creation) order of the project's assets that match every condition;
+/// `client` keeps those a client sees (shown to them, and in front of them). Fetches one row
+/// more than the limit.
+pub async fn list(pool: &PgPool, query: &crate::wire::ListQuery, client: bool) -> Result<Vec<Asset>, sqlx::Error> {
+    let mut sql =
+        QueryBuilder::<Postgres>::new(concat!("SELECT ", columns!(), " FROM assets.asset WHERE project_id = "));
+    sql.push_bind(query.project.id);
+    if let Some(after) = query.after {
+        sql.push(" AND id > ").push_bind(after);
+    }
+    if client {
+        let shown: Vec<&str> = AssetStatus::CLIENT_VISIBLE.iter().map(|status| status.as_str()).collect();
+        sql.push(" AND client_visible AND status = ANY(").push_bind(shown).push(")");
+    }
+    for condition in &query.conditions {
+        match condition {
+            AssetCondition::Status(op, status) => {
+                sql.push(" AND status ").push(op.sql()).push(" ").push_bind(status.as_str());
+            }
+            AssetCondition::Kind(op, kind) => {
+                sql.push(" AND kind ").push(op.sql()).push(" ").push_bind(kind.as_str());
+            }
+            AssetCondition::Assignee(person) => {
+                sql.push(" AND ").push_bind(person.id).push(" = ANY(assignees)");
+            }
+            AssetCondition::Watcher(person) => {
+                sql.push(" AND ").push_bind(person.id).push(" = ANY(watchers)");
+            }
+            AssetCondition::DueDate(op, date) => {
+                sql.push(" AND due_date ").push(op.sql()).push(" ").push_bind(*date);
+            }
+            AssetCondition::QualityFailing(failing) => {
+                sql.push(if *failing { " AND " } else { " AND NOT " });
+                sql.push("coalesce((quality->>'failed')::int > 0, false)");
+            }
+        }
+    }
+    sql.push(" ORDER BY id LIMIT ").push_bind(query.limit + 1);
+    let rows: Vec<AssetRow> = sql.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(Asset::from).collect())
 }
 

@@ -10,6 +10,7 @@ use tonic::Status;
 use uuid::Uuid;
 
 use baton_platform::bounds;
+use baton_platform::filter::{self, EQUALITY, Field, ORDERED, Op};
 use baton_platform::mask;
 use baton_platform::names::{AssetName, PersonName, ProjectName};
 use baton_platform::paging;
@@ -19,8 +20,8 @@ use baton_proto::assets::v1 as pb;
 
 use crate::app::SettingsUpdate;
 use crate::domain::{
-    Asset, AssetField, AssetKind, AssetStatus, AssetUpdate, ComponentSettings, MAX_RETAKE_CAP, NewAsset, Transition,
-    TransitionRequest,
+    Asset, AssetCondition, AssetField, AssetKind, AssetStatus, AssetUpdate, ComponentSettings, MAX_RETAKE_CAP,
+    NewAsset, Transition, TransitionRequest,
 };
 
 pub fn asset(asset: &Asset) -> pb::Asset {
@@ -318,11 +319,46 @@ pub fn parse_get(request: &pb::GetAssetRequest) -> Result<AssetName, Status> {
     validate::single("name", AssetName::parse(&request.name))
 }
 
-/// What to list: the project, the page size and where the page starts.
+/// What to list: the project, the conditions, the page size and where the page starts.
 pub struct ListQuery {
     pub project: ProjectName,
+    pub conditions: Vec<AssetCondition>,
     pub limit: i64,
     pub after: Option<Uuid>,
+}
+
+/// The fields ListAssets filters on.
+const LIST_FIELDS: &[Field] = &[
+    Field { name: "status", ops: EQUALITY },
+    Field { name: "kind", ops: EQUALITY },
+    Field { name: "assignee", ops: &[Op::Eq] },
+    Field { name: "watcher", ops: &[Op::Eq] },
+    Field { name: "due_date", ops: ORDERED },
+    Field { name: "quality_failing", ops: EQUALITY },
+];
+
+fn condition(condition: filter::Condition) -> Result<AssetCondition, String> {
+    let (op, value) = (condition.op, condition.value.as_str());
+    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    match condition.field {
+        "status" => AssetStatus::from_name(value)
+            .map(|status| AssetCondition::Status(op, status))
+            .ok_or_else(|| unknown("an ASSET_STATUS_")),
+        "kind" => AssetKind::from_name(value)
+            .map(|kind| AssetCondition::Kind(op, kind))
+            .ok_or_else(|| unknown("an ASSET_KIND_")),
+        "assignee" => PersonName::parse(value).map(AssetCondition::Assignee).map_err(|_| unknown("people/{person}")),
+        "watcher" => PersonName::parse(value).map(AssetCondition::Watcher).map_err(|_| unknown("people/{person}")),
+        "due_date" => match parse_date(value) {
+            Ok(Some(date)) => Ok(AssetCondition::DueDate(op, date)),
+            _ => Err(unknown("a YYYY-MM-DD date")),
+        },
+        _ => match value {
+            "true" => Ok(AssetCondition::QualityFailing(op == Op::Eq)),
+            "false" => Ok(AssetCondition::QualityFailing(op != Op::Eq)),
+            _ => Err(unknown("true or false")),
+        },
+    }
 }
 
 #[allow(clippy::result_large_err)]
@@ -331,8 +367,14 @@ pub fn parse_list(request: &pb::ListAssetsRequest) -> Result<ListQuery, Status> 
     let project = v.check("parent", ProjectName::parse(&request.parent));
     let limit = v.check("page_size", paging::page_size(request.page_size));
     let after = v.check("page_token", paging::decode_uuid_token(&request.page_token));
-    let query = match (project, limit, after) {
-        (Some(project), Some(limit), Some(after)) => Some(ListQuery { project, limit, after }),
+    let conditions = v.check(
+        "filter",
+        filter::parse(&request.filter, LIST_FIELDS).and_then(|cs| cs.into_iter().map(condition).collect()),
+    );
+    let query = match (project, limit, after, conditions) {
+        (Some(project), Some(limit), Some(after), Some(conditions)) => {
+            Some(ListQuery { project, conditions, limit, after })
+        }
         _ => None,
     };
     v.finish_with(query)
