@@ -218,6 +218,25 @@ async fn obstacle_titles(world: &World) -> Vec<String> {
     listed.obstacles.into_iter().map(|o| o.title).collect()
 }
 
+/// The owner's notice `name` as its owner reads it, archived or not.
+async fn notice_of(world: &World, profile: &Profile, owner: &str, name: &str) -> notifications::Notification {
+    let reader = if owner == world.stranger.subject { &world.stranger } else { profile };
+    for filter in ["", "archived = true"] {
+        let request = notifications::ListNotificationsRequest {
+            recipient: owner.into(),
+            page_size: 1000,
+            filter: filter.into(),
+            ..Default::default()
+        };
+        let page = world.server.notifications().list_notifications(reader.request(request)).await;
+        let page = page.expect("the owner lists").into_inner();
+        if let Some(notice) = page.notifications.into_iter().find(|n| n.name == name) {
+            return notice;
+        }
+    }
+    panic!("the notice {name} is gone")
+}
+
 /// Runs one case: sets up what it needs as the operator, calls as `profile`, and where the call
 /// was refused checks that it changed nothing.
 async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Result<Seen, Status> {
@@ -437,6 +456,49 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result.map(|_| Seen::Done)
         }
+        "MarkNotificationUnread" | "ArchiveNotification" | "UnarchiveNotification" => {
+            let name = world.notices.get(&owner).expect("a notice of the owner's").clone();
+            let before = notice_of(world, profile, &owner, &name).await;
+            let mut client = server.notifications();
+            let result = match rpc {
+                "MarkNotificationUnread" => {
+                    let request = notifications::MarkNotificationUnreadRequest { name: name.clone() };
+                    client.mark_notification_unread(profile.request(request)).await.map(drop)
+                }
+                "ArchiveNotification" => {
+                    let request = notifications::ArchiveNotificationRequest { name: name.clone() };
+                    client.archive_notification(profile.request(request)).await.map(drop)
+                }
+                _ => {
+                    let request = notifications::UnarchiveNotificationRequest { name: name.clone() };
+                    client.unarchive_notification(profile.request(request)).await.map(drop)
+                }
+            };
+            if result.is_err() {
+                let after = notice_of(world, profile, &owner, &name).await;
+                assert_eq!(after, before, "{rpc} refused to {} but changed it", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
+        "MarkAllNotificationsRead" => {
+            let name = world.notices.get(&owner).expect("a notice of the owner's").clone();
+            let before = notice_of(world, profile, &owner, &name).await;
+            let request =
+                notifications::MarkAllNotificationsReadRequest { recipient: owner.clone(), project: String::new() };
+            let result = server.notifications().mark_all_notifications_read(profile.request(request)).await;
+            if result.is_err() {
+                let after = notice_of(world, profile, &owner, &name).await;
+                assert_eq!(after.read_time, before.read_time, "{rpc} refused to {} but marked it", profile.label);
+            }
+            result.map(|_| Seen::Done)
+        }
+        "CountUnreadNotifications" => server
+            .notifications()
+            .count_unread_notifications(
+                profile.request(notifications::CountUnreadNotificationsRequest { recipient: owner }),
+            )
+            .await
+            .map(|_| Seen::Done),
         "WatchNotifications" => server
             .notifications()
             .watch_notifications(profile.request(notifications::WatchNotificationsRequest { recipient: owner }))

@@ -157,3 +157,103 @@ async fn requests_are_validated() {
         .expect_err("recipient required");
     assert_eq!(violated_fields(&status), ["recipient"]);
 }
+
+#[tokio::test]
+async fn an_inbox_is_read_and_unread_archived_and_counted_per_project() {
+    let env = TestEnv::new().await;
+    let server = env.spawn(&Target::ALL).await;
+    let producer = person(&server, "Paula Producer", PersonRole::Producer).await;
+    let designer = person(&server, "Dan Designer", PersonRole::Designer).await;
+    let relaunch = project(&server, &producer, "Relaunch").await;
+    let campaign = project(&server, &producer, "Campaign").await;
+    for project in [&relaunch, &campaign] {
+        add_member(&server, &producer, project, &designer, ProjectMemberRole::Contributor).await;
+    }
+    // Two components started on the relaunch, one on the campaign: with the two welcomes, five.
+    for (project, title) in [(&relaunch, "Hero"), (&relaunch, "Logo"), (&campaign, "Poster")] {
+        let asset = baton_tests::asset(&server, &producer, project, title, &[]).await;
+        let start = baton_proto::assets::v1::StartAssetRequest { name: asset.name, ..Default::default() };
+        server.assets().start_asset(as_actor(&producer, start)).await.expect("start");
+    }
+    let mut inbox = server.notifications();
+    let counts = eventually("five unread", Duration::from_secs(20), || {
+        let mut inbox = server.notifications();
+        let request = as_actor(&designer, CountUnreadNotificationsRequest { recipient: designer.clone() });
+        async move {
+            let counts = inbox.count_unread_notifications(request).await.ok()?.into_inner();
+            (counts.total == 5).then_some(counts)
+        }
+    })
+    .await;
+    let per_project: Vec<(&str, &str, i64)> =
+        counts.projects.iter().map(|p| (p.project.as_str(), p.display_name.as_str(), p.unread)).collect();
+    assert_eq!(per_project, [(relaunch.as_str(), "Relaunch", 3), (campaign.as_str(), "Campaign", 2)]);
+
+    let list = |filter: &str| ListNotificationsRequest {
+        recipient: designer.clone(),
+        filter: filter.into(),
+        ..Default::default()
+    };
+    let all = inbox.list_notifications(as_actor(&designer, list(""))).await.expect("list").into_inner().notifications;
+    let reasons: Vec<i32> = all.iter().map(|n| n.reason).collect();
+    assert_eq!(reasons.iter().filter(|r| **r == NotificationReason::AboutYou as i32).count(), 2, "the welcomes");
+    assert_eq!(reasons.iter().filter(|r| **r == NotificationReason::TeamMember as i32).count(), 3);
+    let newest = all[0].clone();
+
+    // Read, unread again, archived: gone from the inbox and the counts, listed when asked for.
+    let read = inbox
+        .mark_notification_read(as_actor(&designer, MarkNotificationReadRequest { name: newest.name.clone() }))
+        .await;
+    assert!(read.expect("read").into_inner().notification.expect("n").read_time.is_some());
+    let unread = inbox
+        .mark_notification_unread(as_actor(&designer, MarkNotificationUnreadRequest { name: newest.name.clone() }));
+    assert_eq!(unread.await.expect("unread").into_inner().notification.expect("n").read_time, None);
+    let archived =
+        inbox.archive_notification(as_actor(&designer, ArchiveNotificationRequest { name: newest.name.clone() })).await;
+    assert!(archived.expect("archive").into_inner().notification.expect("n").archive_time.is_some());
+    let listed =
+        inbox.list_notifications(as_actor(&designer, list(""))).await.expect("list").into_inner().notifications;
+    assert_eq!(listed.len(), 4, "archived ones are left out");
+    let shelf =
+        inbox.list_notifications(as_actor(&designer, list("archived = true"))).await.expect("list").into_inner();
+    assert_eq!(shelf.notifications.iter().map(|n| &n.name).collect::<Vec<_>>(), [&newest.name]);
+    let count = || {
+        let request = as_actor(&designer, CountUnreadNotificationsRequest { recipient: designer.clone() });
+        let mut inbox = server.notifications();
+        async move { inbox.count_unread_notifications(request).await.expect("count").into_inner().total }
+    };
+    assert_eq!(count().await, 4);
+    inbox
+        .unarchive_notification(as_actor(&designer, UnarchiveNotificationRequest { name: newest.name.clone() }))
+        .await
+        .expect("back");
+
+    // All read, of one project, then of the rest.
+    let of_campaign = MarkAllNotificationsReadRequest { recipient: designer.clone(), project: campaign.clone() };
+    assert_eq!(
+        inbox.mark_all_notifications_read(as_actor(&designer, of_campaign)).await.expect("all").into_inner().marked,
+        2
+    );
+    let left = inbox
+        .list_notifications(as_actor(&designer, list("read = false")))
+        .await
+        .expect("list")
+        .into_inner()
+        .notifications;
+    assert!(left.iter().all(|n| n.project == relaunch), "{left:?}");
+    let everything = MarkAllNotificationsReadRequest { recipient: designer.clone(), project: String::new() };
+    assert_eq!(
+        inbox.mark_all_notifications_read(as_actor(&designer, everything)).await.expect("all").into_inner().marked,
+        3
+    );
+    assert_eq!(count().await, 0);
+
+    // Another person's inbox is theirs alone.
+    let theirs = as_actor(&producer, ArchiveNotificationRequest { name: newest.name.clone() });
+    assert_eq!(inbox.archive_notification(theirs).await.expect_err("not theirs").code(), Code::NotFound);
+    let others =
+        as_actor(&producer, MarkAllNotificationsReadRequest { recipient: designer.clone(), project: String::new() });
+    assert_eq!(inbox.mark_all_notifications_read(others).await.expect_err("not theirs").code(), Code::PermissionDenied);
+    let bad = inbox.list_notifications(as_actor(&designer, list("read = soon"))).await.expect_err("bad filter");
+    assert_eq!(violated_fields(&bad), ["filter"]);
+}

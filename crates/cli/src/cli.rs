@@ -1088,12 +1088,51 @@ pub enum NotificationsCommand {
         /// Only those not read yet.
         #[arg(long)]
         unread: bool,
+        /// Only those of this project.
+        #[arg(long)]
+        project: Option<String>,
+        /// The archived ones instead of the inbox.
+        #[arg(long)]
+        archived: bool,
     },
-    /// Mark notifications read.
+    /// Mark notifications read: those named, or --all of a person's (of one --project).
     Read {
+        /// notifications/{id} or the bare id; several may be given.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        notifications: Vec<String>,
+        /// Every unread notification of the person (--person, or --as).
+        #[arg(long)]
+        all: bool,
+        /// With --all: only those of this project.
+        #[arg(long, requires = "all")]
+        project: Option<String>,
+        /// With --all: whose notifications (default: the person given with --as).
+        #[arg(long, requires = "all")]
+        person: Option<String>,
+    },
+    /// Mark notifications unread again.
+    Unread {
         /// notifications/{id} or the bare id; several may be given.
         #[arg(required = true)]
         notifications: Vec<String>,
+    },
+    /// Take notifications out of the inbox (they are kept: `list --archived`).
+    Archive {
+        /// notifications/{id} or the bare id; several may be given.
+        #[arg(required = true)]
+        notifications: Vec<String>,
+    },
+    /// Put archived notifications back in the inbox.
+    Unarchive {
+        /// notifications/{id} or the bare id; several may be given.
+        #[arg(required = true)]
+        notifications: Vec<String>,
+    },
+    /// How many unread notifications a person has, per project.
+    Counts {
+        /// Whose notifications (default: the person given with --as).
+        #[arg(long)]
+        person: Option<String>,
     },
     /// Follow a person's notifications live until Ctrl-C; reconnects when the server restarts.
     Watch {

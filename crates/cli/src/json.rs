@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use baton_proto::assets::v1::Asset;
-use baton_proto::notifications::v1::{Notification, NotificationKind};
+use baton_proto::notifications::v1::{Notification, NotificationKind, NotificationReason};
 use baton_proto::people::v1::Person;
 use baton_proto::projects::v1::{Client, Project, ProjectMember, ProjectState};
 
@@ -126,5 +126,11 @@ pub fn notification(notification: &Notification) -> Value {
         "actor": notification.actor,
         "create_time": optional_time(notification.create_time.as_ref()),
         "read_time": optional_time(notification.read_time.as_ref()),
+        "reason": match NotificationReason::try_from(notification.reason) {
+            Ok(NotificationReason::TeamMember) => "team-member",
+            Ok(NotificationReason::AboutYou) => "about-you",
+            _ => "unspecified",
+        },
+        "archive_time": optional_time(notification.archive_time.as_ref()),
     })
 }

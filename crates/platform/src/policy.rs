@@ -192,6 +192,11 @@ pub static POLICY: &[Rule] = &[
     own("/baton.notifications.v1.NotificationsService/ListNotifications", &[], false),
     private("/baton.notifications.v1.NotificationsService/MarkNotificationRead"),
     own("/baton.notifications.v1.NotificationsService/WatchNotifications", &[], false),
+    private("/baton.notifications.v1.NotificationsService/MarkNotificationUnread"),
+    own("/baton.notifications.v1.NotificationsService/MarkAllNotificationsRead", &[], false),
+    private("/baton.notifications.v1.NotificationsService/ArchiveNotification"),
+    private("/baton.notifications.v1.NotificationsService/UnarchiveNotification"),
+    own("/baton.notifications.v1.NotificationsService/CountUnreadNotifications", &[], false),
 ];
 
 static BY_METHOD: LazyLock<HashMap<&'static str, &'static Rule>> =

@@ -20,7 +20,7 @@ use baton_proto::projects::v1::{
 };
 
 use crate::CREATED_CHANNEL;
-use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole};
+use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole, Reason};
 use crate::repo::{self, Draft, TeamDraft};
 
 /// Events the fan-out rules notify on.
@@ -198,6 +198,7 @@ async fn member_added(
     let draft = Draft {
         event_id: envelope.id,
         kind: NotificationKind::ProjectMemberAdded,
+        reason: Reason::AboutYou,
         message: domain::member_added_message(&project.display_name, role, actor_name.as_deref()),
         subject: &member.name,
         project: &project.name,
@@ -274,7 +275,9 @@ async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> 
             }
         })
         .collect();
-    let created = repo::fan_out_many(conn, NotificationKind::AssetStatusChanged, &drafts, CREATED_CHANNEL).await?;
+    let created =
+        repo::fan_out_many(conn, NotificationKind::AssetStatusChanged, Reason::TeamMember, &drafts, CREATED_CHANNEL)
+            .await?;
     tracing::debug!(events = drafts.len(), created, "asset status changes fanned out");
     if created > 0 {
         count_created(created);

@@ -16,6 +16,39 @@ baton_platform::named_enum! {
     }
 }
 
+baton_platform::named_enum! {
+    /// Why a person got a notification.
+    pub enum Reason {
+        TeamMember = "NOTIFICATION_REASON_TEAM_MEMBER",
+        AboutYou = "NOTIFICATION_REASON_ABOUT_YOU",
+    }
+}
+
+/// A change of one notification's place in its recipient's inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxChange {
+    Read,
+    Unread,
+    Archive,
+    Unarchive,
+}
+
+/// One condition of ListNotifications' filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationCondition {
+    Project(String),
+    Read(bool),
+    Archived(bool),
+}
+
+/// Unread notifications of one project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectUnread {
+    pub project: String,
+    pub display_name: String,
+    pub unread: i64,
+}
+
 /// A stored notification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
@@ -31,6 +64,8 @@ pub struct Notification {
     pub event_id: Uuid,
     pub create_time: OffsetDateTime,
     pub read_time: Option<OffsetDateTime>,
+    pub reason: Reason,
+    pub archive_time: Option<OffsetDateTime>,
     /// The W3C trace context it was created in, for its delivery's span.
     pub traceparent: Option<String>,
 }

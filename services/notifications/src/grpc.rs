@@ -8,6 +8,7 @@ use baton_proto::notifications::v1 as pb;
 use baton_proto::notifications::v1::notifications_service_server::NotificationsService;
 
 use crate::app::Notifications;
+use crate::domain::InboxChange;
 use crate::hub::StreamItem;
 use crate::wire;
 
@@ -18,6 +19,19 @@ pub struct NotificationsApi {
 impl NotificationsApi {
     pub fn new(app: Notifications) -> Self {
         Self { app }
+    }
+
+    /// Moves the notification `name` names in its recipient's inbox; the notification after.
+    async fn change<T>(
+        &self,
+        request: &Request<T>,
+        name: &str,
+        change: InboxChange,
+    ) -> Result<Option<pb::Notification>, Status> {
+        let access = Access::of(request)?;
+        let name = wire::parse_name(name)?;
+        let notification = self.app.change(&access, name, change).await?;
+        Ok(Some(wire::notification(&notification)))
     }
 }
 
@@ -40,10 +54,8 @@ impl NotificationsService for NotificationsApi {
         &self,
         request: Request<pb::MarkNotificationReadRequest>,
     ) -> Result<Response<pb::MarkNotificationReadResponse>, Status> {
-        let access = Access::of(&request)?;
-        let name = wire::parse_mark_read(request.get_ref())?;
-        let notification = self.app.mark_read(&access, name).await?;
-        Ok(Response::new(pb::MarkNotificationReadResponse { notification: Some(wire::notification(&notification)) }))
+        let notification = self.change(&request, &request.get_ref().name, InboxChange::Read).await?;
+        Ok(Response::new(pb::MarkNotificationReadResponse { notification }))
     }
 
     type WatchNotificationsStream =
@@ -54,11 +66,61 @@ impl NotificationsService for NotificationsApi {
         request: Request<pb::WatchNotificationsRequest>,
     ) -> Result<Response<Self::WatchNotificationsStream>, Status> {
         let access = Access::of(&request)?;
-        let recipient = wire::parse_watch(request.get_ref())?;
+        let recipient = wire::parse_recipient(&request.get_ref().recipient)?;
         let watch = self.app.watch(&access, recipient)?;
         let stream = tokio_stream::StreamExt::map(watch, |notification: StreamItem| {
             Ok(pb::WatchNotificationsResponse { notification: Some((*notification).clone()) })
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn mark_notification_unread(
+        &self,
+        request: Request<pb::MarkNotificationUnreadRequest>,
+    ) -> Result<Response<pb::MarkNotificationUnreadResponse>, Status> {
+        let notification = self.change(&request, &request.get_ref().name, InboxChange::Unread).await?;
+        Ok(Response::new(pb::MarkNotificationUnreadResponse { notification }))
+    }
+
+    async fn archive_notification(
+        &self,
+        request: Request<pb::ArchiveNotificationRequest>,
+    ) -> Result<Response<pb::ArchiveNotificationResponse>, Status> {
+        let notification = self.change(&request, &request.get_ref().name, InboxChange::Archive).await?;
+        Ok(Response::new(pb::ArchiveNotificationResponse { notification }))
+    }
+
+    async fn unarchive_notification(
+        &self,
+        request: Request<pb::UnarchiveNotificationRequest>,
+    ) -> Result<Response<pb::UnarchiveNotificationResponse>, Status> {
+        let notification = self.change(&request, &request.get_ref().name, InboxChange::Unarchive).await?;
+        Ok(Response::new(pb::UnarchiveNotificationResponse { notification }))
+    }
+
+    async fn mark_all_notifications_read(
+        &self,
+        request: Request<pb::MarkAllNotificationsReadRequest>,
+    ) -> Result<Response<pb::MarkAllNotificationsReadResponse>, Status> {
+        let access = Access::of(&request)?;
+        let (recipient, project) = wire::parse_mark_all(request.get_ref())?;
+        let marked = self.app.mark_all_read(&access, recipient, project).await?;
+        Ok(Response::new(pb::MarkAllNotificationsReadResponse { marked: i64::try_from(marked).unwrap_or(i64::MAX) }))
+    }
+
+    async fn count_unread_notifications(
+        &self,
+        request: Request<pb::CountUnreadNotificationsRequest>,
+    ) -> Result<Response<pb::CountUnreadNotificationsResponse>, Status> {
+        let access = Access::of(&request)?;
+        let recipient = wire::parse_recipient(&request.get_ref().recipient)?;
+        let (total, projects) = self.app.count_unread(&access, recipient).await?;
+        Ok(Response::new(pb::CountUnreadNotificationsResponse {
+            total,
+            projects: projects
+                .into_iter()
+                .map(|p| pb::ProjectUnreadCount { project: p.project, display_name: p.display_name, unread: p.unread })
+                .collect(),
+        }))
     }
 }

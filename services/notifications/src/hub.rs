@@ -411,6 +411,8 @@ mod tests {
             event_id: Uuid::new_v4(),
             create_time: time::OffsetDateTime::now_utc(),
             read_time: None,
+            reason: crate::domain::Reason::TeamMember,
+            archive_time: None,
             traceparent: None,
         }
     }

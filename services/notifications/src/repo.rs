@@ -2,16 +2,19 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use baton_platform::names::PersonName;
 
-use crate::domain::{Message, Notification, NotificationKind};
+use crate::domain::{
+    InboxChange, Message, Notification, NotificationCondition, NotificationKind, ProjectUnread, Reason,
+};
+use crate::wire::ListQuery;
 
-const COLUMNS: &str =
-    "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, read_time, traceparent";
+const COLUMNS: &str = "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, \
+                       read_time, traceparent, reason, archive_time";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -29,6 +32,9 @@ struct NotificationRow {
     create_time: OffsetDateTime,
     read_time: Option<OffsetDateTime>,
     traceparent: Option<String>,
+    #[sqlx(try_from = "String")]
+    reason: Reason,
+    archive_time: Option<OffsetDateTime>,
 }
 
 impl From<NotificationRow> for Notification {
@@ -46,6 +52,8 @@ impl From<NotificationRow> for Notification {
             event_id: row.event_id,
             create_time: row.create_time,
             read_time: row.read_time,
+            reason: row.reason,
+            archive_time: row.archive_time,
             traceparent: row.traceparent,
         }
     }
@@ -56,6 +64,7 @@ impl From<NotificationRow> for Notification {
 pub struct Draft<'a> {
     pub event_id: Uuid,
     pub kind: NotificationKind,
+    pub reason: Reason,
     pub message: Message,
     pub subject: &'a str,
     pub project: &'a str,
@@ -145,8 +154,8 @@ pub async fn person_name(conn: &mut PgConnection, id: Uuid) -> Result<Option<Str
 pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Draft<'_>) -> Result<u64, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO notifications.notification \
-             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
+         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (event_id, recipient) DO NOTHING",
     )
     .bind(recipient)
@@ -158,6 +167,7 @@ pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Dra
     .bind(draft.actor)
     .bind(draft.event_id)
     .bind(draft.traceparent)
+    .bind(draft.reason.as_str())
     .execute(conn)
     .await?
     .rows_affected();
@@ -175,25 +185,38 @@ pub async fn announce(conn: &mut PgConnection, channel: &str, event_ids: &[Uuid]
     Ok(())
 }
 
-/// A recipient's notifications, newest first, before `before_seq`; one more than `limit`.
-pub async fn list(
-    conn: &mut PgConnection,
-    recipient: Uuid,
-    unread_only: bool,
-    before_seq: Option<i64>,
-    limit: i64,
-) -> Result<Vec<Notification>, sqlx::Error> {
-    let rows: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM notifications.notification \
-         WHERE recipient = $1 AND ($2::bigint IS NULL OR seq < $2) AND (NOT $3 OR read_time IS NULL) \
-         ORDER BY seq DESC LIMIT $4"
-    )))
-    .bind(recipient)
-    .bind(before_seq)
-    .bind(unread_only)
-    .bind(limit + 1)
-    .fetch_all(conn)
-    .await?;
+/// A recipient's notifications that match every condition, newest first, before `before_seq`;
+/// one more than `limit`. Archived ones only when a condition names `archived`.
+pub async fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Vec<Notification>, sqlx::Error> {
+    let mut sql =
+        QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM notifications.notification WHERE recipient = "));
+    sql.push_bind(query.recipient.id);
+    if let Some(before) = query.before_seq {
+        sql.push(" AND seq < ").push_bind(before);
+    }
+    if query.unread_only {
+        sql.push(" AND read_time IS NULL");
+    }
+    let mut archived_named = false;
+    for condition in &query.conditions {
+        match condition {
+            NotificationCondition::Project(project) => {
+                sql.push(" AND project = ").push_bind(project.clone());
+            }
+            NotificationCondition::Read(read) => {
+                sql.push(if *read { " AND read_time IS NOT NULL" } else { " AND read_time IS NULL" });
+            }
+            NotificationCondition::Archived(archived) => {
+                archived_named = true;
+                sql.push(if *archived { " AND archive_time IS NOT NULL" } else { " AND archive_time IS NULL" });
+            }
+        }
+    }
+    if !archived_named {
+        sql.push(" AND archive_time IS NULL");
+    }
+    sql.push(" ORDER BY seq DESC LIMIT ").push_bind(query.limit + 1);
+    let rows: Vec<NotificationRow> = sql.build_query_as().fetch_all(conn).await?;
     Ok(rows.into_iter().map(Notification::from).collect())
 }
 
@@ -206,15 +229,64 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notificatio
     Ok(row.map(Notification::from))
 }
 
-/// Marks a notification read; marking it again keeps the first read time.
-pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<Option<Notification>, sqlx::Error> {
+/// Moves a notification in its recipient's inbox; doing it again keeps the first time.
+pub async fn change(
+    conn: &mut PgConnection,
+    id: Uuid,
+    change: InboxChange,
+) -> Result<Option<Notification>, sqlx::Error> {
+    let set = match change {
+        InboxChange::Read => "read_time = coalesce(read_time, now())",
+        InboxChange::Unread => "read_time = NULL",
+        InboxChange::Archive => "archive_time = coalesce(archive_time, now())",
+        InboxChange::Unarchive => "archive_time = NULL",
+    };
     let row: Option<NotificationRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "UPDATE notifications.notification SET read_time = coalesce(read_time, now()) WHERE id = $1 RETURNING {COLUMNS}"
+        "UPDATE notifications.notification SET {set} WHERE id = $1 RETURNING {COLUMNS}"
     )))
     .bind(id)
     .fetch_optional(conn)
     .await?;
     Ok(row.map(Notification::from))
+}
+
+/// Marks read every unread notification in `recipient`'s inbox (of `project` only, when
+/// given; archived ones stay as they are); how many.
+pub async fn mark_all_read(
+    conn: &mut PgConnection,
+    recipient: Uuid,
+    project: Option<&str>,
+) -> Result<u64, sqlx::Error> {
+    let marked = sqlx::query(
+        "UPDATE notifications.notification SET read_time = now() \
+         WHERE recipient = $1 AND read_time IS NULL AND archive_time IS NULL AND ($2::text IS NULL OR project = $2)",
+    )
+    .bind(recipient)
+    .bind(project)
+    .execute(conn)
+    .await?;
+    Ok(marked.rows_affected())
+}
+
+/// `recipient`'s unread notifications in their inbox, per project (most first, with its title
+/// as projected), and in all.
+pub async fn count_unread(conn: &mut PgConnection, recipient: Uuid) -> Result<(i64, Vec<ProjectUnread>), sqlx::Error> {
+    let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT n.project, p.display_name, count(*) FROM notifications.notification n \
+         LEFT JOIN notifications.project p ON n.project = 'projects/' || p.id::text \
+         WHERE n.recipient = $1 AND n.read_time IS NULL AND n.archive_time IS NULL \
+         GROUP BY n.project, p.display_name ORDER BY count(*) DESC, n.project",
+    )
+    .bind(recipient)
+    .fetch_all(conn)
+    .await?;
+    let total = rows.iter().map(|(_, _, n)| n).sum();
+    let projects = rows
+        .into_iter()
+        .filter(|(project, _, _)| !project.is_empty())
+        .map(|(project, name, unread)| ProjectUnread { project, display_name: name.unwrap_or_default(), unread })
+        .collect();
+    Ok((total, projects))
 }
 
 /// The notifications of `event_ids` addressed to any of `recipients`, event by event in the
@@ -259,6 +331,7 @@ pub struct TeamDraft {
 pub async fn fan_out_many(
     conn: &mut PgConnection,
     kind: NotificationKind,
+    reason: Reason,
     drafts: &[TeamDraft],
     channel: &str,
 ) -> Result<u64, sqlx::Error> {
@@ -266,8 +339,8 @@ pub async fn fan_out_many(
     let created: i64 = sqlx::query_scalar(
         "WITH created AS ( \
              INSERT INTO notifications.notification \
-                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent) \
-             SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent \
+                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
+             SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent, $12 \
              FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) \
                   WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, ord) \
              JOIN notifications.project_member m ON m.project_id = e.project_id AND m.active \
@@ -290,6 +363,7 @@ pub async fn fan_out_many(
     .bind(column(|d| &d.actor))
     .bind(drafts.iter().map(|d| d.traceparent.as_deref()).collect::<Vec<_>>())
     .bind(channel)
+    .bind(reason.as_str())
     .fetch_one(conn)
     .await?;
     Ok(created as u64)

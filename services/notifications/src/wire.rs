@@ -3,13 +3,14 @@
 
 use tonic::Status;
 
-use baton_platform::names::{NotificationName, PersonName};
+use baton_platform::filter::{self, EQUALITY, Field, Op};
+use baton_platform::names::{NotificationName, PersonName, ProjectName};
 use baton_platform::paging;
 use baton_platform::time::{optional_timestamp, timestamp};
 use baton_platform::validate::{self, Violations};
 use baton_proto::notifications::v1 as pb;
 
-use crate::domain::{Notification, NotificationKind};
+use crate::domain::{Notification, NotificationCondition, NotificationKind};
 
 pub fn notification(n: &Notification) -> pb::Notification {
     pb::Notification {
@@ -23,6 +24,8 @@ pub fn notification(n: &Notification) -> pb::Notification {
         actor: n.actor.clone(),
         create_time: Some(timestamp(n.create_time)),
         read_time: optional_timestamp(n.read_time),
+        reason: pb::NotificationReason::from_str_name(n.reason.as_str()).unwrap_or_default() as i32,
+        archive_time: optional_timestamp(n.archive_time),
     }
 }
 
@@ -31,11 +34,37 @@ pub fn kind(kind: NotificationKind) -> pb::NotificationKind {
 }
 
 /// What to list: whose notifications, which, and the page.
+#[derive(Debug)]
 pub struct ListQuery {
     pub recipient: PersonName,
     pub unread_only: bool,
+    pub conditions: Vec<NotificationCondition>,
     pub before_seq: Option<i64>,
     pub limit: i64,
+}
+
+/// The fields ListNotifications filters on.
+const LIST_FIELDS: &[Field] = &[
+    Field { name: "project", ops: &[Op::Eq] },
+    Field { name: "read", ops: EQUALITY },
+    Field { name: "archived", ops: EQUALITY },
+];
+
+fn condition(condition: filter::Condition) -> Result<NotificationCondition, String> {
+    let (op, value) = (condition.op, condition.value.as_str());
+    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    let flag = || match value {
+        "true" => Ok(op == Op::Eq),
+        "false" => Ok(op != Op::Eq),
+        _ => Err(unknown("true or false")),
+    };
+    match condition.field {
+        "project" => ProjectName::parse(value)
+            .map(|project| NotificationCondition::Project(project.to_string()))
+            .map_err(|_| unknown("projects/{project}")),
+        "read" => flag().map(NotificationCondition::Read),
+        _ => flag().map(NotificationCondition::Archived),
+    }
 }
 
 #[allow(clippy::result_large_err)]
@@ -44,28 +73,75 @@ pub fn parse_list(request: &pb::ListNotificationsRequest) -> Result<ListQuery, S
     let recipient = v.check("recipient", PersonName::parse(&request.recipient));
     let limit = v.check("page_size", paging::page_size(request.page_size));
     let before_seq = v.check("page_token", paging::decode_seq_token(&request.page_token));
-    let query = match (recipient, limit, before_seq) {
-        (Some(recipient), Some(limit), Some(before_seq)) => {
-            Some(ListQuery { recipient, unread_only: request.unread_only, before_seq, limit })
+    let conditions = v.check(
+        "filter",
+        filter::parse(&request.filter, LIST_FIELDS).and_then(|cs| cs.into_iter().map(condition).collect()),
+    );
+    let query = match (recipient, limit, before_seq, conditions) {
+        (Some(recipient), Some(limit), Some(before_seq), Some(conditions)) => {
+            Some(ListQuery { recipient, unread_only: request.unread_only, conditions, before_seq, limit })
         }
         _ => None,
     };
     v.finish_with(query)
 }
 
+/// The notification a Mark…/Archive/Unarchive call names.
 #[allow(clippy::result_large_err)]
-pub fn parse_mark_read(request: &pb::MarkNotificationReadRequest) -> Result<NotificationName, Status> {
-    validate::single("name", NotificationName::parse(&request.name))
+pub fn parse_name(name: &str) -> Result<NotificationName, Status> {
+    validate::single("name", NotificationName::parse(name))
+}
+
+/// MarkAllNotificationsRead's person and project.
+#[allow(clippy::result_large_err)]
+pub fn parse_mark_all(request: &pb::MarkAllNotificationsReadRequest) -> Result<(PersonName, Option<String>), Status> {
+    let mut v = Violations::new();
+    let recipient = v.check("recipient", PersonName::parse(&request.recipient));
+    let project = if request.project.is_empty() {
+        Some(None)
+    } else {
+        v.check("project", ProjectName::parse(&request.project)).map(|p| Some(p.to_string()))
+    };
+    let parsed = match (recipient, project) {
+        (Some(recipient), Some(project)) => Some((recipient, project)),
+        _ => None,
+    };
+    v.finish_with(parsed)
 }
 
 #[allow(clippy::result_large_err)]
-pub fn parse_watch(request: &pb::WatchNotificationsRequest) -> Result<PersonName, Status> {
-    validate::single("recipient", PersonName::parse(&request.recipient))
+pub fn parse_recipient(recipient: &str) -> Result<PersonName, Status> {
+    validate::single("recipient", PersonName::parse(recipient))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_names_a_project_read_or_archived() {
+        let recipient = format!("people/{}", uuid::Uuid::now_v7());
+        let list = |filter: &str| {
+            parse_list(&pb::ListNotificationsRequest {
+                recipient: recipient.clone(),
+                filter: filter.into(),
+                ..Default::default()
+            })
+        };
+        let project = format!("projects/{}", uuid::Uuid::now_v7());
+        let query = list(&format!("project = \"{project}\" AND read != true AND archived = true")).expect("valid");
+        assert_eq!(
+            query.conditions,
+            [
+                NotificationCondition::Project(project),
+                NotificationCondition::Read(false),
+                NotificationCondition::Archived(true)
+            ]
+        );
+        for bad in ["colour = red", "read = maybe", "project = \"people/x\"", "project != \"projects/x\""] {
+            assert!(list(bad).expect_err(bad).message().contains("filter"), "{bad}");
+        }
+    }
 
     #[test]
     fn every_kind_has_a_wire_value() {

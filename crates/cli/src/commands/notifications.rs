@@ -7,8 +7,9 @@ use tonic::{Code, Status, Streaming};
 use tonic_types::StatusExt;
 
 use baton_proto::notifications::v1::{
-    ListNotificationsRequest, MarkNotificationReadRequest, Notification, WatchNotificationsRequest,
-    WatchNotificationsResponse,
+    ArchiveNotificationRequest, CountUnreadNotificationsRequest, ListNotificationsRequest,
+    MarkAllNotificationsReadRequest, MarkNotificationReadRequest, MarkNotificationUnreadRequest, Notification,
+    UnarchiveNotificationRequest, WatchNotificationsRequest, WatchNotificationsResponse,
 };
 
 use crate::cli::NotificationsCommand;
@@ -25,9 +26,16 @@ const CATCH_UP_PAGES: usize = 10;
 
 pub async fn run(baton: &Baton, out: &Out, command: NotificationsCommand) -> Result<(), CliError> {
     match command {
-        NotificationsCommand::List { person, unread } => {
+        NotificationsCommand::List { person, unread, project, archived } => {
             let recipient = recipient(baton, person).await?;
-            let notifications = list(baton, &recipient, unread).await?;
+            let mut filter = Vec::new();
+            if let Some(project) = project {
+                filter.push(format!("project = \"{}\"", baton.resolve_project(&project).await?));
+            }
+            if archived {
+                filter.push("archived = true".to_string());
+            }
+            let notifications = list(baton, &recipient, unread, &filter.join(" AND ")).await?;
             if out.json() {
                 for notification in &notifications {
                     out.json_line(&json::notification(notification))?;
@@ -47,25 +55,94 @@ pub async fn run(baton: &Baton, out: &Out, command: NotificationsCommand) -> Res
             }
             out.text(&table.render(out.color, 0))
         }
-        NotificationsCommand::Read { notifications } => {
-            for reference in notifications {
-                let name = direct_name(reference.trim(), "notifications").unwrap_or(reference);
-                let request = MarkNotificationReadRequest { name };
-                let response = baton.notifications().mark_notification_read(baton.request(request)).await?;
-                let notification = response.into_inner().notification.unwrap_or_default();
-                if out.json() {
-                    out.json_line(&json::notification(&notification))?;
-                } else {
-                    out.line(format!("read {}: {}", short_id(&notification.name), notification.title))?;
-                }
+        NotificationsCommand::Read { all: true, project, person, .. } => {
+            let recipient = recipient(baton, person).await?;
+            let project = match project {
+                Some(project) => baton.resolve_project(&project).await?,
+                None => String::new(),
+            };
+            let request = MarkAllNotificationsReadRequest { recipient: recipient.clone(), project };
+            let marked =
+                baton.notifications().mark_all_notifications_read(baton.request_for(&recipient, request)).await?;
+            let marked = marked.into_inner().marked;
+            if out.json() {
+                return out.json_line(&serde_json::json!({ "marked": marked }));
             }
-            Ok(())
+            out.line(format!("marked {marked} notification(s) read"))
+        }
+        NotificationsCommand::Read { notifications, .. } => change(baton, out, notifications, Change::Read).await,
+        NotificationsCommand::Unread { notifications } => change(baton, out, notifications, Change::Unread).await,
+        NotificationsCommand::Archive { notifications } => change(baton, out, notifications, Change::Archive).await,
+        NotificationsCommand::Unarchive { notifications } => change(baton, out, notifications, Change::Unarchive).await,
+        NotificationsCommand::Counts { person } => {
+            let recipient = recipient(baton, person).await?;
+            let request = CountUnreadNotificationsRequest { recipient: recipient.clone() };
+            let counts =
+                baton.notifications().count_unread_notifications(baton.request_for(&recipient, request)).await?;
+            let counts = counts.into_inner();
+            if out.json() {
+                return out.json_line(&serde_json::json!({
+                    "total": counts.total,
+                    "projects": counts.projects.iter().map(|p| serde_json::json!({
+                        "project": p.project, "display_name": p.display_name, "unread": p.unread,
+                    })).collect::<Vec<_>>(),
+                }));
+            }
+            out.line(format!("{} unread", counts.total))?;
+            let mut table = Table::new(&["PROJECT", "UNREAD"]).align_right(1);
+            for project in &counts.projects {
+                let title = if project.display_name.is_empty() { &project.project } else { &project.display_name };
+                table.row(vec![title.as_str().into(), project.unread.to_string().into()]);
+            }
+            out.text(&table.render(out.color, 2))
         }
         NotificationsCommand::Watch { person } => {
             let recipient = recipient(baton, person).await?;
             watch(baton, out, &recipient).await
         }
     }
+}
+
+/// A change of notifications' place in their recipient's inbox.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Read,
+    Unread,
+    Archive,
+    Unarchive,
+}
+
+/// Applies `change` to each notification named, and says so.
+async fn change(baton: &Baton, out: &Out, references: Vec<String>, change: Change) -> Result<(), CliError> {
+    for reference in references {
+        let name = direct_name(reference.trim(), "notifications").unwrap_or(reference);
+        let mut client = baton.notifications();
+        let (notification, word) = match change {
+            Change::Read => {
+                let request = baton.request(MarkNotificationReadRequest { name });
+                (client.mark_notification_read(request).await?.into_inner().notification, "read")
+            }
+            Change::Unread => {
+                let request = baton.request(MarkNotificationUnreadRequest { name });
+                (client.mark_notification_unread(request).await?.into_inner().notification, "unread")
+            }
+            Change::Archive => {
+                let request = baton.request(ArchiveNotificationRequest { name });
+                (client.archive_notification(request).await?.into_inner().notification, "archived")
+            }
+            Change::Unarchive => {
+                let request = baton.request(UnarchiveNotificationRequest { name });
+                (client.unarchive_notification(request).await?.into_inner().notification, "back in the inbox")
+            }
+        };
+        let notification = notification.unwrap_or_default();
+        if out.json() {
+            out.json_line(&json::notification(&notification))?;
+        } else {
+            out.line(format!("{word} {}: {}", short_id(&notification.name), notification.title))?;
+        }
+    }
+    Ok(())
 }
 
 /// The person whose notifications to show: `--person`, or else the `--as` person.
@@ -78,12 +155,17 @@ async fn recipient(baton: &Baton, person: Option<String>) -> Result<String, CliE
     }
 }
 
-async fn list(baton: &Baton, recipient: &str, unread_only: bool) -> Result<Vec<Notification>, Status> {
+async fn list(baton: &Baton, recipient: &str, unread_only: bool, filter: &str) -> Result<Vec<Notification>, Status> {
     let mut notifications = Vec::new();
     let mut page_token = String::new();
     loop {
-        let request =
-            ListNotificationsRequest { recipient: recipient.to_string(), page_size: 1000, page_token, unread_only };
+        let request = ListNotificationsRequest {
+            recipient: recipient.to_string(),
+            page_size: 1000,
+            page_token,
+            unread_only,
+            filter: filter.to_string(),
+        };
         let page = baton.notifications().list_notifications(baton.request_for(recipient, request)).await?.into_inner();
         notifications.extend(page.notifications);
         if page.next_page_token.is_empty() {
@@ -247,6 +329,7 @@ async fn catch_up(baton: &Baton, recipient: &str, seen: &Seen) -> Result<Vec<Not
             page_size: 100,
             page_token,
             unread_only: false,
+            filter: String::new(),
         };
         let page = baton.notifications().list_notifications(baton.request_for(recipient, request)).await?.into_inner();
         let mut reached_history = false;

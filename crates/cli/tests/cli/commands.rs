@@ -259,6 +259,21 @@ async fn assets_move_through_the_workflow_and_notify_the_team() {
     let unread =
         baton(endpoint, &["-o", "json", "--as", &paula, "notifications", "list", "--unread"]).await.json_lines();
     assert_eq!(unread.len(), notifications.len() - 1);
+
+    // The inbox: archived out of it, counted per project, all read at once.
+    let name = text(newest, "name");
+    baton(endpoint, &["--as", &paula, "notifications", "unread", name]).await.ok();
+    let archived = baton(endpoint, &["--as", &paula, "notifications", "archive", name]).await;
+    assert!(archived.ok().starts_with("archived"), "{}", archived.stdout);
+    let shelf = baton(endpoint, &["-o", "json", "--as", &paula, "notifications", "list", "--archived"]).await;
+    assert_eq!(shelf.json_lines().len(), 1);
+    let counts = baton(endpoint, &["--as", &paula, "notifications", "counts"]).await;
+    let expected = format!("{} unread", notifications.len() - 1);
+    assert!(counts.ok().contains(&expected) && counts.stdout.contains("Relaunch"), "{}", counts.stdout);
+    let all = baton(endpoint, &["--as", &paula, "notifications", "read", "--all", "--project", &project]).await;
+    assert!(all.ok().contains(&format!("marked {} notification(s) read", notifications.len() - 1)), "{}", all.stdout);
+    let none = baton(endpoint, &["-o", "json", "--as", &paula, "notifications", "counts"]).await.json();
+    assert_eq!(none["total"], 0);
 }
 
 #[tokio::test]
