@@ -63,6 +63,24 @@ pub struct Condition {
     pub value: String,
 }
 
+impl Condition {
+    /// Why the value does not fit the field: "compares `field` with "`value`", which is not
+    /// `what`".
+    pub fn not_a(&self, what: &str) -> String {
+        format!("compares {} with \"{}\", which is not {what}", self.field, self.value)
+    }
+
+    /// A yes/no field's condition as the value it asks for: `x = true` and `x != false` ask for
+    /// true, `x = false` and `x != true` for false.
+    pub fn wanted_flag(&self) -> Result<bool, String> {
+        match self.value.as_str() {
+            "true" => Ok(self.op == Op::Eq),
+            "false" => Ok(self.op != Op::Eq),
+            _ => Err(self.not_a("true or false")),
+        }
+    }
+}
+
 /// The longest filter accepted, in bytes.
 pub const MAX_FILTER_BYTES: usize = 2_000;
 

@@ -51,19 +51,12 @@ const LIST_FIELDS: &[Field] = &[
 ];
 
 fn condition(condition: filter::Condition) -> Result<NotificationCondition, String> {
-    let (op, value) = (condition.op, condition.value.as_str());
-    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
-    let flag = || match value {
-        "true" => Ok(op == Op::Eq),
-        "false" => Ok(op != Op::Eq),
-        _ => Err(unknown("true or false")),
-    };
     match condition.field {
-        "project" => ProjectName::parse(value)
+        "project" => ProjectName::parse(&condition.value)
             .map(|project| NotificationCondition::Project(project.to_string()))
-            .map_err(|_| unknown("projects/{project}")),
-        "read" => flag().map(NotificationCondition::Read),
-        _ => flag().map(NotificationCondition::Archived),
+            .map_err(|_| condition.not_a("projects/{project}")),
+        "read" => condition.wanted_flag().map(NotificationCondition::Read),
+        _ => condition.wanted_flag().map(NotificationCondition::Archived),
     }
 }
 

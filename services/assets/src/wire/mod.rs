@@ -339,7 +339,7 @@ const LIST_FIELDS: &[Field] = &[
 
 fn condition(condition: filter::Condition) -> Result<AssetCondition, String> {
     let (op, value) = (condition.op, condition.value.as_str());
-    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    let unknown = |what: &str| condition.not_a(what);
     match condition.field {
         "status" => AssetStatus::from_name(value)
             .map(|status| AssetCondition::Status(op, status))
@@ -353,11 +353,7 @@ fn condition(condition: filter::Condition) -> Result<AssetCondition, String> {
             Ok(Some(date)) => Ok(AssetCondition::DueDate(op, date)),
             _ => Err(unknown("a YYYY-MM-DD date")),
         },
-        _ => match value {
-            "true" => Ok(AssetCondition::QualityFailing(op == Op::Eq)),
-            "false" => Ok(AssetCondition::QualityFailing(op != Op::Eq)),
-            _ => Err(unknown("true or false")),
-        },
+        _ => condition.wanted_flag().map(AssetCondition::QualityFailing),
     }
 }
 

@@ -256,7 +256,8 @@ pub struct Stale {
 pub enum PersonCondition {
     Role(Op, PersonRole),
     State(Op, PersonState),
-    OverAllocated(Op, bool),
+    /// Over-allocated (true) or not (false).
+    OverAllocated(bool),
     Discipline(Op, Discipline),
     Team(TeamName),
 }

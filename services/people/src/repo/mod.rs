@@ -172,9 +172,8 @@ pub async fn list(pool: &PgPool, query: &PersonQuery, today: Date) -> Result<Vec
             PersonCondition::State(op, state) => {
                 sql.push(" AND state ").push(op.sql()).push(" ").push_bind(state.as_str());
             }
-            PersonCondition::OverAllocated(op, wanted) => {
-                let wanted = if *op == Op::Eq { *wanted } else { !*wanted };
-                sql.push(if wanted { " AND " } else { " AND NOT " });
+            PersonCondition::OverAllocated(wanted) => {
+                sql.push(if *wanted { " AND " } else { " AND NOT " });
                 sql.push("coalesce(over_allocated_until >= ").push_bind(today).push(", false)");
             }
             PersonCondition::Discipline(op, discipline) => {

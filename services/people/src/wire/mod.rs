@@ -199,7 +199,7 @@ const LIST_FIELDS: &[Field] = &[
 
 fn condition(condition: filter::Condition) -> Result<PersonCondition, String> {
     let (op, value) = (condition.op, condition.value.as_str());
-    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    let unknown = |what: &str| condition.not_a(what);
     match condition.field {
         "role" => {
             PersonRole::from_name(value).map(|r| PersonCondition::Role(op, r)).ok_or_else(|| unknown("a PERSON_ROLE_"))
@@ -207,11 +207,7 @@ fn condition(condition: filter::Condition) -> Result<PersonCondition, String> {
         "state" => PersonState::from_name(value)
             .map(|s| PersonCondition::State(op, s))
             .ok_or_else(|| unknown("a PERSON_STATE_")),
-        "over_allocated" => match value {
-            "true" => Ok(PersonCondition::OverAllocated(op, true)),
-            "false" => Ok(PersonCondition::OverAllocated(op, false)),
-            _ => Err(unknown("true or false")),
-        },
+        "over_allocated" => condition.wanted_flag().map(PersonCondition::OverAllocated),
         "discipline" => Discipline::from_name(value)
             .map(|d| PersonCondition::Discipline(op, d))
             .ok_or_else(|| unknown("a DISCIPLINE_")),
