@@ -25,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 30 {
+    match selector % 36 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -53,10 +53,10 @@ fuzz_target!(|data: &[u8]| {
             baton_notifications::wire::parse_list(&r).map(drop)
         }),
         15 => check(bytes, |r: notifications::MarkNotificationReadRequest| {
-            baton_notifications::wire::parse_mark_read(&r).map(drop)
+            baton_notifications::wire::parse_name(&r.name).map(drop)
         }),
         16 => check(bytes, |r: notifications::WatchNotificationsRequest| {
-            baton_notifications::wire::parse_watch(&r).map(drop)
+            baton_notifications::wire::parse_recipient(&r.recipient).map(drop)
         }),
         17 => check(bytes, baton_projects::wire::clients::parse_create),
         18 => check(bytes, |r: projects::GetClientRequest| baton_projects::wire::clients::parse_get(&r).map(drop)),
@@ -76,6 +76,16 @@ fuzz_target!(|data: &[u8]| {
         26 => check(bytes, |r: projects::ListObstaclesRequest| baton_projects::wire::obstacles::parse_list(&r).map(drop)),
         27 => check(bytes, baton_projects::wire::milestones::parse_create),
         28 => check(bytes, baton_projects::wire::milestones::parse_update),
+        29 => check(bytes, |r: notifications::MarkAllNotificationsReadRequest| {
+            baton_notifications::wire::parse_mark_all(&r).map(drop)
+        }),
+        30 => check(bytes, baton_assets::wire::versions::parse_submit),
+        31 => check(bytes, baton_assets::wire::quality::parse_update_checklist),
+        32 => check(bytes, |r: assets::RecordMeasurementsRequest| baton_assets::wire::quality::parse_record(&r).map(drop)),
+        33 => check(bytes, |r: assets::GetQualityChecklistRequest| {
+            baton_assets::wire::quality::parse_get_checklist(&r).map(drop)
+        }),
+        34 => check(bytes, baton_assets::wire::comments::parse_create),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
         }),
