@@ -73,7 +73,9 @@ fuzz_target!(|data: &[u8]| {
         23 => check(bytes, baton_projects::wire::briefs::parse_update),
         24 => check(bytes, baton_projects::wire::obstacles::parse_raise),
         25 => check(bytes, baton_projects::wire::obstacles::parse_update),
-        26 => check(bytes, |r: projects::ListObstaclesRequest| baton_projects::wire::obstacles::parse_list(&r).map(drop)),
+        26 => {
+            check(bytes, |r: projects::ListObstaclesRequest| baton_projects::wire::obstacles::parse_list(&r).map(drop))
+        }
         27 => check(bytes, baton_projects::wire::milestones::parse_create),
         28 => check(bytes, baton_projects::wire::milestones::parse_update),
         29 => check(bytes, |r: notifications::MarkAllNotificationsReadRequest| {
@@ -81,7 +83,9 @@ fuzz_target!(|data: &[u8]| {
         }),
         30 => check(bytes, baton_assets::wire::versions::parse_submit),
         31 => check(bytes, baton_assets::wire::quality::parse_update_checklist),
-        32 => check(bytes, |r: assets::RecordMeasurementsRequest| baton_assets::wire::quality::parse_record(&r).map(drop)),
+        32 => {
+            check(bytes, |r: assets::RecordMeasurementsRequest| baton_assets::wire::quality::parse_record(&r).map(drop))
+        }
         33 => check(bytes, |r: assets::GetQualityChecklistRequest| {
             baton_assets::wire::quality::parse_get_checklist(&r).map(drop)
         }),
