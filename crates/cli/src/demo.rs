@@ -16,10 +16,10 @@ use tonic::{Code, Status};
 use uuid::Uuid;
 
 use baton_proto::assets::v1::{
-    Anchor, ApproveAssetRequest, Asset, AssetKind, CheckOutcome, Comment, CreateAssetRequest, CreateCommentRequest,
-    DecideReviewRequest, DeliverAssetRequest, Measurement, MediaInfo, RequestAssetChangesRequest, ReviewRule,
-    ReviewStage, ReviewState, StartAssetRequest, SubmitAssetForReviewRequest, SubmitVersionRequest, UpdateAssetRequest,
-    Verdict, Version, VersionFile, measurement,
+    Anchor, ApproveAssetRequest, Asset, AssetKind, AssetStatus, CheckOutcome, Comment, CreateAssetRequest,
+    CreateCommentRequest, DecideReviewRequest, DeliverAssetRequest, Measurement, MediaInfo, RequestAssetChangesRequest,
+    ReviewRule, ReviewStage, ReviewState, StartAssetRequest, SubmitAssetForReviewRequest, SubmitVersionRequest,
+    UpdateAssetRequest, Verdict, Version, VersionFile, measurement,
 };
 use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
 use baton_proto::people::v1::{
@@ -1139,7 +1139,20 @@ async fn moved(
     }
     *newest = time_of(&asset);
     narrator.say(line)?;
-    let expected = production.order.len() - usize::from(production.order.contains_key(&actor.name));
+    // The team but the person who acted, and but the client contact unless the change puts the
+    // component in front of them.
+    let status = AssetStatus::try_from(asset.status).unwrap_or(AssetStatus::Unspecified);
+    let shown = asset.client_visible.unwrap_or(true)
+        && matches!(
+            status,
+            AssetStatus::InReview | AssetStatus::ChangesRequested | AssetStatus::Approved | AssetStatus::Delivered
+        );
+    let kept_out = TEAM
+        .iter()
+        .filter(|m| m.team_role == ProjectMemberRole::Client && !shown)
+        .filter(|m| production.people.get(m.key).is_some_and(|p| p.name != actor.name))
+        .count();
+    let expected = production.order.len() - usize::from(production.order.contains_key(&actor.name)) - kept_out;
     let received = feeds.collect(expected).await;
     announce(narrator, production, &received)?;
     Ok(true)

@@ -226,8 +226,9 @@ async fn member_removed(conn: &mut PgConnection, event: ProjectMemberRemoved) ->
     Ok(())
 }
 
-/// Rule (a): every member of the asset's project but the person who acted hears of the change.
-/// Any number of changes fan out in one batched insert.
+/// Rule (a): every member of the asset's project but the person who acted hears of the change —
+/// its client contacts only when the change leaves the asset in front of them (shown to the
+/// client, and in review or later). Any number of changes fan out in one batched insert.
 async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
     let mut changes = Vec::with_capacity(events.len());
     for envelope in events {
@@ -266,6 +267,7 @@ async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> 
                 event_id: envelope.id,
                 project_id,
                 exclude: actor,
+                shown_to_client: domain::shown_to_client(asset.client_visible, to),
                 title: message.title,
                 body: message.body,
                 subject: asset.name,

@@ -76,6 +76,17 @@ impl Notification {
     }
 }
 
+/// Whether a client contact is told of a change that left an asset in `status`: only when the
+/// asset is shown to the client (`client_visible`, unset meaning shown) and the status is one a
+/// client sees — in review, changes requested, approved, delivered — never work in progress.
+pub fn shown_to_client(client_visible: Option<bool>, status: AssetStatus) -> bool {
+    client_visible.unwrap_or(true)
+        && matches!(
+            status,
+            AssetStatus::InReview | AssetStatus::ChangesRequested | AssetStatus::Approved | AssetStatus::Delivered
+        )
+}
+
 /// The words of a notification, before it is addressed to anyone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -144,6 +155,26 @@ pub fn member_added_message(project: &str, role: ProjectMemberRole, actor: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_hears_only_of_what_is_put_in_front_of_them() {
+        let told: Vec<AssetStatus> = [
+            AssetStatus::Planned,
+            AssetStatus::InProgress,
+            AssetStatus::InReview,
+            AssetStatus::ChangesRequested,
+            AssetStatus::Approved,
+            AssetStatus::Delivered,
+        ]
+        .into_iter()
+        .filter(|status| shown_to_client(None, *status))
+        .collect();
+        assert_eq!(
+            told,
+            [AssetStatus::InReview, AssetStatus::ChangesRequested, AssetStatus::Approved, AssetStatus::Delivered]
+        );
+        assert!(!shown_to_client(Some(false), AssetStatus::Approved), "a component kept from the client");
+    }
 
     #[test]
     fn status_messages_read_well() {

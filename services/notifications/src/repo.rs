@@ -317,6 +317,8 @@ pub struct TeamDraft {
     pub project_id: Uuid,
     /// The person who acted, who is not notified.
     pub exclude: Option<Uuid>,
+    /// Whether the team's client contacts are told.
+    pub shown_to_client: bool,
     pub title: String,
     pub body: String,
     pub subject: String,
@@ -326,7 +328,8 @@ pub struct TeamDraft {
 }
 
 /// Fans out many status changes at once: one notification per active member of each change's
-/// project but the person who acted, and one `NOTIFY` on `channel` naming the events that
+/// project but the person who acted (and but its client contacts, unless the change is shown to
+/// them), and one `NOTIFY` on `channel` naming the events that
 /// created any (delivered on commit), in one statement. Returns how many notifications it made.
 pub async fn fan_out_many(
     conn: &mut PgConnection,
@@ -341,10 +344,11 @@ pub async fn fan_out_many(
              INSERT INTO notifications.notification \
                  (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
              SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent, $12 \
-             FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) \
-                  WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, ord) \
+             FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $13::bool[]) \
+                  WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, shown, ord) \
              JOIN notifications.project_member m ON m.project_id = e.project_id AND m.active \
                   AND m.person_id IS DISTINCT FROM e.exclude \
+                  AND (e.shown OR m.role <> 'PROJECT_MEMBER_ROLE_CLIENT') \
              ORDER BY e.ord, m.person_id \
              ON CONFLICT (event_id, recipient) DO NOTHING \
              RETURNING event_id), \
@@ -364,6 +368,7 @@ pub async fn fan_out_many(
     .bind(drafts.iter().map(|d| d.traceparent.as_deref()).collect::<Vec<_>>())
     .bind(channel)
     .bind(reason.as_str())
+    .bind(drafts.iter().map(|d| d.shown_to_client).collect::<Vec<_>>())
     .fetch_one(conn)
     .await?;
     Ok(created as u64)

@@ -51,14 +51,25 @@ async fn demo_runs_twice_without_errors_or_duplicates() {
     let joined = notifications.iter().filter(|n| n["kind"] == "project-member-added").count();
     let changed = notifications.iter().filter(|n| n["kind"] == "asset-status-changed").count();
     // Nine people joined; nineteen steps and five status changes of the film's review, each
-    // heard by the eight team members who did not act.
-    assert_eq!((joined, changed), (9, 192), "notifications received live");
+    // heard by the eight team members who did not act (24 × 8) — but the client contact, who is
+    // not told of the eight that start or resume work (work in progress is not shown to clients).
+    assert_eq!((joined, changed), (9, 184), "notifications received live");
+
     let names: HashSet<&str> = notifications.iter().map(|n| text(n, "name")).collect();
     assert_eq!(names.len(), notifications.len(), "each notification once");
     assert_demo_status(status);
 
     let people = baton(endpoint, &["-o", "json", "people", "list"]).await.json_lines();
     let producer = people.iter().find(|p| p["role"] == "producer").map(|p| text(p, "name").to_string()).unwrap();
+    let client = people.iter().find(|p| p["role"] == "client-contact").map(|p| text(p, "name")).unwrap();
+    let client_heard: Vec<&str> = notifications
+        .iter()
+        .filter(|n| n["kind"] == "asset-status-changed" && text(n, "recipient") == client)
+        .map(|n| text(n, "title"))
+        .collect();
+    // Of the 24 changes: not the eight that start or resume work, nor the four she made herself.
+    assert_eq!(client_heard.len(), 12, "{client_heard:?}");
+    assert!(client_heard.iter().all(|t| !t.starts_with("Work ")), "{client_heard:?}");
     let inbox = ["-o", "json", "notifications", "list", "--person", &producer];
     let before = baton(endpoint, &inbox).await.json_lines();
 
