@@ -228,16 +228,7 @@ impl Assets {
                     return mutation.refuse(AssetsError::Blocked { asset: step.asset, blockers: waiting }).await;
                 }
             }
-            mutation.emit(
-                &next.name.to_string(),
-                &pb::AssetStatusChanged {
-                    asset: Some(wire::asset(&next)),
-                    previous_status: wire::status(current.status) as i32,
-                    status: wire::status(next.status) as i32,
-                    actor: actor.resource_name(),
-                    comment: step.comment.clone(),
-                },
-            );
+            mutation.emit(&next.name.to_string(), &status_changed(&current, &next, &actor, step.comment.clone()));
             if next.status == AssetStatus::ChangesRequested {
                 let settings = self.settings_of(&self.pool, next.name.project()).await?;
                 if settings.reached_by(&next) {
@@ -510,6 +501,17 @@ impl Assets {
         query: &baton_platform::audit::AuditQuery,
     ) -> Result<(Vec<baton_proto::audit::v1::AuditRecord>, String), AssetsError> {
         Ok(baton_platform::audit::list(&self.pool, "assets.audit", query).await?)
+    }
+}
+
+/// The event of `next`, moved from `current`'s status by `actor`.
+fn status_changed(current: &Asset, next: &Asset, actor: &Actor, comment: String) -> pb::AssetStatusChanged {
+    pb::AssetStatusChanged {
+        asset: Some(wire::asset(next)),
+        previous_status: wire::status(current.status) as i32,
+        status: wire::status(next.status) as i32,
+        actor: actor.resource_name(),
+        comment,
     }
 }
 

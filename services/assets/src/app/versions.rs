@@ -104,16 +104,7 @@ impl Assets {
                 actor: actor.resource_name(),
             },
         );
-        tx.emit(
-            &asset_name.to_string(),
-            &pb::AssetStatusChanged {
-                asset: Some(wire::asset(&next)),
-                previous_status: wire::status(current.status) as i32,
-                status: wire::status(next.status) as i32,
-                actor: actor.resource_name(),
-                comment: version.note.clone(),
-            },
-        );
+        tx.emit(&asset_name.to_string(), &super::status_changed(&current, &next, &actor, version.note.clone()));
         tx.emit(&asset_name.to_string(), &super::quality::quality_assessed(&current, &next, &version, &report, &actor));
         let submitted = tx.finish(Submitted { version, report, asset: next, review: round }).await?;
         self.recent.remember(asset_name, submitted.asset.clone());
@@ -172,16 +163,7 @@ impl Assets {
             ended => {
                 let next = current.reviewed(ended == ReviewState::Approved, now);
                 repo::write(tx.conn(), &next).await?;
-                tx.emit(
-                    &asset_name.to_string(),
-                    &pb::AssetStatusChanged {
-                        asset: Some(wire::asset(&next)),
-                        previous_status: wire::status(current.status) as i32,
-                        status: wire::status(next.status) as i32,
-                        actor: actor.resource_name(),
-                        comment: decision.comment,
-                    },
-                );
+                tx.emit(&asset_name.to_string(), &super::status_changed(&current, &next, &actor, decision.comment));
                 let settings = self.settings_of(&mut *tx.conn(), asset_name.project()).await?;
                 if settings.reached_by(&next) {
                     tx.emit(&asset_name.to_string(), &super::retake_cap_reached(&next, &settings, &actor));

@@ -180,7 +180,7 @@ const ALLOCATION_FIELDS: &[Field] = &[
 
 fn allocation_condition(condition: filter::Condition) -> Result<AllocationCondition, String> {
     let (op, value) = (condition.op, condition.value.as_str());
-    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    let unknown = |what: &str| condition.not_a(what);
     let date = || -> Result<Date, String> { required(parse_date(value)).map_err(|_| unknown("a date YYYY-MM-DD")) };
     match condition.field {
         "project" => ProjectName::parse(value)

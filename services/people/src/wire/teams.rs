@@ -125,7 +125,7 @@ const LIST_FIELDS: &[Field] = &[
 
 fn condition(condition: filter::Condition) -> Result<TeamCondition, String> {
     let (op, value) = (condition.op, condition.value.as_str());
-    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    let unknown = |what: &str| condition.not_a(what);
     match condition.field {
         "kind" => TeamKind::from_name(value).map(|k| TeamCondition::Kind(op, k)).ok_or_else(|| unknown("a TEAM_KIND_")),
         "department" => Department::from_name(value)

@@ -139,7 +139,7 @@ const LIST_FIELDS: &[Field] = &[
 fn condition(condition: filter::Condition) -> Result<ObstacleCondition, String> {
     let op = condition.op;
     let value = condition.value.as_str();
-    let unknown = |what: &str| format!("compares {} with \"{value}\", which is not {what}", condition.field);
+    let unknown = |what: &str| condition.not_a(what);
     match condition.field {
         "state" => ObstacleState::from_name(value)
             .map(|s| ObstacleCondition::State(op, s))
