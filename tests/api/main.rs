@@ -23,6 +23,7 @@ mod people;
 mod projects;
 mod quality;
 mod reviews;
+mod rules;
 mod server;
 mod teams;
 mod tls;

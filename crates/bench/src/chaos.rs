@@ -224,13 +224,15 @@ pub async fn chaos(target: &Target, settings: &Settings, plan: &Plan) -> anyhow:
     loop {
         for (i, name) in names.iter().enumerate() {
             applied[i] = applied_of(name).await.unwrap_or(applied[i]);
-            notified[i] =
-                sqlx::query_scalar::<_, i64>("SELECT count(*) FROM notifications.notification WHERE subject = $1")
-                    .bind(name)
-                    .fetch_one(db)
-                    .await
-                    .map(|n| n as u64)
-                    .unwrap_or(notified[i]);
+            notified[i] = sqlx::query_scalar::<_, i64>(
+                "SELECT count(*) FROM notifications.notification \
+                 WHERE subject = $1 AND kind = 'NOTIFICATION_KIND_ASSET_STATUS_CHANGED'",
+            )
+            .bind(name)
+            .fetch_one(db)
+            .await
+            .map(|n| n as u64)
+            .unwrap_or(notified[i]);
         }
         let settled = (0..ASSETS).all(|i| notified[i] >= applied[i] * TEAM as u64);
         if settled || Instant::now() >= deadline {

@@ -916,7 +916,8 @@ async fn committed_count(
         recipients.iter().filter_map(|r| r.strip_prefix("people/")).filter_map(|id| id.parse().ok()).collect();
     loop {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM notifications.notification WHERE recipient = ANY($2) AND subject = $1",
+            "SELECT count(*) FROM notifications.notification WHERE recipient = ANY($2) AND subject = $1 \
+             AND kind = 'NOTIFICATION_KIND_ASSET_STATUS_CHANGED'",
         )
         .bind(subject)
         .bind(&ids)

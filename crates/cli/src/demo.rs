@@ -21,7 +21,7 @@ use baton_proto::assets::v1::{
     ReviewRule, ReviewStage, ReviewState, StartAssetRequest, SubmitAssetForReviewRequest, SubmitVersionRequest,
     UpdateAssetRequest, Verdict, Version, VersionFile, measurement,
 };
-use baton_proto::notifications::v1::{Notification, WatchNotificationsRequest};
+use baton_proto::notifications::v1::{Notification, NotificationKind, WatchNotificationsRequest};
 use baton_proto::people::v1::{
     Allocation, CreateAllocationRequest, CreatePersonRequest, Discipline, ListAllocationsRequest, Person, PersonRole,
     Skill, SkillLevel,
@@ -366,19 +366,23 @@ impl Feeds {
         Ok(Self { receiver, tasks, misses: 0 })
     }
 
-    /// Waits for `expected` notifications (less patiently after repeated misses) and returns
-    /// what came, including stragglers of earlier steps.
-    async fn collect(&mut self, expected: usize) -> Vec<Notification> {
+    /// Waits for `expected` notifications of `kind` (less patiently after repeated misses) and
+    /// returns what came, of every kind, including stragglers of earlier steps.
+    async fn collect(&mut self, kind: NotificationKind, expected: usize) -> Vec<Notification> {
         let patience = if self.misses >= MAX_MISSES { Duration::ZERO } else { PATIENCE };
         let deadline = tokio::time::Instant::now() + patience;
         let mut received = Vec::new();
-        while received.len() < expected {
+        let mut counted = 0;
+        while counted < expected {
             match tokio::time::timeout_at(deadline, self.receiver.recv()).await {
-                Ok(Some(notification)) => received.push(notification),
+                Ok(Some(notification)) => {
+                    counted += usize::from(notification.kind == kind as i32);
+                    received.push(notification);
+                }
                 Ok(None) | Err(_) => break,
             }
         }
-        if received.len() < expected {
+        if counted < expected {
             self.misses += 1;
         } else {
             self.misses = 0;
@@ -794,7 +798,9 @@ async fn seed_team(
         } else {
             format!("  {position} {producer_name} adds {} to the team as {role}", person.display_name)
         })?;
-        let received = feeds.collect(1).await;
+        // The producer who adds herself is not told of her own action.
+        let told = usize::from(member.key != PRODUCER);
+        let received = feeds.collect(NotificationKind::ProjectMemberAdded, told).await;
         announce(narrator, production, &received)?;
     }
     Ok(())
@@ -1153,7 +1159,7 @@ async fn moved(
         .filter(|m| production.people.get(m.key).is_some_and(|p| p.name != actor.name))
         .count();
     let expected = production.order.len() - usize::from(production.order.contains_key(&actor.name)) - kept_out;
-    let received = feeds.collect(expected).await;
+    let received = feeds.collect(NotificationKind::AssetStatusChanged, expected).await;
     announce(narrator, production, &received)?;
     Ok(true)
 }

@@ -106,12 +106,22 @@ pub fn asset(asset: &Asset) -> Value {
     })
 }
 
-pub fn notification_kind(kind: i32) -> &'static str {
-    match NotificationKind::try_from(kind) {
-        Ok(NotificationKind::AssetStatusChanged) => "asset-status-changed",
-        Ok(NotificationKind::ProjectMemberAdded) => "project-member-added",
-        _ => "unspecified",
-    }
+/// A wire enum value's name as a word of the CLI: `NOTIFICATION_KIND_ASSET_CREATED` less its
+/// prefix is `asset-created`.
+pub fn enum_word(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_ascii_lowercase().replace('_', "-")
+}
+
+/// A notification kind as the CLI writes it, `asset-status-changed`; "unspecified" when unknown.
+pub fn notification_kind(kind: i32) -> String {
+    let name = NotificationKind::try_from(kind).unwrap_or_default().as_str_name();
+    enum_word(name, "NOTIFICATION_KIND_")
+}
+
+/// Why a notification was sent, as the CLI writes it, `team-member`.
+pub fn notification_reason(reason: i32) -> String {
+    let name = NotificationReason::try_from(reason).unwrap_or_default().as_str_name();
+    enum_word(name, "NOTIFICATION_REASON_")
 }
 
 pub fn notification(notification: &Notification) -> Value {
@@ -126,11 +136,7 @@ pub fn notification(notification: &Notification) -> Value {
         "actor": notification.actor,
         "create_time": optional_time(notification.create_time.as_ref()),
         "read_time": optional_time(notification.read_time.as_ref()),
-        "reason": match NotificationReason::try_from(notification.reason) {
-            Ok(NotificationReason::TeamMember) => "team-member",
-            Ok(NotificationReason::AboutYou) => "about-you",
-            _ => "unspecified",
-        },
+        "reason": notification_reason(notification.reason),
         "archive_time": optional_time(notification.archive_time.as_ref()),
     })
 }

@@ -197,6 +197,13 @@ pub static POLICY: &[Rule] = &[
     private("/baton.notifications.v1.NotificationsService/ArchiveNotification"),
     private("/baton.notifications.v1.NotificationsService/UnarchiveNotification"),
     own("/baton.notifications.v1.NotificationsService/CountUnreadNotifications", &[], false),
+    global("/baton.notifications.v1.NotificationsService/GetNotificationRule", STAFF, false),
+    global("/baton.notifications.v1.NotificationsService/ListNotificationRules", STAFF, false),
+    global("/baton.notifications.v1.NotificationsService/UpdateNotificationRule", &[G::Admin], false),
+    project("/baton.notifications.v1.NotificationsService/GetProjectNotificationRule", STAFF_TEAM, false),
+    project("/baton.notifications.v1.NotificationsService/ListProjectNotificationRules", STAFF_TEAM, false),
+    project("/baton.notifications.v1.NotificationsService/UpdateProjectNotificationRule", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/ResetProjectNotificationRule", &[P::Producer], false),
 ];
 
 static BY_METHOD: LazyLock<HashMap<&'static str, &'static Rule>> =

@@ -1,8 +1,8 @@
 //! The notifications service's use cases.
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
-use baton_platform::names::{NotificationName, PersonName};
+use baton_platform::names::{NotificationName, PersonName, ProjectName};
 use baton_platform::paging::split_page;
 use baton_platform::policy::Access;
 
@@ -10,6 +10,7 @@ use crate::domain::{InboxChange, Notification, ProjectUnread};
 use crate::error::NotificationsError;
 use crate::hub::{Hub, Watch};
 use crate::repo;
+use crate::rules::{self, Audience, KINDS, Rule, RuleChange, RuleName, RulesInForce};
 use crate::wire::ListQuery;
 
 #[derive(Debug, Clone)]
@@ -95,4 +96,122 @@ impl Notifications {
             .subscribe_within(recipient, self.max_streams)
             .ok_or(NotificationsError::TooManyStreams { recipient, limit: self.max_streams })
     }
+
+    /// A rule as it is in force: the agency's, or the one a project follows.
+    pub async fn rule(&self, access: &Access, name: RuleName) -> Result<Rule, NotificationsError> {
+        let mut conn = self.pool.acquire().await?;
+        if let Some(project) = name.project {
+            on_project(&mut conn, access, project).await?;
+        }
+        let changes = repo::rule_changes(&mut conn, name.project.map(|p| p.id), Some(name.kind)).await?;
+        Ok(in_force(name, &changes))
+    }
+
+    /// Every kind's rule, of the agency or as `project` follows it, in the order of the kinds.
+    pub async fn rules(&self, access: &Access, project: Option<ProjectName>) -> Result<Vec<Rule>, NotificationsError> {
+        let mut conn = self.pool.acquire().await?;
+        if let Some(project) = project {
+            on_project(&mut conn, access, project).await?;
+        }
+        let changes = repo::rule_changes(&mut conn, project.map(|p| p.id), None).await?;
+        Ok(KINDS.iter().map(|spec| in_force(RuleName { project, kind: spec.kind }, &changes)).collect())
+    }
+
+    /// Changes a rule: the agency's audiences and whether it is mandatory, or a project's
+    /// audiences (its override). A mandatory rule's override keeps the agency's audiences.
+    /// Changes of one kind are serialized, so that an etag check and the write see the same rule.
+    pub async fn update_rule(&self, access: &Access, update: RuleUpdate) -> Result<Rule, NotificationsError> {
+        let name = update.name;
+        let mut tx = self.pool.begin().await?;
+        if let Some(project) = name.project {
+            on_project(&mut tx, access, project).await?;
+        }
+        repo::lock_rule(&mut tx, name.kind).await?;
+        let changes = repo::rule_changes(&mut tx, name.project.map(|p| p.id), Some(name.kind)).await?;
+        let current = in_force(name, &changes);
+        baton_platform::etag::check(update.etag.as_deref(), current.etag())
+            .map_err(|current| NotificationsError::EtagMismatch { name: name.to_string(), current })?;
+        let audiences = update.audiences.unwrap_or_else(|| current.audiences.clone());
+        for audience in &audiences {
+            if let Audience::Team(team) = audience
+                && !repo::team_exists(&mut tx, team.id).await?
+            {
+                return Err(NotificationsError::TeamNotFound(*team));
+            }
+        }
+        let change = RuleChange {
+            audiences,
+            mandatory: update.mandatory.unwrap_or(current.mandatory),
+            update_time: baton_platform::time::now(),
+            updater: access.person(),
+        };
+        match name.project {
+            None => repo::set_agency_rule(&mut tx, name.kind, &change).await?,
+            Some(project) => {
+                if let Some(agency) = changes.agency.get(&name.kind).filter(|a| a.mandatory) {
+                    let dropped = rules::dropped(&agency.audiences, &change.audiences);
+                    if !dropped.is_empty() {
+                        return Err(NotificationsError::MandatoryAudience { name: name.to_string(), dropped });
+                    }
+                }
+                repo::set_project_rule(&mut tx, project.id, name.kind, &change).await?;
+            }
+        }
+        let changes = repo::rule_changes(&mut tx, name.project.map(|p| p.id), Some(name.kind)).await?;
+        tx.commit().await?;
+        tracing::info!(rule = %name, "notification rule changed");
+        Ok(in_force(name, &changes))
+    }
+
+    /// Drops a project's override of a rule; the rule the project follows now.
+    pub async fn reset_rule(
+        &self,
+        access: &Access,
+        name: RuleName,
+        etag: Option<String>,
+    ) -> Result<Rule, NotificationsError> {
+        let project = name.project.ok_or(NotificationsError::NotAProjectRule)?;
+        let mut tx = self.pool.begin().await?;
+        on_project(&mut tx, access, project).await?;
+        repo::lock_rule(&mut tx, name.kind).await?;
+        let changes = repo::rule_changes(&mut tx, Some(project.id), Some(name.kind)).await?;
+        baton_platform::etag::check(etag.as_deref(), in_force(name, &changes).etag())
+            .map_err(|current| NotificationsError::EtagMismatch { name: name.to_string(), current })?;
+        repo::delete_project_rule(&mut tx, project.id, name.kind).await?;
+        tx.commit().await?;
+        let agency = changes.agency.get(&name.kind);
+        Ok(Rule::effective(name, agency, None))
+    }
+}
+
+/// A change of one rule, as asked.
+#[derive(Debug, Clone)]
+pub struct RuleUpdate {
+    pub name: RuleName,
+    /// The new audiences, when the mask names them.
+    pub audiences: Option<Vec<Audience>>,
+    /// Whether it is mandatory, when the mask names it (the agency's rules only).
+    pub mandatory: Option<bool>,
+    pub etag: Option<String>,
+}
+
+fn in_force(name: RuleName, changes: &RulesInForce) -> Rule {
+    let project = name.project.and_then(|p| changes.projects.get(&(p.id, name.kind)));
+    Rule::effective(name, changes.agency.get(&name.kind), project)
+}
+
+/// Decides a project-scoped call on the caller's place on `project`'s team, as projected here:
+/// a project not known here, or one the caller may not know, is not found.
+async fn on_project(conn: &mut PgConnection, access: &Access, project: ProjectName) -> Result<(), NotificationsError> {
+    if !repo::project_exists(conn, project.id).await? {
+        return Err(NotificationsError::ProjectNotFound(project));
+    }
+    let membership = match access.whose_place() {
+        Some(person) => repo::membership(conn, project.id, person.id).await?,
+        None => None,
+    };
+    access
+        .on_project(membership)
+        .map(drop)
+        .map_err(|refusal| refusal.into_error(|| NotificationsError::ProjectNotFound(project)))
 }

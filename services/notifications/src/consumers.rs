@@ -1,158 +1,126 @@
-//! The fan-out rules: how each consumed event changes the projections and which notifications
-//! it creates. Runs inside the consumer's transaction, next to the inbox row.
+//! From events to notifications. Each consumed event is described once ([`describe`]): the change
+//! it makes to the service's projections, and what it means for notifications (a
+//! [`Happening`]). A batch applies the projection changes in order and resolves the happenings
+//! under their rules in as few statements as it can: runs of events that change nothing the
+//! rules read (status changes, comments, reviews…) are resolved together, in one insert.
+
+use std::collections::HashMap;
 
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use baton_messaging::{Envelope, Handler, HandlerError};
-use baton_platform::validate::{resource_id, resource_name};
+use baton_platform::names::{AssetName, PersonName, ProjectName};
+use baton_platform::validate::resource_id;
 use baton_proto::Event;
-use baton_proto::assets::v1::{
-    AssetCreated, AssetStatusChanged, AssetUpdated, CommentCreated, CommentEdited, ComponentSettingsUpdated,
-    MeasurementsRecorded, QualityAssessed, QualityChecklistUpdated, RetakeCapReached, ReviewDecided, VersionSubmitted,
-};
-use baton_proto::people::v1::{
-    AllocationChanged, PersonCreated, PersonStateChanged, PersonUpdated, TeamCreated, TeamUpdated, TimeOffChanged,
-};
-use baton_proto::projects::v1::{
-    BriefUpdated, ClientCreated, ClientUpdated, MilestoneChanged, ObstacleChanged, ObstacleRaised, ProjectCreated,
-    ProjectHealthChanged, ProjectMemberAdded, ProjectMemberRemoved, ProjectStateChanged,
-};
+use baton_proto::assets::v1 as assets;
+use baton_proto::people::v1 as people;
+use baton_proto::projects::v1 as projects;
+use time::OffsetDateTime;
 
 use crate::CREATED_CHANNEL;
-use crate::domain::{self, AssetStatus, NotificationKind, ProjectMemberRole, Reason};
-use crate::repo::{self, Draft, TeamDraft};
-
-/// Events the fan-out rules notify on.
-pub(crate) const NOTIFIES_ON: [&str; 5] = [
-    PersonCreated::TYPE,
-    ProjectCreated::TYPE,
-    ProjectMemberAdded::TYPE,
-    ProjectMemberRemoved::TYPE,
-    AssetStatusChanged::TYPE,
-];
-
-/// Events this service takes so that they are routable (an event nobody consumes stays in its
-/// outbox), with no rule that notifies on them yet.
-pub(crate) const ROUTABLE_ONLY: [&str; 25] = [
-    QualityAssessed::TYPE,
-    QualityChecklistUpdated::TYPE,
-    MeasurementsRecorded::TYPE,
-    CommentCreated::TYPE,
-    CommentEdited::TYPE,
-    ComponentSettingsUpdated::TYPE,
-    RetakeCapReached::TYPE,
-    VersionSubmitted::TYPE,
-    ReviewDecided::TYPE,
-    AssetUpdated::TYPE,
-    PersonStateChanged::TYPE,
-    PersonUpdated::TYPE,
-    TeamCreated::TYPE,
-    TeamUpdated::TYPE,
-    TimeOffChanged::TYPE,
-    AllocationChanged::TYPE,
-    ProjectHealthChanged::TYPE,
-    MilestoneChanged::TYPE,
-    AssetCreated::TYPE,
-    ClientCreated::TYPE,
-    ClientUpdated::TYPE,
-    ProjectStateChanged::TYPE,
-    BriefUpdated::TYPE,
-    ObstacleRaised::TYPE,
-    ObstacleChanged::TYPE,
-];
+use crate::domain::{self, AssetStatus, Message, NotificationKind as Kind, ProjectMemberRole, humanize};
+use crate::repo::{self, Row};
+use crate::rules::{self, ClientSees, Component, Happening, Scene, Wording, Words};
 
 /// Applies every event the notifications service consumes.
 #[derive(Debug, Clone, Copy)]
 pub struct EventHandler;
 
 impl Handler for EventHandler {
-    /// The events bound only so that they are routable: no rule notifies on them yet.
-    fn acts_on(&self, event_type: &str) -> bool {
-        !ROUTABLE_ONLY.contains(&event_type)
-    }
-
-    /// Applies a batch in order; runs of status changes fan out in one statement each.
+    /// Applies a batch in order: projection changes as they come, the notifications of each run
+    /// between them at once.
     async fn handle_batch(&self, conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
-        let mut start = 0;
-        while start < events.len() {
-            let is_change = |e: &&Envelope| e.event_type == AssetStatusChanged::TYPE;
-            let run = events[start..].iter().take_while(|e| is_change(e)).count();
-            if run > 0 {
-                asset_status_changes(conn, &events[start..start + run]).await?;
-                start += run;
-            } else {
-                self.handle(conn, events[start]).await?;
-                start += 1;
+        let mut pending = Pending::default();
+        for envelope in events {
+            let described = describe(envelope)?;
+            let keep = match described.projection {
+                Projection::None => true,
+                Projection::Component(component) => {
+                    pending.components.push(component);
+                    true
+                }
+                other => {
+                    // What follows must be resolved against the projections after this change,
+                    // and what came before against those before it.
+                    pending.flush(conn).await?;
+                    apply(conn, other).await?
+                }
+            };
+            if keep && let Some(happening) = described.happening {
+                pending.happenings.push(happening);
             }
         }
-        Ok(())
+        pending.flush(conn).await
     }
 
     async fn handle(&self, conn: &mut PgConnection, event: &Envelope) -> Result<(), HandlerError> {
-        match event.event_type.as_str() {
-            PersonCreated::TYPE => person_created(conn, decode(event)?).await,
-            ProjectCreated::TYPE => project_created(conn, decode(event)?).await,
-            ProjectMemberAdded::TYPE => member_added(conn, event, decode(event)?).await,
-            ProjectMemberRemoved::TYPE => member_removed(conn, decode(event)?).await,
-            // Bound so that they are routable; no rule notifies on them yet.
-            AssetCreated::TYPE => decode::<AssetCreated>(event).map(drop),
-            AssetUpdated::TYPE => decode::<AssetUpdated>(event).map(drop),
-            VersionSubmitted::TYPE => decode::<VersionSubmitted>(event).map(drop),
-            ReviewDecided::TYPE => decode::<ReviewDecided>(event).map(drop),
-            ComponentSettingsUpdated::TYPE => decode::<ComponentSettingsUpdated>(event).map(drop),
-            RetakeCapReached::TYPE => decode::<RetakeCapReached>(event).map(drop),
-            CommentCreated::TYPE => decode::<CommentCreated>(event).map(drop),
-            CommentEdited::TYPE => decode::<CommentEdited>(event).map(drop),
-            QualityAssessed::TYPE => decode::<QualityAssessed>(event).map(drop),
-            QualityChecklistUpdated::TYPE => decode::<QualityChecklistUpdated>(event).map(drop),
-            MeasurementsRecorded::TYPE => decode::<MeasurementsRecorded>(event).map(drop),
-            ClientCreated::TYPE => decode::<ClientCreated>(event).map(drop),
-            ClientUpdated::TYPE => decode::<ClientUpdated>(event).map(drop),
-            ProjectStateChanged::TYPE => decode::<ProjectStateChanged>(event).map(drop),
-            BriefUpdated::TYPE => decode::<BriefUpdated>(event).map(drop),
-            ObstacleRaised::TYPE => decode::<ObstacleRaised>(event).map(drop),
-            ObstacleChanged::TYPE => decode::<ObstacleChanged>(event).map(drop),
-            MilestoneChanged::TYPE => decode::<MilestoneChanged>(event).map(drop),
-            ProjectHealthChanged::TYPE => decode::<ProjectHealthChanged>(event).map(drop),
-            PersonStateChanged::TYPE => decode::<PersonStateChanged>(event).map(drop),
-            PersonUpdated::TYPE => decode::<PersonUpdated>(event).map(drop),
-            TeamCreated::TYPE => decode::<TeamCreated>(event).map(drop),
-            TeamUpdated::TYPE => decode::<TeamUpdated>(event).map(drop),
-            TimeOffChanged::TYPE => decode::<TimeOffChanged>(event).map(drop),
-            AllocationChanged::TYPE => decode::<AllocationChanged>(event).map(drop),
-            AssetStatusChanged::TYPE => asset_status_changes(conn, &[event]).await,
-            other => Err(HandlerError::Poison(format!("no handler for event type {other}"))),
-        }
+        self.handle_batch(conn, &[event]).await
     }
 }
 
-fn decode<E: Event>(event: &Envelope) -> Result<E, HandlerError> {
-    event.decode::<E>().map_err(|e| HandlerError::Poison(format!("cannot decode {}: {e}", E::TYPE)))
+/// A change of the service's own projections an event makes.
+#[derive(Debug)]
+enum Projection {
+    None,
+    /// A component as an asset event carries it (applied in bulk: nothing resolved in the same
+    /// run depends on the order, the newest revision wins).
+    Component(Component),
+    Person {
+        id: Uuid,
+        display_name: String,
+        email: String,
+    },
+    Project {
+        id: Uuid,
+        display_name: String,
+        revision: i64,
+    },
+    Membership {
+        project: Uuid,
+        title: String,
+        person: Uuid,
+        role: ProjectMemberRole,
+        active: bool,
+        revision: i64,
+    },
+    Team {
+        id: Uuid,
+        display_name: String,
+        department: Option<String>,
+        members: Vec<Uuid>,
+        update_time: OffsetDateTime,
+    },
 }
 
-/// A required id inside an event; its absence means the event can never be applied.
-fn id_of(value: &str, collection: &str, what: &str) -> Result<Uuid, HandlerError> {
-    resource_id(value, collection).map_err(|e| HandlerError::Poison(format!("{what} {e}")))
+struct Described {
+    projection: Projection,
+    happening: Option<Happening>,
 }
 
-/// The actor's id, if the event names one.
-fn actor_of(actor: &str) -> Option<Uuid> {
-    resource_id(actor, "people").ok()
-}
-
-async fn person_created(conn: &mut PgConnection, event: PersonCreated) -> Result<(), HandlerError> {
-    let person = event.person.ok_or_else(|| HandlerError::Poison("PersonCreated without person".into()))?;
-    let id = id_of(&person.name, "people", "person.name")?;
-    repo::upsert_person(conn, id, &person.display_name, &person.email).await?;
-    Ok(())
-}
-
-async fn project_created(conn: &mut PgConnection, event: ProjectCreated) -> Result<(), HandlerError> {
-    let project = event.project.ok_or_else(|| HandlerError::Poison("ProjectCreated without project".into()))?;
-    let id = id_of(&project.name, "projects", "project.name")?;
-    repo::upsert_project(conn, id, &project.display_name, 1).await?;
-    Ok(())
+/// Applies a projection change; whether the event's happening still stands (a membership change
+/// older than one applied already tells nobody).
+async fn apply(conn: &mut PgConnection, projection: Projection) -> Result<bool, HandlerError> {
+    match projection {
+        Projection::None | Projection::Component(_) => Ok(true),
+        Projection::Person { id, display_name, email } => {
+            repo::upsert_person(conn, id, &display_name, &email).await?;
+            Ok(true)
+        }
+        Projection::Project { id, display_name, revision } => {
+            repo::upsert_project(conn, id, &display_name, revision).await?;
+            Ok(true)
+        }
+        Projection::Membership { project, title, person, role, active, revision } => {
+            check_revision(conn, project, revision).await?;
+            repo::upsert_project(conn, project, &title, revision).await?;
+            Ok(repo::apply_membership(conn, project, person, role.as_str_name(), active, revision).await?)
+        }
+        Projection::Team { id, display_name, department, members, update_time } => {
+            repo::upsert_team(conn, id, &display_name, department.as_deref(), &members, update_time).await?;
+            Ok(true)
+        }
+    }
 }
 
 /// How far past the last revision of a project seen here a team change may claim to be: every
@@ -171,123 +139,1002 @@ async fn check_revision(conn: &mut PgConnection, project_id: Uuid, revision: i64
     Ok(())
 }
 
-/// Rule (b): the added person hears that they joined the team.
-async fn member_added(
-    conn: &mut PgConnection,
-    envelope: &Envelope,
-    event: ProjectMemberAdded,
-) -> Result<(), HandlerError> {
-    let project = event.project.ok_or_else(|| HandlerError::Poison("ProjectMemberAdded without project".into()))?;
-    let member = event.member.ok_or_else(|| HandlerError::Poison("ProjectMemberAdded without member".into()))?;
-    let project_id = id_of(&project.name, "projects", "project.name")?;
-    let person_id = id_of(&member.person, "people", "member.person")?;
-    let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
-    check_revision(conn, project_id, event.project_revision).await?;
-    repo::upsert_project(conn, project_id, &project.display_name, event.project_revision).await?;
-    let applied =
-        repo::apply_membership(conn, project_id, person_id, role.as_str_name(), true, event.project_revision).await?;
-    if !applied {
-        // A newer change of this membership was applied already.
-        return Ok(());
-    }
-    let actor_name = match actor_of(&event.actor) {
-        Some(actor) if actor != person_id => repo::person_name(conn, actor).await?,
-        _ => None,
-    };
-    let trace = baton_platform::telemetry::current_context_headers();
-    let draft = Draft {
-        event_id: envelope.id,
-        kind: NotificationKind::ProjectMemberAdded,
-        reason: Reason::AboutYou,
-        message: domain::member_added_message(&project.display_name, role, actor_name.as_deref()),
-        subject: &member.name,
-        project: &project.name,
-        actor: &event.actor,
-        // The consumer's span when it runs in one; in a batch, the publisher's span.
-        traceparent: trace.get("traceparent").or(envelope.traceparent.as_ref()).map(String::as_str),
-    };
-    let created = repo::notify_person(conn, person_id, &draft).await?;
-    if created > 0 {
-        count_created(created);
-        repo::announce(conn, CREATED_CHANNEL, &[envelope.id]).await?;
-    }
-    Ok(())
+/// The happenings of a run, and the components its events carried.
+#[derive(Default)]
+struct Pending {
+    components: Vec<Component>,
+    happenings: Vec<Happening>,
 }
 
-async fn member_removed(conn: &mut PgConnection, event: ProjectMemberRemoved) -> Result<(), HandlerError> {
-    let project = event.project.ok_or_else(|| HandlerError::Poison("ProjectMemberRemoved without project".into()))?;
-    let member = event.member.ok_or_else(|| HandlerError::Poison("ProjectMemberRemoved without member".into()))?;
-    let project_id = id_of(&project.name, "projects", "project.name")?;
-    let person_id = id_of(&member.person, "people", "member.person")?;
-    let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
-    check_revision(conn, project_id, event.project_revision).await?;
-    repo::upsert_project(conn, project_id, &project.display_name, event.project_revision).await?;
-    repo::apply_membership(conn, project_id, person_id, role.as_str_name(), false, event.project_revision).await?;
-    Ok(())
-}
-
-/// Rule (a): every member of the asset's project but the person who acted hears of the change —
-/// its client contacts only when the change leaves the asset in front of them (shown to the
-/// client, and in review or later). Any number of changes fan out in one batched insert.
-async fn asset_status_changes(conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
-    let mut changes = Vec::with_capacity(events.len());
-    for envelope in events {
-        let mut event: AssetStatusChanged = decode(envelope)?;
-        let asset =
-            event.asset.take().ok_or_else(|| HandlerError::Poison("AssetStatusChanged without asset".into()))?;
-        let ids = resource_name(&asset.name, &["projects", "assets"])
-            .map_err(|e| HandlerError::Poison(format!("asset.name {e}")))?;
-        changes.push((envelope, event, asset, ids[0]));
-    }
-    let mut actors: Vec<Uuid> = changes.iter().filter_map(|(_, event, _, _)| actor_of(&event.actor)).collect();
-    actors.sort();
-    actors.dedup();
-    let mut projects: Vec<Uuid> = changes.iter().map(|(_, _, _, project)| *project).collect();
-    projects.sort();
-    projects.dedup();
-    let (people, titles) = repo::display_names(conn, &actors, &projects).await?;
-    // Inside a consumer span (one event) the notifications continue that span; in a batch
-    // they continue the publisher's span the event carried.
-    let current = baton_platform::telemetry::current_context_headers().remove("traceparent");
-    let drafts: Vec<TeamDraft> = changes
-        .into_iter()
-        .map(|(envelope, event, asset, project_id)| {
-            let actor = actor_of(&event.actor);
-            let from = AssetStatus::try_from(event.previous_status).unwrap_or(AssetStatus::Unspecified);
-            let to = AssetStatus::try_from(event.status).unwrap_or(AssetStatus::Unspecified);
-            let message = domain::asset_status_message(
-                &asset.display_name,
-                from,
-                to,
-                actor.and_then(|a| people.get(&a)).map(String::as_str),
-                titles.get(&project_id).map(String::as_str),
-                &event.comment,
-            );
-            TeamDraft {
-                event_id: envelope.id,
-                project_id,
-                exclude: actor,
-                shown_to_client: domain::shown_to_client(asset.client_visible, to),
-                title: message.title,
-                body: message.body,
-                subject: asset.name,
-                project: format!("projects/{project_id}"),
-                actor: event.actor,
-                traceparent: current.clone().or_else(|| envelope.traceparent.clone()),
+impl Pending {
+    /// Writes the run's components, resolves its happenings under their rules, and inserts
+    /// their notifications (announced on commit).
+    async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), HandlerError> {
+        let components = std::mem::take(&mut self.components);
+        let happenings = std::mem::take(&mut self.happenings);
+        if !components.is_empty() {
+            repo::upsert_components(conn, &newest(components)).await?;
+        }
+        if happenings.is_empty() {
+            return Ok(());
+        }
+        let projects: Vec<Uuid> = distinct(happenings.iter().filter_map(|h| h.project));
+        let mut kinds: Vec<Kind> = Vec::new();
+        for h in &happenings {
+            if !kinds.contains(&h.kind) {
+                kinds.push(h.kind);
             }
-        })
-        .collect();
-    let created =
-        repo::fan_out_many(conn, NotificationKind::AssetStatusChanged, Reason::TeamMember, &drafts, CREATED_CHANNEL)
-            .await?;
-    tracing::debug!(events = drafts.len(), created, "asset status changes fanned out");
-    if created > 0 {
-        count_created(created);
+        }
+        let rules = repo::rules_in_force(conn, &projects, &kinds).await?;
+        let audiences: Vec<Vec<rules::Audience>> =
+            happenings.iter().map(|h| rules.audiences(h.project, h.kind)).collect();
+        let needs = Needs::of(&happenings, &audiences);
+        let world = repo::world(conn, &needs).await?;
+        let mut components = world.components;
+        for h in &happenings {
+            if let Some(carried) = &h.carried {
+                components.insert(carried.id, carried.clone());
+            }
+        }
+        // Inside a consumer span (one event) the notifications continue that span; in a batch
+        // they continue the publisher's span the event carried.
+        let current = baton_platform::telemetry::current_context_headers().remove("traceparent");
+        let mut rows = Vec::new();
+        for (h, audiences) in happenings.iter().zip(&audiences) {
+            let told = rules::resolve(h, audiences, &world.audiences, &components);
+            if told.is_empty() {
+                continue;
+            }
+            let component = h.component_in(&components);
+            let scene = Scene {
+                actor: h.actor.map_or("Someone", |a| world.names.person(a)),
+                project: h.project.and_then(|p| world.names.projects.get(&p)).map(String::as_str),
+                component: component.map_or("a component", |c| c.display_name.as_str()),
+                names: &world.names,
+            };
+            let wording = (h.words)(&scene);
+            let project = h.project.map(|p| ProjectName::new(p).to_string()).unwrap_or_default();
+            let traceparent = current.clone().or_else(|| h.traceparent.clone());
+            for (recipient, reason) in told {
+                let message = wording
+                    .personal
+                    .iter()
+                    .find(|(person, _)| *person == recipient)
+                    .map_or(&wording.general, |(_, m)| m);
+                rows.push(Row {
+                    event_id: h.event_id,
+                    recipient,
+                    kind: h.kind,
+                    reason,
+                    title: message.title.clone(),
+                    body: message.body.clone(),
+                    subject: h.subject.clone(),
+                    project: project.clone(),
+                    actor: h.actor_name.clone(),
+                    traceparent: traceparent.clone(),
+                });
+            }
+        }
+        let created = repo::insert(conn, &rows, CREATED_CHANNEL).await?;
+        tracing::debug!(happenings = happenings.len(), created, "notifications created");
+        if created > 0 {
+            let channel = opentelemetry::KeyValue::new("channel", "inbox");
+            baton_platform::metrics::metrics().notifications_created.add(created, &[channel]);
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-fn count_created(created: u64) {
-    let channel = opentelemetry::KeyValue::new("channel", "inbox");
-    baton_platform::metrics::metrics().notifications_created.add(created, &[channel]);
+/// What resolution and wording read from the projections for a run.
+#[derive(Debug, Default)]
+pub(crate) struct Needs {
+    pub projects: Vec<Uuid>,
+    pub components: Vec<Uuid>,
+    pub teams: Vec<Uuid>,
+    pub departments: Vec<String>,
+    pub people: Vec<Uuid>,
+}
+
+impl Needs {
+    fn of(happenings: &[Happening], audiences: &[Vec<rules::Audience>]) -> Self {
+        let mut teams = Vec::new();
+        let mut departments = Vec::new();
+        for audience in audiences.iter().flatten() {
+            match audience {
+                rules::Audience::Team(team) => teams.push(team.id),
+                rules::Audience::Department(d) => departments.push(d.as_str().to_string()),
+                _ => {}
+            }
+        }
+        teams.extend(happenings.iter().flat_map(|h| h.mentioned_teams.iter().copied()));
+        Needs {
+            projects: distinct(happenings.iter().filter_map(|h| h.project)),
+            components: distinct(happenings.iter().filter(|h| h.carried.is_none()).filter_map(|h| h.component)),
+            teams: distinct(teams),
+            departments: distinct(departments),
+            people: distinct(happenings.iter().flat_map(|h| h.actor.into_iter().chain(h.subjects.iter().copied()))),
+        }
+    }
+}
+
+fn distinct<T: Ord>(values: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut values: Vec<T> = values.into_iter().collect();
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// The newest revision of each component (one upsert may not touch a row twice).
+fn newest(components: Vec<Component>) -> Vec<Component> {
+    let mut by_id: HashMap<Uuid, Component> = HashMap::new();
+    for component in components {
+        match by_id.get(&component.id) {
+            Some(known) if known.revision >= component.revision => {}
+            _ => {
+                by_id.insert(component.id, component);
+            }
+        }
+    }
+    by_id.into_values().collect()
+}
+
+fn decode<E: Event>(event: &Envelope) -> Result<E, HandlerError> {
+    event.decode::<E>().map_err(|e| HandlerError::Poison(format!("cannot decode {}: {e}", E::TYPE)))
+}
+
+fn poison(message: impl Into<String>) -> HandlerError {
+    HandlerError::Poison(message.into())
+}
+
+fn required<T>(value: Option<T>, what: &str, event: &str) -> Result<T, HandlerError> {
+    value.ok_or_else(|| poison(format!("{event} without {what}")))
+}
+
+/// A required id inside an event; its absence means the event can never be applied.
+fn id_of(value: &str, collection: &str, what: &str) -> Result<Uuid, HandlerError> {
+    resource_id(value, collection).map_err(|e| poison(format!("{what} {e}")))
+}
+
+/// The project a resource name starts with (`projects/{project}/…`).
+fn project_of(name: &str, what: &str) -> Result<Uuid, HandlerError> {
+    let project = name.split('/').take(2).collect::<Vec<_>>().join("/");
+    ProjectName::parse(&project).map(|p| p.id).map_err(|e| poison(format!("{what} {e}")))
+}
+
+/// The component a resource name starts with (`projects/{p}/assets/{a}/…`).
+fn asset_of(name: &str, what: &str) -> Result<AssetName, HandlerError> {
+    let asset = name.split('/').take(4).collect::<Vec<_>>().join("/");
+    AssetName::parse(&asset).map_err(|e| poison(format!("{what} {e}")))
+}
+
+/// The person a resource name starts with (`people/{person}/…`).
+fn person_of(name: &str, what: &str) -> Result<Uuid, HandlerError> {
+    let person = name.split('/').take(2).collect::<Vec<_>>().join("/");
+    PersonName::parse(&person).map(|p| p.id).map_err(|e| poison(format!("{what} {e}")))
+}
+
+/// The people among `names`; names that are not people's are left out.
+fn people_in(names: &[String]) -> Vec<Uuid> {
+    names.iter().filter_map(|n| resource_id(n, "people").ok()).collect()
+}
+
+fn teams_in(names: &[String]) -> Vec<Uuid> {
+    names.iter().filter_map(|n| resource_id(n, "teams").ok()).collect()
+}
+
+fn component_of(asset: &assets::Asset) -> Result<Component, HandlerError> {
+    let name = AssetName::parse(&asset.name).map_err(|e| poison(format!("asset.name {e}")))?;
+    let revision =
+        asset.etag.parse::<i64>().map_err(|_| poison(format!("asset.etag \"{}\" is no revision", asset.etag)))?;
+    Ok(Component {
+        id: name.id,
+        project: name.project,
+        display_name: asset.display_name.clone(),
+        client_visible: asset.client_visible.unwrap_or(true),
+        assignees: people_in(&asset.assignees),
+        watchers: people_in(&asset.watchers),
+        revision,
+    })
+}
+
+fn words(f: impl Fn(&Scene<'_>) -> Message + Send + Sync + 'static) -> Words {
+    Box::new(move |scene| Wording { general: f(scene), personal: Vec::new() })
+}
+
+/// A comment's text as a notification shows it: its first 280 characters.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 280;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+fn quoted(text: &str) -> String {
+    if text.is_empty() { String::new() } else { format!(" “{text}”") }
+}
+
+fn fields(changed: &[String]) -> String {
+    if changed.is_empty() { "it".to_string() } else { changed.join(", ").replace('_', " ") }
+}
+
+/// The happening of a component's event: about the component, in its project.
+fn on_component(envelope: &Envelope, kind: Kind, actor: &str, asset: AssetName, words: Words) -> Happening {
+    let mut h = Happening::new(envelope.id, kind, actor, words);
+    h.project = Some(asset.project);
+    h.component = Some(asset.id);
+    h.subject = asset.to_string();
+    h
+}
+
+/// Carries the component as the event has it.
+fn carrying(mut h: Happening, component: &Component) -> Described {
+    h.carried = Some(component.clone());
+    Described { projection: Projection::Component(component.clone()), happening: Some(h) }
+}
+
+fn just(h: Happening) -> Described {
+    Described { projection: Projection::None, happening: Some(h) }
+}
+
+/// What an event changes here and whom it concerns.
+fn describe(envelope: &Envelope) -> Result<Described, HandlerError> {
+    let kind = Kind::of_event(&envelope.event_type)
+        .ok_or_else(|| poison(format!("no handler for event type {}", envelope.event_type)))?;
+    let mut described = describe_kind(envelope, kind)?;
+    if let Some(h) = described.happening.as_mut() {
+        h.traceparent.clone_from(&envelope.traceparent);
+    }
+    Ok(described)
+}
+
+fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerError> {
+    let id = envelope.id;
+    Ok(match kind {
+        Kind::AssetStatusChanged => {
+            let e: assets::AssetStatusChanged = decode(envelope)?;
+            let asset = required(e.asset, "asset", "AssetStatusChanged")?;
+            let component = component_of(&asset)?;
+            let from = AssetStatus::try_from(e.previous_status).unwrap_or(AssetStatus::Unspecified);
+            let to = AssetStatus::try_from(e.status).unwrap_or(AssetStatus::Unspecified);
+            let comment = e.comment;
+            let name = AssetName { project: component.project, id: component.id };
+            let mut h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(move |s| domain::asset_status_message(s.component, from, to, Some(s.actor), s.project, &comment)),
+            );
+            h.client =
+                if domain::shown_to_client(asset.client_visible, to) { ClientSees::Always } else { ClientSees::Never };
+            carrying(h, &component)
+        }
+        Kind::AssetCreated => {
+            let e: assets::AssetCreated = decode(envelope)?;
+            let component = component_of(&required(e.asset, "asset", "AssetCreated")?)?;
+            let name = AssetName { project: component.project, id: component.id };
+            let h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(|s| {
+                    Message::new(
+                        format!("New component: {}", s.component),
+                        s.sentence(&format!("{} created it", s.actor)),
+                    )
+                }),
+            );
+            carrying(h, &component)
+        }
+        Kind::AssetUpdated => {
+            let e: assets::AssetUpdated = decode(envelope)?;
+            let component = component_of(&required(e.after, "after", "AssetUpdated")?)?;
+            let name = AssetName { project: component.project, id: component.id };
+            let (added, removed) = (people_in(&e.added_assignees), people_in(&e.removed_assignees));
+            let changed = fields(&e.changed_fields);
+            let subjects: Vec<Uuid> = added.iter().chain(&removed).copied().collect();
+            let mut h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                Box::new(move |s| Wording {
+                    general: Message::new(
+                        format!("{} was updated", s.component),
+                        s.sentence(&format!("{} changed {changed}", s.actor)),
+                    ),
+                    personal: added
+                        .iter()
+                        .map(|p| {
+                            let m = Message::new(
+                                format!("You were assigned {}", s.component),
+                                s.sentence(&format!("{} assigned you", s.actor)),
+                            );
+                            (*p, m)
+                        })
+                        .chain(removed.iter().map(|p| {
+                            let m = Message::new(
+                                format!("You were taken off {}", s.component),
+                                s.sentence(&format!("{} took you off it", s.actor)),
+                            );
+                            (*p, m)
+                        }))
+                        .collect(),
+                }),
+            );
+            h.subjects = subjects;
+            carrying(h, &component)
+        }
+        Kind::VersionSubmitted => {
+            let e: assets::VersionSubmitted = decode(envelope)?;
+            let version = required(e.version, "version", "VersionSubmitted")?;
+            let name = asset_of(&version.name, "version.name")?;
+            let (number, note) = (version.number, version.note.clone());
+            let mut h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(move |s| {
+                    Message::new(
+                        format!("Version {number} of {} is ready for review", s.component),
+                        s.sentence(&format!("{} submitted it", s.actor)) + &quoted(&note),
+                    )
+                }),
+            );
+            h.subject = version.name;
+            let first = e.review.as_ref().and_then(|r| r.stages.get(usize::try_from(r.current_stage).unwrap_or(0)));
+            h.reviewers = first.map(|stage| people_in(&stage.reviewers)).unwrap_or_default();
+            let shown = version.client_visible && first.is_none_or(|stage| stage.client_visible);
+            h.client = if shown { ClientSees::IfComponentShown } else { ClientSees::Never };
+            just(h)
+        }
+        Kind::ReviewDecided => {
+            let e: assets::ReviewDecided = decode(envelope)?;
+            let before = required(e.before, "before", "ReviewDecided")?;
+            let after = required(e.after, "after", "ReviewDecided")?;
+            let decision = e.decision.unwrap_or_default();
+            let name = asset_of(&after.name, "after.name")?;
+            let stage_at = |round: &assets::ReviewRound, i: i32| {
+                usize::try_from(i).ok().and_then(|i| round.stages.get(i)).cloned()
+            };
+            let decided = stage_at(&before, before.current_stage).unwrap_or_default();
+            let advanced =
+                after.state == assets::ReviewState::Open as i32 && after.current_stage > before.current_stage;
+            let next = if advanced { stage_at(&after, after.current_stage) } else { None };
+            let state = assets::ReviewState::try_from(after.state).unwrap_or_default();
+            let approve = decision.verdict == assets::Verdict::Approve as i32;
+            let (stage, comment) = (decided.title.clone(), decision.comment.clone());
+            let next_title = next.as_ref().map(|s| s.title.clone());
+            let mut h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(move |s| {
+                    let (title, body) = match (state, &next_title) {
+                        (assets::ReviewState::Approved, _) => (
+                            format!("{} passed review", s.component),
+                            format!("{} approved the last stage, {stage}", s.actor),
+                        ),
+                        (assets::ReviewState::ChangesRequested, _) => (
+                            format!("{} did not pass the {stage} stage", s.component),
+                            format!("{} asked for changes", s.actor),
+                        ),
+                        (_, Some(next)) => (
+                            format!("{} passed the {stage} stage", s.component),
+                            format!("{} approved it; the {next} stage decides next", s.actor),
+                        ),
+                        _ if approve => {
+                            (format!("{} approved {}", s.actor, s.component), format!("At the {stage} stage"))
+                        }
+                        _ => (
+                            format!("{} asked for changes on {}", s.actor, s.component),
+                            format!("At the {stage} stage"),
+                        ),
+                    };
+                    Message::new(title, s.sentence(&body) + &quoted(&comment))
+                }),
+            );
+            h.subject = after.name;
+            // The client hears of a decision at a stage shown to them, and of a stage of theirs
+            // that opens.
+            let shown = decided.client_visible || next.as_ref().is_some_and(|stage| stage.client_visible);
+            h.reviewers = next.map(|stage| people_in(&stage.reviewers)).unwrap_or_default();
+            h.client = if shown { ClientSees::IfComponentShown } else { ClientSees::Never };
+            just(h)
+        }
+        Kind::CommentCreated | Kind::CommentEdited => {
+            let (comment, before, actor) = if kind == Kind::CommentCreated {
+                let e: assets::CommentCreated = decode(envelope)?;
+                (required(e.comment, "comment", "CommentCreated")?, None, e.actor)
+            } else {
+                let e: assets::CommentEdited = decode(envelope)?;
+                (required(e.after, "after", "CommentEdited")?, e.before, e.actor)
+            };
+            let name = asset_of(&comment.name, "comment.name")?;
+            let text = excerpt(&comment.body);
+            let verb = if kind == Kind::CommentCreated { "commented on" } else { "edited a comment on" };
+            let mut h = on_component(
+                envelope,
+                kind,
+                &actor,
+                name,
+                words(move |s| Message::new(format!("{} {verb} {}", s.actor, s.component), text.clone())),
+            );
+            // An edit tells only those it newly mentions.
+            let (was_people, was_teams) =
+                before.map(|b| (people_in(&b.mentioned_people), teams_in(&b.mentioned_teams))).unwrap_or_default();
+            h.mentioned_people =
+                people_in(&comment.mentioned_people).into_iter().filter(|p| !was_people.contains(p)).collect();
+            h.mentioned_teams =
+                teams_in(&comment.mentioned_teams).into_iter().filter(|t| !was_teams.contains(t)).collect();
+            h.subject = comment.name;
+            h.client = if comment.client_visible { ClientSees::IfComponentShown } else { ClientSees::Never };
+            just(h)
+        }
+        Kind::RetakeCapReached => {
+            let e: assets::RetakeCapReached = decode(envelope)?;
+            let component = component_of(&required(e.asset, "asset", "RetakeCapReached")?)?;
+            let name = AssetName { project: component.project, id: component.id };
+            let cap = e.retake_cap;
+            let h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(move |s| {
+                    Message::new(
+                        format!("{} reached its retake cap", s.component),
+                        format!(
+                            "It was sent back for changes {cap} times, as many as {} allows; an obstacle is raised.",
+                            s.project()
+                        ),
+                    )
+                }),
+            );
+            carrying(h, &component)
+        }
+        Kind::QualityAssessed => {
+            let e: assets::QualityAssessed = decode(envelope)?;
+            let asset = required(e.asset, "asset", "QualityAssessed")?;
+            let component = component_of(&asset)?;
+            let name = AssetName { project: component.project, id: component.id };
+            let quality = asset.quality.unwrap_or_default();
+            let h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(move |s| {
+                    let checks = quality.passed + quality.failed + quality.unmeasured;
+                    let body = if quality.failed_checks.is_empty() {
+                        format!("Version {}: no check fails.", quality.version)
+                    } else {
+                        format!("Version {} fails {}.", quality.version, quality.failed_checks.join(", "))
+                    };
+                    Message::new(format!("{}: {} of {checks} quality checks pass", s.component, quality.passed), body)
+                }),
+            );
+            carrying(h, &component)
+        }
+        Kind::MeasurementsRecorded => {
+            let e: assets::MeasurementsRecorded = decode(envelope)?;
+            let version = required(e.after, "after", "MeasurementsRecorded")?;
+            let name = asset_of(&version.name, "after.name")?;
+            let number = version.number;
+            let mut h = on_component(
+                envelope,
+                kind,
+                &e.actor,
+                name,
+                words(move |s| {
+                    Message::new(
+                        format!("Measurements recorded on {}", s.component),
+                        s.sentence(&format!("{} recorded measurements of version {number}", s.actor)),
+                    )
+                }),
+            );
+            h.subject = version.name;
+            just(h)
+        }
+        Kind::QualityChecklistUpdated => {
+            let e: assets::QualityChecklistUpdated = decode(envelope)?;
+            let after = required(e.after, "after", "QualityChecklistUpdated")?;
+            let what =
+                humanize(assets::AssetKind::try_from(after.kind).unwrap_or_default().as_str_name(), "ASSET_KIND_");
+            project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
+                Message::new(
+                    format!("The {what} quality checklist changed"),
+                    s.sentence(&format!("{} changed it; every {what} component is assessed again", s.actor)),
+                )
+            })?
+        }
+        Kind::ComponentSettingsUpdated => {
+            let e: assets::ComponentSettingsUpdated = decode(envelope)?;
+            let after = required(e.after, "after", "ComponentSettingsUpdated")?;
+            let cap = after.retake_cap;
+            project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
+                Message::new(
+                    format!("Component settings of {} changed", s.project()),
+                    format!("{} set the retake cap to {cap}.", s.actor),
+                )
+            })?
+        }
+        Kind::ProjectMemberAdded | Kind::ProjectMemberRemoved => {
+            let added = kind == Kind::ProjectMemberAdded;
+            let (project, member, actor, revision) = if added {
+                let e: projects::ProjectMemberAdded = decode(envelope)?;
+                (e.project, e.member, e.actor, e.project_revision)
+            } else {
+                let e: projects::ProjectMemberRemoved = decode(envelope)?;
+                (e.project, e.member, e.actor, e.project_revision)
+            };
+            let project = required(project, "project", "ProjectMember…")?;
+            let member = required(member, "member", "ProjectMember…")?;
+            let project_id = id_of(&project.name, "projects", "project.name")?;
+            let person = id_of(&member.person, "people", "member.person")?;
+            let role = ProjectMemberRole::try_from(member.role).unwrap_or(ProjectMemberRole::Unspecified);
+            let mut h = Happening::new(
+                envelope.id,
+                kind,
+                &actor,
+                Box::new(move |s| {
+                    let who = s.names.person(person);
+                    let actor = (s.actor != "Someone").then_some(s.actor);
+                    let (general, personal) = if added {
+                        let role = domain::role_word(role);
+                        let body = match actor {
+                            Some(actor) => format!("{actor} added them to the team as {role}."),
+                            None => format!("They were added to the team as {role}."),
+                        };
+                        (
+                            Message::new(format!("{who} joined {}", s.project()), body),
+                            domain::member_added_message(s.project(), role, actor),
+                        )
+                    } else {
+                        (
+                            Message::new(
+                                format!("{who} left {}", s.project()),
+                                format!("{} took them off the team.", s.actor),
+                            ),
+                            Message::new(
+                                format!("You left {}", s.project()),
+                                format!("{} took you off the team.", s.actor),
+                            ),
+                        )
+                    };
+                    Wording { general, personal: vec![(person, personal)] }
+                }),
+            );
+            h.project = Some(project_id);
+            h.subjects = vec![person];
+            h.subject = member.name;
+            Described {
+                projection: Projection::Membership {
+                    project: project_id,
+                    title: project.display_name,
+                    person,
+                    role,
+                    active: added,
+                    revision,
+                },
+                happening: Some(h),
+            }
+        }
+        Kind::ProjectCreated => {
+            let e: projects::ProjectCreated = decode(envelope)?;
+            let project = required(e.project, "project", "ProjectCreated")?;
+            let project_id = id_of(&project.name, "projects", "project.name")?;
+            let mut h = Happening::new(
+                id,
+                kind,
+                &e.actor,
+                words(|s| Message::new(format!("New project: {}", s.project()), format!("{} created it.", s.actor))),
+            );
+            h.project = Some(project_id);
+            h.subject = project.name;
+            Described {
+                projection: Projection::Project { id: project_id, display_name: project.display_name, revision: 1 },
+                happening: Some(h),
+            }
+        }
+        Kind::ProjectStateChanged => {
+            let e: projects::ProjectStateChanged = decode(envelope)?;
+            let project = required(e.project, "project", "ProjectStateChanged")?;
+            let project_id = id_of(&project.name, "projects", "project.name")?;
+            let state = |v: i32| {
+                humanize(projects::ProjectState::try_from(v).unwrap_or_default().as_str_name(), "PROJECT_STATE_")
+            };
+            let (from, to, why) = (state(e.previous_state), state(e.state), e.reason);
+            let mut h = Happening::new(
+                id,
+                kind,
+                &e.actor,
+                words(move |s| {
+                    Message::new(
+                        format!("{} moved to {to}", s.project()),
+                        format!("{} moved it from {from} to {to}.{}", s.actor, quoted(&why)),
+                    )
+                }),
+            );
+            h.project = Some(project_id);
+            h.subject = project.name;
+            h.client = ClientSees::Always;
+            Described {
+                projection: Projection::Project {
+                    id: project_id,
+                    display_name: project.display_name,
+                    revision: e.project_revision,
+                },
+                happening: Some(h),
+            }
+        }
+        Kind::BriefUpdated => {
+            let e: projects::BriefUpdated = decode(envelope)?;
+            let after = required(e.after, "after", "BriefUpdated")?;
+            let changed = fields(&e.changed_fields);
+            project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
+                Message::new(format!("The brief of {} changed", s.project()), format!("{} changed {changed}.", s.actor))
+            })?
+        }
+        Kind::ObstacleRaised | Kind::ObstacleChanged => {
+            let (obstacle, before, actor, changed) = if kind == Kind::ObstacleRaised {
+                let e: projects::ObstacleRaised = decode(envelope)?;
+                (required(e.obstacle, "obstacle", "ObstacleRaised")?, None, e.actor, Vec::new())
+            } else {
+                let e: projects::ObstacleChanged = decode(envelope)?;
+                (required(e.after, "after", "ObstacleChanged")?, e.before, e.actor, e.changed_fields)
+            };
+            let project = project_of(&obstacle.name, "obstacle.name")?;
+            let open = projects::ObstacleState::Open as i32;
+            let state_moved = before.as_ref().map(|b| b.state != obstacle.state);
+            let owner = resource_id(&obstacle.owner, "people").ok();
+            let new_owner = owner.filter(|_| before.as_ref().is_none_or(|b| b.owner != obstacle.owner));
+            let (title, resolution, fields) = (obstacle.title.clone(), obstacle.resolution.clone(), fields(&changed));
+            let severity = humanize(
+                projects::ObstacleSeverity::try_from(obstacle.severity).unwrap_or_default().as_str_name(),
+                "OBSTACLE_SEVERITY_",
+            );
+            let reopened = obstacle.state == open;
+            let mut h = Happening::new(
+                id,
+                kind,
+                &actor,
+                Box::new(move |s| {
+                    let general = match state_moved {
+                        None => Message::new(
+                            format!("Obstacle on {}: {title}", s.project()),
+                            format!("{} raised it ({severity}).", s.actor),
+                        ),
+                        Some(true) if reopened => Message::new(
+                            format!("Obstacle reopened: {title}"),
+                            s.sentence(&format!("{} reopened it", s.actor)),
+                        ),
+                        Some(true) => Message::new(
+                            format!("Obstacle resolved: {title}"),
+                            s.sentence(&format!("{} resolved it", s.actor)) + &quoted(&resolution),
+                        ),
+                        Some(false) => Message::new(
+                            format!("Obstacle updated: {title}"),
+                            s.sentence(&format!("{} changed {fields}", s.actor)),
+                        ),
+                    };
+                    let personal = new_owner
+                        .map(|owner| {
+                            (owner, Message::new(format!("You own an obstacle: {title}"), general.body.clone()))
+                        })
+                        .into_iter()
+                        .collect();
+                    Wording { general, personal }
+                }),
+            );
+            h.project = Some(project);
+            h.component = AssetName::parse(&obstacle.component).ok().map(|a| a.id);
+            h.subjects = owner.into_iter().chain(resource_id(&obstacle.raised_by, "people").ok()).collect();
+            h.subject = obstacle.name;
+            just(h)
+        }
+        Kind::MilestoneChanged => {
+            let e: projects::MilestoneChanged = decode(envelope)?;
+            let after = required(e.after, "after", "MilestoneChanged")?;
+            let state_moved = e.before.as_ref().is_some_and(|b| b.state != after.state);
+            let state = humanize(
+                projects::MilestoneState::try_from(after.state).unwrap_or_default().as_str_name(),
+                "MILESTONE_STATE_",
+            );
+            let (title, changed) = (after.title.clone(), fields(&e.changed_fields));
+            project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
+                if state_moved {
+                    Message::new(format!("Milestone {title} is {state}"), s.sentence(&format!("It is now {state}")))
+                } else {
+                    Message::new(
+                        format!("Milestone {title} changed"),
+                        s.sentence(&format!("{} changed {changed}", s.actor)),
+                    )
+                }
+            })?
+        }
+        Kind::ProjectHealthChanged => {
+            let e: projects::ProjectHealthChanged = decode(envelope)?;
+            let state =
+                humanize(projects::HealthState::try_from(e.state).unwrap_or_default().as_str_name(), "HEALTH_STATE_");
+            let reasons: Vec<String> = e.reasons.iter().map(|r| r.message.clone()).filter(|m| !m.is_empty()).collect();
+            let progress = e.progress;
+            project_happening(envelope, kind, "", &e.project, "project", move |s| {
+                let mut body = format!("{:.0} % done.", progress * 100.0);
+                if !reasons.is_empty() {
+                    body = format!("{} {body}", reasons.join("; "));
+                }
+                Message::new(format!("{} is {state}", s.project()), body)
+            })?
+        }
+        Kind::ClientCreated | Kind::ClientUpdated => {
+            let (client, actor, changed) = if kind == Kind::ClientCreated {
+                let e: projects::ClientCreated = decode(envelope)?;
+                (required(e.client, "client", "ClientCreated")?, e.actor, None)
+            } else {
+                let e: projects::ClientUpdated = decode(envelope)?;
+                (required(e.after, "after", "ClientUpdated")?, e.actor, Some(fields(&e.changed_fields)))
+            };
+            let title = client.display_name.clone();
+            let mut h = Happening::new(
+                id,
+                kind,
+                &actor,
+                words(move |s| match &changed {
+                    None => Message::new(format!("New client: {title}"), format!("{} added it.", s.actor)),
+                    Some(changed) => {
+                        Message::new(format!("Client {title} changed"), format!("{} changed {changed}.", s.actor))
+                    }
+                }),
+            );
+            h.subject = client.name;
+            just(h)
+        }
+        Kind::PersonCreated | Kind::PersonStateChanged | Kind::PersonUpdated => {
+            /// What happened to the person: to others, and to them.
+            enum Change {
+                Created,
+                State(bool),
+                Updated(String),
+            }
+            let (person, actor, change) = match kind {
+                Kind::PersonCreated => {
+                    let e: people::PersonCreated = decode(envelope)?;
+                    (required(e.person, "person", "PersonCreated")?, e.actor, Change::Created)
+                }
+                Kind::PersonStateChanged => {
+                    let e: people::PersonStateChanged = decode(envelope)?;
+                    let person = required(e.person, "person", "PersonStateChanged")?;
+                    let active = person.state == people::PersonState::Active as i32;
+                    (person, e.actor, Change::State(active))
+                }
+                _ => {
+                    let e: people::PersonUpdated = decode(envelope)?;
+                    (required(e.after, "after", "PersonUpdated")?, e.actor, Change::Updated(fields(&e.changed_fields)))
+                }
+            };
+            let person_id = id_of(&person.name, "people", "person.name")?;
+            let display = person.display_name.clone();
+            let projected = !matches!(change, Change::State(_));
+            let mut h = Happening::new(
+                id,
+                kind,
+                &actor,
+                Box::new(move |s| {
+                    let (general, personal) = match &change {
+                        Change::Created => (
+                            Message::new(format!("{display} joined Baton"), format!("{} added them.", s.actor)),
+                            Message::new("Welcome to Baton".into(), format!("{} added you.", s.actor)),
+                        ),
+                        Change::State(active) => {
+                            let verb = if *active { "reactivated" } else { "deactivated" };
+                            (
+                                Message::new(format!("{display} was {verb}"), format!("By {}.", s.actor)),
+                                Message::new(format!("Your account was {verb}"), format!("By {}.", s.actor)),
+                            )
+                        }
+                        Change::Updated(changed) => (
+                            Message::new(
+                                format!("{display}'s details changed"),
+                                format!("{} changed {changed}.", s.actor),
+                            ),
+                            Message::new("Your details changed".into(), format!("{} changed {changed}.", s.actor)),
+                        ),
+                    };
+                    Wording { general, personal: vec![(person_id, personal)] }
+                }),
+            );
+            h.subjects = vec![person_id];
+            h.subject = person.name;
+            let projection = if projected {
+                Projection::Person { id: person_id, display_name: person.display_name, email: person.email }
+            } else {
+                Projection::None
+            };
+            Described { projection, happening: Some(h) }
+        }
+        Kind::TeamCreated | Kind::TeamUpdated => {
+            let (team, added, removed, actor) = if kind == Kind::TeamCreated {
+                let e: people::TeamCreated = decode(envelope)?;
+                let team = required(e.team, "team", "TeamCreated")?;
+                let members: Vec<String> = team.members.iter().map(|m| m.person.clone()).collect();
+                (team, people_in(&members), Vec::new(), e.actor)
+            } else {
+                let e: people::TeamUpdated = decode(envelope)?;
+                let team = required(e.after, "after", "TeamUpdated")?;
+                (team, people_in(&e.added_members), people_in(&e.removed_members), e.actor)
+            };
+            let team_id = id_of(&team.name, "teams", "team.name")?;
+            let update_time = team
+                .update_time
+                .and_then(|t| {
+                    OffsetDateTime::from_unix_timestamp(t.seconds)
+                        .ok()
+                        .map(|at| at + time::Duration::nanoseconds(i64::from(t.nanos)))
+                })
+                .ok_or_else(|| poison("a team event without the team's update_time"))?;
+            let department = people::Department::try_from(team.department)
+                .ok()
+                .filter(|d| *d != people::Department::Unspecified)
+                .map(|d| d.as_str_name().to_string());
+            let members: Vec<String> = team.members.iter().map(|m| m.person.clone()).collect();
+            let title = team.display_name.clone();
+            let created = kind == Kind::TeamCreated;
+            let subjects: Vec<Uuid> = added.iter().chain(&removed).copied().collect();
+            let mut h = Happening::new(
+                id,
+                kind,
+                &actor,
+                Box::new(move |s| {
+                    let general = if created {
+                        Message::new(format!("New team: {title}"), format!("{} created it.", s.actor))
+                    } else {
+                        Message::new(format!("Team {title} changed"), format!("{} changed it.", s.actor))
+                    };
+                    let joined =
+                        Message::new(format!("You joined the team {title}"), format!("{} added you.", s.actor));
+                    let left =
+                        Message::new(format!("You left the team {title}"), format!("{} took you off it.", s.actor));
+                    let personal = added
+                        .iter()
+                        .map(|p| (*p, joined.clone()))
+                        .chain(removed.iter().map(|p| (*p, left.clone())))
+                        .collect();
+                    Wording { general, personal }
+                }),
+            );
+            h.subjects = subjects;
+            h.subject = team.name;
+            Described {
+                projection: Projection::Team {
+                    id: team_id,
+                    display_name: team.display_name,
+                    department,
+                    members: people_in(&members),
+                    update_time,
+                },
+                happening: Some(h),
+            }
+        }
+        Kind::TimeOffChanged => {
+            let e: people::TimeOffChanged = decode(envelope)?;
+            let (time_off, recorded) = match (e.after, e.before) {
+                (Some(after), _) => (after, true),
+                (None, Some(before)) => (before, false),
+                (None, None) => return Err(poison("TimeOffChanged without before or after")),
+            };
+            let person = person_of(&time_off.name, "time_off.name")?;
+            let (start, end) = (time_off.start_date.clone(), time_off.end_date.clone());
+            let mut h = Happening::new(
+                id,
+                kind,
+                &e.actor,
+                Box::new(move |s| {
+                    let who = s.names.person(person);
+                    let (general, personal) = if recorded {
+                        (format!("{who} is off from {start} to {end}"), format!("Time off recorded: {start} to {end}"))
+                    } else {
+                        (
+                            format!("{who} is no longer off from {start} to {end}"),
+                            format!("Time off removed: {start} to {end}"),
+                        )
+                    };
+                    let body = format!("By {}.", s.actor);
+                    Wording {
+                        general: Message::new(general, body.clone()),
+                        personal: vec![(person, Message::new(personal, body))],
+                    }
+                }),
+            );
+            h.subjects = vec![person];
+            h.subject = time_off.name;
+            just(h)
+        }
+        Kind::AllocationChanged => {
+            let e: people::AllocationChanged = decode(envelope)?;
+            let (allocation, kept) = match (e.after, e.before) {
+                (Some(after), _) => (after, true),
+                (None, Some(before)) => (before, false),
+                (None, None) => return Err(poison("AllocationChanged without before or after")),
+            };
+            let person = person_of(&allocation.name, "allocation.name")?;
+            let project = ProjectName::parse(&allocation.project).ok().map(|p| p.id);
+            let (hours, start, end, over) = (
+                allocation.hours_per_week,
+                allocation.start_date.clone(),
+                allocation.end_date.clone(),
+                e.over_allocated,
+            );
+            let mut h = Happening::new(
+                id,
+                kind,
+                &e.actor,
+                Box::new(move |s| {
+                    let who = s.names.person(person);
+                    let mut body = if kept {
+                        format!("{hours} h a week from {start} to {end}, set by {}.", s.actor)
+                    } else {
+                        format!("Removed by {}.", s.actor)
+                    };
+                    if over {
+                        body.push_str(" Over-allocated.");
+                    }
+                    Wording {
+                        general: Message::new(format!("{who}'s allocation to {} changed", s.project()), body.clone()),
+                        personal: vec![(
+                            person,
+                            Message::new(format!("Your allocation to {} changed", s.project()), body),
+                        )],
+                    }
+                }),
+            );
+            // Of the project it allocates to: the producer may be told; the person always is.
+            h.project = project;
+            h.subjects = vec![person];
+            h.subject = allocation.name;
+            just(h)
+        }
+    })
+}
+
+/// The happening of a project's event about a resource of the project (`projects/{p}/…`).
+fn project_happening(
+    envelope: &Envelope,
+    kind: Kind,
+    actor: &str,
+    name: &str,
+    what: &str,
+    f: impl Fn(&Scene<'_>) -> Message + Send + Sync + 'static,
+) -> Result<Described, HandlerError> {
+    let mut h = Happening::new(envelope.id, kind, actor, words(f));
+    h.project = Some(project_of(name, what)?);
+    h.subject = name.to_string();
+    Ok(just(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_comments_are_cut_on_a_character() {
+        let long = "é".repeat(300);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), 281);
+        assert!(cut.ends_with('…'));
+        assert_eq!(excerpt("short"), "short");
+    }
+
+    #[test]
+    fn names_inside_names() {
+        let (p, a) = (Uuid::now_v7(), Uuid::now_v7());
+        let version = format!("projects/{p}/assets/{a}/versions/{}", Uuid::now_v7());
+        assert_eq!(asset_of(&version, "x").expect("asset"), AssetName { project: p, id: a });
+        assert_eq!(project_of(&format!("projects/{p}/brief"), "x").expect("project"), p);
+        assert!(project_of("people/x", "x").is_err());
+    }
 }

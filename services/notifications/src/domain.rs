@@ -9,10 +9,38 @@ pub use baton_proto::assets::v1::AssetStatus;
 pub use baton_proto::projects::v1::ProjectMemberRole;
 
 baton_platform::named_enum! {
-    /// What a notification tells of.
+    /// What a notification tells of: one kind per event type.
     pub enum NotificationKind {
         AssetStatusChanged = "NOTIFICATION_KIND_ASSET_STATUS_CHANGED",
         ProjectMemberAdded = "NOTIFICATION_KIND_PROJECT_MEMBER_ADDED",
+        AssetCreated = "NOTIFICATION_KIND_ASSET_CREATED",
+        AssetUpdated = "NOTIFICATION_KIND_ASSET_UPDATED",
+        VersionSubmitted = "NOTIFICATION_KIND_VERSION_SUBMITTED",
+        ReviewDecided = "NOTIFICATION_KIND_REVIEW_DECIDED",
+        CommentCreated = "NOTIFICATION_KIND_COMMENT_CREATED",
+        CommentEdited = "NOTIFICATION_KIND_COMMENT_EDITED",
+        RetakeCapReached = "NOTIFICATION_KIND_RETAKE_CAP_REACHED",
+        QualityAssessed = "NOTIFICATION_KIND_QUALITY_ASSESSED",
+        QualityChecklistUpdated = "NOTIFICATION_KIND_QUALITY_CHECKLIST_UPDATED",
+        MeasurementsRecorded = "NOTIFICATION_KIND_MEASUREMENTS_RECORDED",
+        ComponentSettingsUpdated = "NOTIFICATION_KIND_COMPONENT_SETTINGS_UPDATED",
+        ProjectMemberRemoved = "NOTIFICATION_KIND_PROJECT_MEMBER_REMOVED",
+        ProjectCreated = "NOTIFICATION_KIND_PROJECT_CREATED",
+        ProjectStateChanged = "NOTIFICATION_KIND_PROJECT_STATE_CHANGED",
+        BriefUpdated = "NOTIFICATION_KIND_BRIEF_UPDATED",
+        ObstacleRaised = "NOTIFICATION_KIND_OBSTACLE_RAISED",
+        ObstacleChanged = "NOTIFICATION_KIND_OBSTACLE_CHANGED",
+        MilestoneChanged = "NOTIFICATION_KIND_MILESTONE_CHANGED",
+        ProjectHealthChanged = "NOTIFICATION_KIND_PROJECT_HEALTH_CHANGED",
+        ClientCreated = "NOTIFICATION_KIND_CLIENT_CREATED",
+        ClientUpdated = "NOTIFICATION_KIND_CLIENT_UPDATED",
+        PersonCreated = "NOTIFICATION_KIND_PERSON_CREATED",
+        PersonStateChanged = "NOTIFICATION_KIND_PERSON_STATE_CHANGED",
+        PersonUpdated = "NOTIFICATION_KIND_PERSON_UPDATED",
+        TeamCreated = "NOTIFICATION_KIND_TEAM_CREATED",
+        TeamUpdated = "NOTIFICATION_KIND_TEAM_UPDATED",
+        TimeOffChanged = "NOTIFICATION_KIND_TIME_OFF_CHANGED",
+        AllocationChanged = "NOTIFICATION_KIND_ALLOCATION_CHANGED",
     }
 }
 
@@ -21,6 +49,12 @@ baton_platform::named_enum! {
     pub enum Reason {
         TeamMember = "NOTIFICATION_REASON_TEAM_MEMBER",
         AboutYou = "NOTIFICATION_REASON_ABOUT_YOU",
+        Assignee = "NOTIFICATION_REASON_ASSIGNEE",
+        Watcher = "NOTIFICATION_REASON_WATCHER",
+        Mentioned = "NOTIFICATION_REASON_MENTIONED",
+        Reviewer = "NOTIFICATION_REASON_REVIEWER",
+        ProjectRole = "NOTIFICATION_REASON_PROJECT_ROLE",
+        Team = "NOTIFICATION_REASON_TEAM",
     }
 }
 
@@ -94,6 +128,31 @@ pub struct Message {
     pub body: String,
 }
 
+impl Message {
+    pub fn new(title: String, body: String) -> Self {
+        Self { title, body }
+    }
+}
+
+/// An enum value's wire name as words: `PROJECT_STATE_FINE_TUNING` less `PROJECT_STATE_` is
+/// "fine tuning".
+pub fn humanize(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_ascii_lowercase().replace('_', " ")
+}
+
+/// A project role as a word.
+pub fn role_word(role: ProjectMemberRole) -> &'static str {
+    match role {
+        ProjectMemberRole::Producer => "producer",
+        ProjectMemberRole::Lead => "lead",
+        ProjectMemberRole::Contributor => "contributor",
+        ProjectMemberRole::Reviewer => "reviewer",
+        ProjectMemberRole::Client => "client",
+        ProjectMemberRole::Observer => "observer",
+        ProjectMemberRole::Unspecified => "member",
+    }
+}
+
 /// The title and body for an asset's status change. `actor` and `project` are display names
 /// when known.
 pub fn asset_status_message(
@@ -135,16 +194,7 @@ pub fn asset_status_message(
 }
 
 /// The title and body for a person who joined a project's team.
-pub fn member_added_message(project: &str, role: ProjectMemberRole, actor: Option<&str>) -> Message {
-    let role = match role {
-        ProjectMemberRole::Producer => "producer",
-        ProjectMemberRole::Lead => "lead",
-        ProjectMemberRole::Contributor => "contributor",
-        ProjectMemberRole::Reviewer => "reviewer",
-        ProjectMemberRole::Client => "client",
-        ProjectMemberRole::Observer => "observer",
-        ProjectMemberRole::Unspecified => "member",
-    };
+pub fn member_added_message(project: &str, role: &str, actor: Option<&str>) -> Message {
     let body = match actor {
         Some(actor) => format!("{actor} added you to the team as {role}."),
         None => format!("You were added to the team as {role}."),
@@ -195,7 +245,7 @@ mod tests {
 
     #[test]
     fn member_messages_read_well() {
-        let m = member_added_message("Website relaunch", ProjectMemberRole::Client, Some("Paula"));
+        let m = member_added_message("Website relaunch", role_word(ProjectMemberRole::Client), Some("Paula"));
         assert_eq!(m.title, "You joined Website relaunch");
         assert_eq!(m.body, "Paula added you to the team as client.");
     }

@@ -2,8 +2,10 @@
 //! maps them.
 
 use baton_platform::error::{Kind, ServiceError, database_kind, database_message};
-use baton_platform::names::{NotificationName, PersonName};
+use baton_platform::names::{NotificationName, PersonName, ProjectName, TeamName};
 use baton_platform::policy::Denial;
+
+use crate::rules::Audience;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationsError {
@@ -11,6 +13,16 @@ pub enum NotificationsError {
     NotFound(NotificationName),
     #[error("{recipient} has {limit} notification streams open already; close one first")]
     TooManyStreams { recipient: PersonName, limit: usize },
+    #[error("project {0} does not exist")]
+    ProjectNotFound(ProjectName),
+    #[error("team {0} does not exist")]
+    TeamNotFound(TeamName),
+    #[error("{name} changed since it was read: its etag is now {current}")]
+    EtagMismatch { name: String, current: String },
+    #[error("{name} is mandatory: a project's rule keeps every audience of the agency's, and this one drops {}", dropped_list(.dropped))]
+    MandatoryAudience { name: String, dropped: Vec<Audience> },
+    #[error("an agency's rule has no override to reset")]
+    NotAProjectRule,
     #[error(transparent)]
     Denied(#[from] Denial),
     #[error("{}", database_message(.0))]
@@ -20,7 +32,12 @@ pub enum NotificationsError {
 impl ServiceError for NotificationsError {
     fn kind(&self) -> Kind {
         match self {
-            NotificationsError::NotFound(_) => Kind::NotFound,
+            NotificationsError::NotFound(_) | NotificationsError::ProjectNotFound(_) => Kind::NotFound,
+            NotificationsError::TeamNotFound(_) | NotificationsError::MandatoryAudience { .. } => {
+                Kind::FailedPrecondition
+            }
+            NotificationsError::EtagMismatch { .. } => Kind::Aborted,
+            NotificationsError::NotAProjectRule => Kind::Internal,
             NotificationsError::Denied(_) => Kind::PermissionDenied,
             NotificationsError::TooManyStreams { .. } => Kind::ResourceExhausted,
             NotificationsError::Database(error) => database_kind(error).0,
@@ -30,11 +47,20 @@ impl ServiceError for NotificationsError {
     fn reason(&self) -> &'static str {
         match self {
             NotificationsError::NotFound(_) => "NOTIFICATION_NOT_FOUND",
+            NotificationsError::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
+            NotificationsError::TeamNotFound(_) => "TEAM_NOT_FOUND",
+            NotificationsError::EtagMismatch { .. } => "ETAG_MISMATCH",
+            NotificationsError::MandatoryAudience { .. } => "RULE_MANDATORY",
+            NotificationsError::NotAProjectRule => "INTERNAL",
             NotificationsError::Denied(denial) => denial.reason,
             NotificationsError::TooManyStreams { .. } => "TOO_MANY_STREAMS",
             NotificationsError::Database(error) => database_kind(error).1,
         }
     }
+}
+
+fn dropped_list(dropped: &[Audience]) -> String {
+    dropped.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl From<NotificationsError> for tonic::Status {

@@ -123,4 +123,77 @@ impl NotificationsService for NotificationsApi {
                 .collect(),
         }))
     }
+
+    async fn get_notification_rule(
+        &self,
+        request: Request<pb::GetNotificationRuleRequest>,
+    ) -> Result<Response<pb::GetNotificationRuleResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::parse_rule_name(&request.get_ref().name, false)?;
+        let rule = self.app.rule(&access, name).await?;
+        Ok(Response::new(pb::GetNotificationRuleResponse { rule: Some(wire::rule(&rule)) }))
+    }
+
+    async fn list_notification_rules(
+        &self,
+        request: Request<pb::ListNotificationRulesRequest>,
+    ) -> Result<Response<pb::ListNotificationRulesResponse>, Status> {
+        let access = Access::of(&request)?;
+        let rules = self.app.rules(&access, None).await?;
+        Ok(Response::new(pb::ListNotificationRulesResponse { rules: rules.iter().map(wire::rule).collect() }))
+    }
+
+    async fn update_notification_rule(
+        &self,
+        request: Request<pb::UpdateNotificationRuleRequest>,
+    ) -> Result<Response<pb::UpdateNotificationRuleResponse>, Status> {
+        let access = Access::of(&request)?;
+        let r = request.get_ref();
+        let update = wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), false)?;
+        let rule = self.app.update_rule(&access, update).await?;
+        Ok(Response::new(pb::UpdateNotificationRuleResponse { rule: Some(wire::rule(&rule)) }))
+    }
+
+    async fn get_project_notification_rule(
+        &self,
+        request: Request<pb::GetProjectNotificationRuleRequest>,
+    ) -> Result<Response<pb::GetProjectNotificationRuleResponse>, Status> {
+        let access = Access::of(&request)?;
+        let name = wire::parse_rule_name(&request.get_ref().name, true)?;
+        let rule = self.app.rule(&access, name).await?;
+        Ok(Response::new(pb::GetProjectNotificationRuleResponse { rule: Some(wire::rule(&rule)) }))
+    }
+
+    async fn list_project_notification_rules(
+        &self,
+        request: Request<pb::ListProjectNotificationRulesRequest>,
+    ) -> Result<Response<pb::ListProjectNotificationRulesResponse>, Status> {
+        let access = Access::of(&request)?;
+        let project = wire::parse_parent(&request.get_ref().parent)?;
+        let rules = self.app.rules(&access, Some(project)).await?;
+        Ok(Response::new(pb::ListProjectNotificationRulesResponse { rules: rules.iter().map(wire::rule).collect() }))
+    }
+
+    async fn update_project_notification_rule(
+        &self,
+        request: Request<pb::UpdateProjectNotificationRuleRequest>,
+    ) -> Result<Response<pb::UpdateProjectNotificationRuleResponse>, Status> {
+        let access = Access::of(&request)?;
+        let r = request.get_ref();
+        let update = wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), true)?;
+        let rule = self.app.update_rule(&access, update).await?;
+        Ok(Response::new(pb::UpdateProjectNotificationRuleResponse { rule: Some(wire::rule(&rule)) }))
+    }
+
+    async fn reset_project_notification_rule(
+        &self,
+        request: Request<pb::ResetProjectNotificationRuleRequest>,
+    ) -> Result<Response<pb::ResetProjectNotificationRuleResponse>, Status> {
+        let access = Access::of(&request)?;
+        let r = request.get_ref();
+        let name = wire::parse_rule_name(&r.name, true)?;
+        let etag = (!r.etag.is_empty()).then(|| r.etag.clone());
+        let rule = self.app.reset_rule(&access, name, etag).await?;
+        Ok(Response::new(pb::ResetProjectNotificationRuleResponse { rule: Some(wire::rule(&rule)) }))
+    }
 }

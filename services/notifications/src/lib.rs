@@ -8,6 +8,7 @@ pub mod error;
 pub mod grpc;
 pub mod hub;
 mod repo;
+pub mod rules;
 pub mod wire;
 
 use baton_messaging::{BrokerConfig, Consumer};
@@ -20,10 +21,9 @@ pub const GRPC_SERVICE: &str = "baton.notifications.v1.NotificationsService";
 /// The consuming service's name: its queue is `notifications.events`.
 pub const CONSUMER: &str = "notifications";
 
-/// The events this service consumes: those its rules notify on, and those it takes only so that
-/// they are routable.
+/// The events this service consumes: every kind's, each a rule may notify on.
 pub fn routing_keys() -> Vec<&'static str> {
-    consumers::NOTIFIES_ON.iter().chain(consumers::ROUTABLE_ONLY.iter()).copied().collect()
+    rules::KINDS.iter().map(|spec| spec.event_type).collect()
 }
 
 /// The `NOTIFY` channel on which committed notifications are announced, with the event id.

@@ -2,15 +2,16 @@
 
 use std::collections::HashMap;
 
+use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use baton_platform::names::PersonName;
 
-use crate::domain::{
-    InboxChange, Message, Notification, NotificationCondition, NotificationKind, ProjectUnread, Reason,
-};
+use crate::consumers::Needs;
+use crate::domain::{InboxChange, Notification, NotificationCondition, NotificationKind, ProjectUnread, Reason};
+use crate::rules::{Audience, Audiences, Component, Department, Names, ProjectRole, RuleChange, RulesInForce};
 use crate::wire::ListQuery;
 
 const COLUMNS: &str = "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, \
@@ -57,20 +58,6 @@ impl From<NotificationRow> for Notification {
             traceparent: row.traceparent,
         }
     }
-}
-
-/// What a notification is about, shared by every recipient of one event.
-#[derive(Debug, Clone)]
-pub struct Draft<'a> {
-    pub event_id: Uuid,
-    pub kind: NotificationKind,
-    pub reason: Reason,
-    pub message: Message,
-    pub subject: &'a str,
-    pub project: &'a str,
-    pub actor: &'a str,
-    /// The W3C trace context of the consumer that created it.
-    pub traceparent: Option<&'a str>,
 }
 
 pub async fn upsert_person(
@@ -141,48 +128,6 @@ pub async fn apply_membership(
     .await?
     .rows_affected();
     Ok(applied == 1)
-}
-
-pub async fn person_name(conn: &mut PgConnection, id: Uuid) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT display_name FROM notifications.person WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// One notification for one person.
-pub async fn notify_person(conn: &mut PgConnection, recipient: Uuid, draft: &Draft<'_>) -> Result<u64, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO notifications.notification \
-             (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
-         VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (event_id, recipient) DO NOTHING",
-    )
-    .bind(recipient)
-    .bind(draft.kind.as_str())
-    .bind(&draft.message.title)
-    .bind(&draft.message.body)
-    .bind(draft.subject)
-    .bind(draft.project)
-    .bind(draft.actor)
-    .bind(draft.event_id)
-    .bind(draft.traceparent)
-    .bind(draft.reason.as_str())
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted)
-}
-
-/// Announces, on commit, that notifications of `event_ids` exist (a comma-separated payload;
-/// one `NOTIFY` per transaction keeps its commit lock short).
-pub async fn announce(conn: &mut PgConnection, channel: &str, event_ids: &[Uuid]) -> Result<(), sqlx::Error> {
-    if event_ids.is_empty() {
-        return Ok(());
-    }
-    let payload = event_ids.iter().map(Uuid::to_string).collect::<Vec<_>>().join(",");
-    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(conn).await?;
-    Ok(())
 }
 
 /// A recipient's notifications that match every condition, newest first, before `before_seq`;
@@ -310,73 +255,9 @@ pub fn of_events_for<'c>(
     tokio_stream::StreamExt::map(rows, |row| row.map(Notification::from))
 }
 
-/// One asset status change to fan out, already worded.
-#[derive(Debug, Clone)]
-pub struct TeamDraft {
-    pub event_id: Uuid,
-    pub project_id: Uuid,
-    /// The person who acted, who is not notified.
-    pub exclude: Option<Uuid>,
-    /// Whether the team's client contacts are told.
-    pub shown_to_client: bool,
-    pub title: String,
-    pub body: String,
-    pub subject: String,
-    pub project: String,
-    pub actor: String,
-    pub traceparent: Option<String>,
-}
-
-/// Fans out many status changes at once: one notification per active member of each change's
-/// project but the person who acted (and but its client contacts, unless the change is shown to
-/// them), and one `NOTIFY` on `channel` naming the events that
-/// created any (delivered on commit), in one statement. Returns how many notifications it made.
-pub async fn fan_out_many(
-    conn: &mut PgConnection,
-    kind: NotificationKind,
-    reason: Reason,
-    drafts: &[TeamDraft],
-    channel: &str,
-) -> Result<u64, sqlx::Error> {
-    let column = |f: fn(&TeamDraft) -> &str| drafts.iter().map(f).collect::<Vec<&str>>();
-    let created: i64 = sqlx::query_scalar(
-        "WITH created AS ( \
-             INSERT INTO notifications.notification \
-                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
-             SELECT gen_random_uuid(), m.person_id, $1, e.title, e.body, e.subject, e.project, e.actor, e.event_id, e.traceparent, $12 \
-             FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $13::bool[]) \
-                  WITH ORDINALITY AS e(event_id, project_id, exclude, title, body, subject, project, actor, traceparent, shown, ord) \
-             JOIN notifications.project_member m ON m.project_id = e.project_id AND m.active \
-                  AND m.person_id IS DISTINCT FROM e.exclude \
-                  AND (e.shown OR m.role <> 'PROJECT_MEMBER_ROLE_CLIENT') \
-             ORDER BY e.ord, m.person_id \
-             ON CONFLICT (event_id, recipient) DO NOTHING \
-             RETURNING event_id), \
-         announced AS ( \
-             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created HAVING count(*) > 0) \
-         SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a",
-    )
-    .bind(kind.as_str())
-    .bind(drafts.iter().map(|d| d.event_id).collect::<Vec<_>>())
-    .bind(drafts.iter().map(|d| d.project_id).collect::<Vec<_>>())
-    .bind(drafts.iter().map(|d| d.exclude).collect::<Vec<_>>())
-    .bind(column(|d| &d.title))
-    .bind(column(|d| &d.body))
-    .bind(column(|d| &d.subject))
-    .bind(column(|d| &d.project))
-    .bind(column(|d| &d.actor))
-    .bind(drafts.iter().map(|d| d.traceparent.as_deref()).collect::<Vec<_>>())
-    .bind(channel)
-    .bind(reason.as_str())
-    .bind(drafts.iter().map(|d| d.shown_to_client).collect::<Vec<_>>())
-    .fetch_one(conn)
-    .await?;
-    Ok(created as u64)
-}
-
 /// The projected display names a batch of messages uses, in one query: of the people who acted
 /// (`notifications.person`) and of the projects (`notifications.project`), by id.
-pub async fn display_names(
+async fn display_names(
     conn: &mut PgConnection,
     people: &[Uuid],
     projects: &[Uuid],
@@ -398,4 +279,361 @@ pub async fn display_names(
         };
     }
     Ok((names, titles))
+}
+
+/// Keeps the newest revision of each component.
+pub async fn upsert_components(conn: &mut PgConnection, components: &[Component]) -> Result<(), sqlx::Error> {
+    // Arrays of arrays must be rectangular: each component's people go as one text of ids.
+    let people = |f: fn(&Component) -> &Vec<Uuid>| {
+        components.iter().map(|c| f(c).iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
+    };
+    sqlx::query(
+        "INSERT INTO notifications.component (id, project_id, display_name, client_visible, assignees, watchers, revision) \
+         SELECT id, project_id, display_name, client_visible, string_to_array(assignees, ',')::uuid[], \
+                string_to_array(watchers, ',')::uuid[], revision \
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bool[], $5::text[], $6::text[], $7::int8[]) \
+              AS c(id, project_id, display_name, client_visible, assignees, watchers, revision) \
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+             client_visible = excluded.client_visible, assignees = excluded.assignees, \
+             watchers = excluded.watchers, revision = excluded.revision \
+         WHERE notifications.component.revision < excluded.revision",
+    )
+    .bind(components.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.project).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.display_name.as_str()).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.client_visible).collect::<Vec<_>>())
+    .bind(people(|c| &c.assignees))
+    .bind(people(|c| &c.watchers))
+    .bind(components.iter().map(|c| c.revision).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the newest state of a team and its members.
+pub async fn upsert_team(
+    conn: &mut PgConnection,
+    id: Uuid,
+    display_name: &str,
+    department: Option<&str>,
+    members: &[Uuid],
+    update_time: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    let applied = sqlx::query(
+        "INSERT INTO notifications.team (id, display_name, department, update_time) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, department = excluded.department, \
+             update_time = excluded.update_time \
+         WHERE notifications.team.update_time <= excluded.update_time",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(department)
+    .bind(update_time)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if applied == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "WITH gone AS (DELETE FROM notifications.team_member WHERE team_id = $1 AND person_id <> ALL($2)) \
+         INSERT INTO notifications.team_member (team_id, person_id) SELECT $1, unnest($2::uuid[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(members)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    project_id: Option<Uuid>,
+    #[sqlx(try_from = "String")]
+    kind: NotificationKind,
+    audiences: Json<Vec<Audience>>,
+    mandatory: bool,
+    update_time: OffsetDateTime,
+    updater: Option<Uuid>,
+}
+
+impl RuleRow {
+    fn change(self) -> RuleChange {
+        RuleChange {
+            audiences: self.audiences.0,
+            mandatory: self.mandatory,
+            update_time: self.update_time,
+            updater: self.updater.map(PersonName::new),
+        }
+    }
+}
+
+/// The agency's changes to the rules of `kinds`, and those of `projects`' overrides.
+pub async fn rules_in_force(
+    conn: &mut PgConnection,
+    projects: &[Uuid],
+    kinds: &[NotificationKind],
+) -> Result<RulesInForce, sqlx::Error> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let rows: Vec<RuleRow> = sqlx::query_as(
+        "SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
+         FROM notifications.agency_rule WHERE kind = ANY($2) \
+         UNION ALL SELECT project_id, kind, audiences, false, update_time, updater \
+         FROM notifications.project_rule WHERE project_id = ANY($1) AND kind = ANY($2)",
+    )
+    .bind(projects)
+    .bind(&kinds)
+    .fetch_all(conn)
+    .await?;
+    let mut rules = RulesInForce::default();
+    for row in rows {
+        match (row.project_id, row.kind) {
+            (Some(project), kind) => rules.projects.insert((project, kind), row.change()),
+            (None, kind) => rules.agency.insert(kind, row.change()),
+        };
+    }
+    Ok(rules)
+}
+
+/// The agency's change of one kind's rule, and `project`'s override of it.
+pub async fn rule_changes(
+    conn: &mut PgConnection,
+    project: Option<Uuid>,
+    kind: Option<NotificationKind>,
+) -> Result<RulesInForce, sqlx::Error> {
+    let kinds: Vec<NotificationKind> = kind.map_or_else(|| NotificationKind::ALL.to_vec(), |k| vec![k]);
+    rules_in_force(conn, project.as_slice(), &kinds).await
+}
+
+/// Locks the agency's rule of `kind` (an update reads and writes it in one transaction).
+pub async fn lock_rule(conn: &mut PgConnection, kind: NotificationKind) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('notifications.rule:' || $1, 0))")
+        .bind(kind.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_agency_rule(
+    conn: &mut PgConnection,
+    kind: NotificationKind,
+    change: &RuleChange,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications.agency_rule (kind, audiences, mandatory, update_time, updater) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind) DO UPDATE SET audiences = excluded.audiences, \
+         mandatory = excluded.mandatory, update_time = excluded.update_time, updater = excluded.updater",
+    )
+    .bind(kind.as_str())
+    .bind(Json(&change.audiences))
+    .bind(change.mandatory)
+    .bind(change.update_time)
+    .bind(change.updater.map(|p| p.id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_project_rule(
+    conn: &mut PgConnection,
+    project: Uuid,
+    kind: NotificationKind,
+    change: &RuleChange,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications.project_rule (project_id, kind, audiences, update_time, updater) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (project_id, kind) DO UPDATE SET audiences = excluded.audiences, \
+         update_time = excluded.update_time, updater = excluded.updater",
+    )
+    .bind(project)
+    .bind(kind.as_str())
+    .bind(Json(&change.audiences))
+    .bind(change.update_time)
+    .bind(change.updater.map(|p| p.id))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_project_rule(
+    conn: &mut PgConnection,
+    project: Uuid,
+    kind: NotificationKind,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM notifications.project_rule WHERE project_id = $1 AND kind = $2")
+        .bind(project)
+        .bind(kind.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A person's role on a project's team, as projected; `None` when they are not on it.
+pub async fn membership(
+    conn: &mut PgConnection,
+    project: Uuid,
+    person: Uuid,
+) -> Result<Option<ProjectRole>, sqlx::Error> {
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM notifications.project_member WHERE project_id = $1 AND person_id = $2 AND active",
+    )
+    .bind(project)
+    .bind(person)
+    .fetch_optional(conn)
+    .await?;
+    Ok(role.and_then(|r| ProjectRole::from_name(&r)))
+}
+
+/// Whether a project is known here (its creation was projected).
+pub async fn project_exists(conn: &mut PgConnection, project: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM notifications.project WHERE id = $1)")
+        .bind(project)
+        .fetch_one(conn)
+        .await
+}
+
+/// Whether a team is known here.
+pub async fn team_exists(conn: &mut PgConnection, team: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM notifications.team WHERE id = $1)")
+        .bind(team)
+        .fetch_one(conn)
+        .await
+}
+
+/// What a run's resolution and wording read.
+#[derive(Debug, Default)]
+pub struct World {
+    pub audiences: Audiences,
+    pub names: Names,
+    pub components: HashMap<Uuid, Component>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ComponentRow {
+    id: Uuid,
+    project_id: Uuid,
+    display_name: String,
+    client_visible: bool,
+    assignees: Vec<Uuid>,
+    watchers: Vec<Uuid>,
+    revision: i64,
+}
+
+/// Reads what `needs` names: the projects' teams, the components, the teams and departments,
+/// and the display names of the people and projects.
+pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx::Error> {
+    let mut world = World::default();
+    if !needs.projects.is_empty() {
+        let members: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+            "SELECT project_id, person_id, role FROM notifications.project_member \
+             WHERE project_id = ANY($1) AND active",
+        )
+        .bind(&needs.projects)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (project, person, role) in members {
+            if let Some(role) = ProjectRole::from_name(&role) {
+                world.audiences.members.entry(project).or_default().insert(person, role);
+            }
+        }
+    }
+    if !needs.components.is_empty() {
+        let rows: Vec<ComponentRow> = sqlx::query_as(
+            "SELECT id, project_id, display_name, client_visible, assignees, watchers, revision \
+             FROM notifications.component WHERE id = ANY($1)",
+        )
+        .bind(&needs.components)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in rows {
+            let component = Component {
+                id: row.id,
+                project: row.project_id,
+                display_name: row.display_name,
+                client_visible: row.client_visible,
+                assignees: row.assignees,
+                watchers: row.watchers,
+                revision: row.revision,
+            };
+            world.components.insert(component.id, component);
+        }
+    }
+    if !needs.teams.is_empty() || !needs.departments.is_empty() {
+        let rows: Vec<(Uuid, Option<String>, Option<Uuid>)> = sqlx::query_as(
+            "SELECT t.id, t.department, m.person_id FROM notifications.team t \
+             LEFT JOIN notifications.team_member m ON m.team_id = t.id \
+             WHERE t.id = ANY($1) OR t.department = ANY($2) ORDER BY t.id, m.person_id",
+        )
+        .bind(&needs.teams)
+        .bind(&needs.departments)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (team, department, person) in rows {
+            if let Some(department) = department.as_deref().and_then(Department::from_name) {
+                world.audiences.departments.insert(department, team);
+            }
+            let members = world.audiences.teams.entry(team).or_default();
+            members.extend(person);
+        }
+    }
+    let (people, projects) = display_names(conn, &needs.people, &needs.projects).await?;
+    world.names = Names { people, projects };
+    Ok(world)
+}
+
+/// One notification to create.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub event_id: Uuid,
+    pub recipient: Uuid,
+    pub kind: NotificationKind,
+    pub reason: Reason,
+    pub title: String,
+    pub body: String,
+    pub subject: String,
+    pub project: String,
+    pub actor: String,
+    pub traceparent: Option<String>,
+}
+
+/// Creates the notifications (each person once per event, whatever happens upstream) and one
+/// `NOTIFY` on `channel` naming the events that created any (delivered on commit), in one
+/// statement; how many it created.
+pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Result<u64, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let text = |f: fn(&Row) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let created: i64 = sqlx::query_scalar(
+        "WITH created AS ( \
+             INSERT INTO notifications.notification \
+                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
+             SELECT gen_random_uuid(), r.recipient, r.kind, r.title, r.body, r.subject, r.project, r.actor, \
+                    r.event_id, r.traceparent, r.reason \
+             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
+                         $8::text[], $9::text[], $10::text[]) \
+                  WITH ORDINALITY AS r(event_id, recipient, kind, reason, title, body, subject, project, actor, \
+                                       traceparent, ord) \
+             ORDER BY r.ord \
+             ON CONFLICT (event_id, recipient) DO NOTHING \
+             RETURNING event_id), \
+         announced AS ( \
+             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created HAVING count(*) > 0) \
+         SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a",
+    )
+    .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.recipient).collect::<Vec<_>>())
+    .bind(text(|r| r.kind.as_str()))
+    .bind(text(|r| r.reason.as_str()))
+    .bind(text(|r| &r.title))
+    .bind(text(|r| &r.body))
+    .bind(text(|r| &r.subject))
+    .bind(text(|r| &r.project))
+    .bind(text(|r| &r.actor))
+    .bind(rows.iter().map(|r| r.traceparent.as_deref()).collect::<Vec<_>>())
+    .bind(channel)
+    .fetch_one(conn)
+    .await?;
+    Ok(created as u64)
 }

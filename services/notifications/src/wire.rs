@@ -4,13 +4,15 @@
 use tonic::Status;
 
 use baton_platform::filter::{self, EQUALITY, Field, Op};
-use baton_platform::names::{NotificationName, PersonName, ProjectName};
+use baton_platform::names::{NotificationName, PersonName, ProjectName, TeamName};
 use baton_platform::paging;
 use baton_platform::time::{optional_timestamp, timestamp};
 use baton_platform::validate::{self, Violations};
 use baton_proto::notifications::v1 as pb;
 
+use crate::app::RuleUpdate;
 use crate::domain::{Notification, NotificationCondition, NotificationKind};
+use crate::rules::{Audience, Department, MAX_AUDIENCES, ProjectRole, Relation, Rule, RuleName};
 
 pub fn notification(n: &Notification) -> pb::Notification {
     pb::Notification {
@@ -105,6 +107,144 @@ pub fn parse_mark_all(request: &pb::MarkAllNotificationsReadRequest) -> Result<(
 #[allow(clippy::result_large_err)]
 pub fn parse_recipient(recipient: &str) -> Result<PersonName, Status> {
     validate::single("recipient", PersonName::parse(recipient))
+}
+
+pub fn rule(rule: &Rule) -> pb::NotificationRule {
+    pb::NotificationRule {
+        name: rule.name.to_string(),
+        kind: kind(rule.name.kind) as i32,
+        event_type: rule.name.kind.spec().event_type.to_string(),
+        audiences: rule.audiences.iter().map(|a| audience(*a)).collect(),
+        mandatory: rule.mandatory,
+        overridden: rule.overridden,
+        update_time: optional_timestamp(rule.update_time),
+        updater: rule.updater.map(|p| p.to_string()).unwrap_or_default(),
+        etag: rule.etag(),
+    }
+}
+
+fn audience(audience: Audience) -> pb::Audience {
+    use baton_proto::{people::v1 as people, projects::v1 as projects};
+    let value = match audience {
+        Audience::Relation(r) => {
+            pb::audience::Audience::Relation(pb::AudienceRelation::from_str_name(r.as_str()).unwrap_or_default() as i32)
+        }
+        Audience::ProjectRole(r) => pb::audience::Audience::ProjectRole(
+            projects::ProjectMemberRole::from_str_name(r.as_str()).unwrap_or_default() as i32,
+        ),
+        Audience::Team(team) => pb::audience::Audience::Team(team.to_string()),
+        Audience::Department(d) => {
+            pb::audience::Audience::Department(people::Department::from_str_name(d.as_str()).unwrap_or_default() as i32)
+        }
+    };
+    pb::Audience { audience: Some(value) }
+}
+
+/// A known, set enum value of the wire read as a domain value of the same name.
+fn named<T>(value: i32, name: impl Fn(i32) -> Option<&'static str>, from: fn(&str) -> Option<T>) -> Result<T, String> {
+    match name(value) {
+        Some(name) => from(name).ok_or_else(|| "is required".to_string()),
+        None => Err(format!("{value} is not a known value")),
+    }
+}
+
+/// A rule's audiences: each set and known, no repeats, at most [`MAX_AUDIENCES`].
+fn parse_audiences(v: &mut Violations, field: &str, audiences: &[pb::Audience]) -> Option<Vec<Audience>> {
+    use baton_proto::{people::v1 as people, projects::v1 as projects};
+    if audiences.len() > MAX_AUDIENCES {
+        v.add(field, format!("names {} audiences; at most {MAX_AUDIENCES}", audiences.len()));
+        return None;
+    }
+    let mut parsed = Vec::with_capacity(audiences.len());
+    for (i, a) in audiences.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        let value = match &a.audience {
+            None => Err("sets none of relation, project_role, team, department".to_string()),
+            Some(pb::audience::Audience::Relation(r)) => {
+                named(*r, |v| pb::AudienceRelation::try_from(v).ok().map(|r| r.as_str_name()), Relation::from_name)
+                    .map(Audience::Relation)
+                    .map_err(|e| format!("relation {e}"))
+            }
+            Some(pb::audience::Audience::ProjectRole(r)) => named(
+                *r,
+                |v| projects::ProjectMemberRole::try_from(v).ok().map(|r| r.as_str_name()),
+                ProjectRole::from_name,
+            )
+            .map(Audience::ProjectRole)
+            .map_err(|e| format!("project_role {e}")),
+            Some(pb::audience::Audience::Team(team)) => {
+                TeamName::parse(team).map(Audience::Team).map_err(|e| format!("team {e}"))
+            }
+            Some(pb::audience::Audience::Department(d)) => {
+                named(*d, |v| people::Department::try_from(v).ok().map(|d| d.as_str_name()), Department::from_name)
+                    .map(Audience::Department)
+                    .map_err(|e| format!("department {e}"))
+            }
+        };
+        match value {
+            Ok(audience) if parsed.contains(&audience) => v.add(at, "repeats an earlier audience"),
+            Ok(audience) => parsed.push(audience),
+            Err(e) => v.add(at, e),
+        }
+    }
+    Some(parsed)
+}
+
+/// A rule's name: the agency's (`project` false) or a project's.
+#[allow(clippy::result_large_err)]
+pub fn parse_rule_name(name: &str, project: bool) -> Result<RuleName, Status> {
+    validate::single("name", RuleName::parse(name, project))
+}
+
+/// ListProjectNotificationRules' project.
+#[allow(clippy::result_large_err)]
+pub fn parse_parent(parent: &str) -> Result<ProjectName, Status> {
+    validate::single("parent", ProjectName::parse(parent))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RuleField {
+    Audiences,
+    Mandatory,
+}
+
+fn rule_path(field: RuleField) -> &'static str {
+    match field {
+        RuleField::Audiences => "audiences",
+        RuleField::Mandatory => "mandatory",
+    }
+}
+
+/// UpdateNotificationRule (`project` false: audiences and mandatory) or
+/// UpdateProjectNotificationRule (`project` true: audiences).
+#[allow(clippy::result_large_err)]
+pub fn parse_rule_update(
+    rule: Option<&pb::NotificationRule>,
+    mask: Option<&prost_types::FieldMask>,
+    project: bool,
+) -> Result<RuleUpdate, Status> {
+    let mut v = Violations::new();
+    let Some(rule) = rule else {
+        v.add("rule", "is required");
+        return v.finish_with(None);
+    };
+    let name = v.check("rule.name", RuleName::parse(&rule.name, project));
+    let all: &[RuleField] =
+        if project { &[RuleField::Audiences] } else { &[RuleField::Audiences, RuleField::Mandatory] };
+    // Nothing marks an empty list or a false flag as set: without a mask, every field is.
+    let fields = baton_platform::mask::fields(&mut v, mask, all, rule_path, |_| true);
+    let audiences = if fields.contains(&RuleField::Audiences) {
+        parse_audiences(&mut v, "rule.audiences", &rule.audiences).map(Some)
+    } else {
+        Some(None)
+    };
+    let mandatory = fields.contains(&RuleField::Mandatory).then_some(rule.mandatory);
+    let etag = (!rule.etag.is_empty()).then(|| rule.etag.clone());
+    let update = match (name, audiences) {
+        (Some(name), Some(audiences)) => Some(RuleUpdate { name, audiences, mandatory, etag }),
+        _ => None,
+    };
+    v.finish_with(update)
 }
 
 #[cfg(test)]
