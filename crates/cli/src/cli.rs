@@ -1140,6 +1140,48 @@ pub enum NotificationsCommand {
         #[arg(long)]
         person: Option<String>,
     },
+    /// Who is told of what: the agency's rules, and a project's.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `baton notifications rules …`. An audience is one of `assignees`, `watchers`, `mentioned`,
+/// `reviewers`, `subject` (the people the event is about), `project-team`, `role:ROLE`
+/// (`role:producer`, `role:client`, …), `team:TEAM` (its name or id) or `department:DEPARTMENT`
+/// (`department:motion`, …).
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every kind's rule: the agency's, or the one a project follows.
+    List {
+        /// The project (title, id or projects/{id}); without it, the agency's rules.
+        #[arg(long, short)]
+        project: Option<String>,
+    },
+    /// One kind's rule, for example `comment-created`.
+    Show {
+        kind: String,
+        #[arg(long, short)]
+        project: Option<String>,
+    },
+    /// Set who is told of a kind: the agency's rule (admins; --mandatory too) or a project's
+    /// override (its producer).
+    Set {
+        kind: String,
+        /// The audiences, in order of precedence; none tells nobody.
+        #[arg(long = "to", value_delimiter = ',', num_args = 0..)]
+        audiences: Vec<String>,
+        #[arg(long, short)]
+        project: Option<String>,
+        /// The agency's rule only: whether people may not mute it.
+        #[arg(long, conflicts_with = "project")]
+        mandatory: Option<bool>,
+    },
+    /// Drop a project's override: the project follows the agency's rule again.
+    Reset {
+        kind: String,
+        #[arg(long, short)]
+        project: String,
+    },
 }
 
 /// Declares a command-line mirror of a protobuf enum, so that the names people type and the

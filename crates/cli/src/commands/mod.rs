@@ -9,5 +9,6 @@ pub mod people;
 pub mod plan;
 pub mod projects;
 pub mod quality;
+pub mod rules;
 pub mod teams;
 pub mod versions;

@@ -100,6 +100,7 @@ pub async fn run(baton: &Baton, out: &Out, command: NotificationsCommand) -> Res
             let recipient = recipient(baton, person).await?;
             watch(baton, out, &recipient).await
         }
+        NotificationsCommand::Rules(command) => super::rules::run(baton, out, command).await,
     }
 }
 

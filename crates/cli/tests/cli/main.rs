@@ -11,5 +11,6 @@ mod errors;
 mod plan;
 mod quality;
 mod reviews;
+mod rules;
 mod tls;
 mod watch;
