@@ -25,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 36 {
+    match selector % 38 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -90,6 +90,12 @@ fuzz_target!(|data: &[u8]| {
             baton_assets::wire::quality::parse_get_checklist(&r).map(drop)
         }),
         34 => check(bytes, baton_assets::wire::comments::parse_create),
+        35 => check(bytes, |r: notifications::UpdateNotificationRuleRequest| {
+            baton_notifications::wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), false).map(drop)
+        }),
+        36 => check(bytes, |r: notifications::UpdateProjectNotificationRuleRequest| {
+            baton_notifications::wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), true).map(drop)
+        }),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)
         }),

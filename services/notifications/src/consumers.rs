@@ -377,6 +377,23 @@ fn just(h: Happening) -> Described {
     Described { projection: Projection::None, happening: Some(h) }
 }
 
+/// What an event of `event_type` carrying `payload` means for notifications, as the consumer
+/// reads it (without the projection change it makes): for the fuzz target and tests, which
+/// have no broker delivery to hand.
+pub fn read_event(event_type: &str, payload: &[u8]) -> Result<Option<Happening>, HandlerError> {
+    let envelope = Envelope {
+        id: Uuid::nil(),
+        event_type: event_type.to_string(),
+        source: Envelope::owner(event_type).unwrap_or_default().to_string(),
+        subject: String::new(),
+        time: OffsetDateTime::UNIX_EPOCH,
+        traceparent: None,
+        tracestate: None,
+        payload: payload.to_vec(),
+    };
+    describe(&envelope).map(|described| described.happening)
+}
+
 /// What an event changes here and whom it concerns.
 fn describe(envelope: &Envelope) -> Result<Described, HandlerError> {
     let kind = Kind::of_event(&envelope.event_type)
@@ -1119,6 +1136,75 @@ fn project_happening(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scene_words(h: &Happening) -> Wording {
+        let names = rules::Names::default();
+        (h.words)(&Scene { actor: "Chloé", project: Some("Relaunch"), component: "Hero", names: &names })
+    }
+
+    #[test]
+    fn a_status_change_carries_its_component_and_says_whether_the_client_sees_it() {
+        let (p, a, maker) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let change = |status: AssetStatus, client_visible: Option<bool>| assets::AssetStatusChanged {
+            asset: Some(assets::Asset {
+                name: format!("projects/{p}/assets/{a}"),
+                display_name: "Hero".into(),
+                assignees: vec![format!("people/{maker}")],
+                etag: "4".into(),
+                client_visible,
+                ..Default::default()
+            }),
+            previous_status: AssetStatus::InProgress as i32,
+            status: status as i32,
+            actor: format!("people/{maker}"),
+            comment: "Loop ready".into(),
+        };
+        let read = |event: assets::AssetStatusChanged| {
+            read_event(assets::AssetStatusChanged::TYPE, &prost::Message::encode_to_vec(&event))
+                .expect("valid")
+                .expect("a happening")
+        };
+        let h = read(change(AssetStatus::InReview, None));
+        assert_eq!(
+            (h.kind, h.project, h.component, h.actor),
+            (Kind::AssetStatusChanged, Some(p), Some(a), Some(maker))
+        );
+        let carried = h.carried.as_ref().expect("carried");
+        assert_eq!((carried.assignees.as_slice(), carried.revision), (&[maker][..], 4));
+        assert_eq!(h.client, ClientSees::Always);
+        let words = scene_words(&h);
+        assert_eq!(words.general.title, "Hero is ready for review");
+        assert_eq!(words.general.body, "Chloé submitted it for review (Relaunch). “Loop ready”");
+        assert_eq!(read(change(AssetStatus::InReview, Some(false))).client, ClientSees::Never);
+        let bad = assets::AssetStatusChanged { asset: None, ..change(AssetStatus::InReview, None) };
+        let refused = read_event(assets::AssetStatusChanged::TYPE, &prost::Message::encode_to_vec(&bad));
+        assert!(matches!(refused, Err(HandlerError::Poison(_))));
+    }
+
+    #[test]
+    fn an_edit_tells_only_those_it_newly_mentions() {
+        let (p, a, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+        let comment = |mentioned: Vec<Uuid>| assets::Comment {
+            name: format!("projects/{p}/assets/{a}/comments/{c}"),
+            body: "Look".into(),
+            mentioned_people: mentioned.iter().map(|m| format!("people/{m}")).collect(),
+            client_visible: true,
+            ..Default::default()
+        };
+        let edit = assets::CommentEdited {
+            before: Some(comment(vec![old])),
+            after: Some(comment(vec![old, new])),
+            changed_fields: vec!["body".into()],
+            actor: String::new(),
+        };
+        let h = read_event(assets::CommentEdited::TYPE, &prost::Message::encode_to_vec(&edit))
+            .expect("valid")
+            .expect("a happening");
+        assert_eq!(h.mentioned_people, [new]);
+        assert_eq!((h.client, h.component), (ClientSees::IfComponentShown, Some(a)));
+        assert_eq!(scene_words(&h).general.title, "Chloé edited a comment on Hero");
+    }
 
     #[test]
     fn long_comments_are_cut_on_a_character() {
