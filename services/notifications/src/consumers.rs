@@ -148,14 +148,12 @@ struct Pending {
 
 impl Pending {
     /// Writes the run's components, resolves its happenings under their rules, and inserts
-    /// their notifications (announced on commit).
+    /// their notifications (announced on commit): three statements at most (components and
+    /// rules, what the rules read, the notifications), one when nobody can be told.
     async fn flush(&mut self, conn: &mut PgConnection) -> Result<(), HandlerError> {
-        let components = std::mem::take(&mut self.components);
+        let components = newest(std::mem::take(&mut self.components));
         let happenings = std::mem::take(&mut self.happenings);
-        if !components.is_empty() {
-            repo::upsert_components(conn, &newest(components)).await?;
-        }
-        if happenings.is_empty() {
+        if happenings.is_empty() && components.is_empty() {
             return Ok(());
         }
         let projects: Vec<Uuid> = distinct(happenings.iter().filter_map(|h| h.project));
@@ -165,9 +163,12 @@ impl Pending {
                 kinds.push(h.kind);
             }
         }
-        let rules = repo::rules_in_force(conn, &projects, &kinds).await?;
+        let rules = repo::rules_in_force(conn, &components, &projects, &kinds).await?;
         let audiences: Vec<Vec<rules::Audience>> =
             happenings.iter().map(|h| rules.audiences(h.project, h.kind)).collect();
+        if !happenings.iter().zip(&audiences).any(|(h, a)| rules::may_tell(h, a)) {
+            return Ok(());
+        }
         let needs = Needs::of(&happenings, &audiences);
         let world = repo::world(conn, &needs).await?;
         let mut components = world.components;

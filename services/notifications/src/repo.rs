@@ -255,61 +255,6 @@ pub fn of_events_for<'c>(
     tokio_stream::StreamExt::map(rows, |row| row.map(Notification::from))
 }
 
-/// The projected display names a batch of messages uses, in one query: of the people who acted
-/// (`notifications.person`) and of the projects (`notifications.project`), by id.
-async fn display_names(
-    conn: &mut PgConnection,
-    people: &[Uuid],
-    projects: &[Uuid],
-) -> Result<(HashMap<Uuid, String>, HashMap<Uuid, String>), sqlx::Error> {
-    let rows: Vec<(bool, Uuid, String)> = sqlx::query_as(
-        "SELECT true, id, display_name FROM notifications.person WHERE id = ANY($1) \
-         UNION ALL SELECT false, id, display_name FROM notifications.project WHERE id = ANY($2)",
-    )
-    .bind(people)
-    .bind(projects)
-    .fetch_all(conn)
-    .await?;
-    let (mut names, mut titles) = (HashMap::new(), HashMap::new());
-    for (person, id, name) in rows {
-        if person {
-            names.insert(id, name)
-        } else {
-            titles.insert(id, name)
-        };
-    }
-    Ok((names, titles))
-}
-
-/// Keeps the newest revision of each component.
-pub async fn upsert_components(conn: &mut PgConnection, components: &[Component]) -> Result<(), sqlx::Error> {
-    // Arrays of arrays must be rectangular: each component's people go as one text of ids.
-    let people = |f: fn(&Component) -> &Vec<Uuid>| {
-        components.iter().map(|c| f(c).iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
-    };
-    sqlx::query(
-        "INSERT INTO notifications.component (id, project_id, display_name, client_visible, assignees, watchers, revision) \
-         SELECT id, project_id, display_name, client_visible, string_to_array(assignees, ',')::uuid[], \
-                string_to_array(watchers, ',')::uuid[], revision \
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bool[], $5::text[], $6::text[], $7::int8[]) \
-              AS c(id, project_id, display_name, client_visible, assignees, watchers, revision) \
-         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
-             client_visible = excluded.client_visible, assignees = excluded.assignees, \
-             watchers = excluded.watchers, revision = excluded.revision \
-         WHERE notifications.component.revision < excluded.revision",
-    )
-    .bind(components.iter().map(|c| c.id).collect::<Vec<_>>())
-    .bind(components.iter().map(|c| c.project).collect::<Vec<_>>())
-    .bind(components.iter().map(|c| c.display_name.as_str()).collect::<Vec<_>>())
-    .bind(components.iter().map(|c| c.client_visible).collect::<Vec<_>>())
-    .bind(people(|c| &c.assignees))
-    .bind(people(|c| &c.watchers))
-    .bind(components.iter().map(|c| c.revision).collect::<Vec<_>>())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Keeps the newest state of a team and its members.
 pub async fn upsert_team(
     conn: &mut PgConnection,
@@ -369,21 +314,49 @@ impl RuleRow {
     }
 }
 
-/// The agency's changes to the rules of `kinds`, and those of `projects`' overrides.
+/// The agency's changes to the rules of `kinds`, and those of `projects`' overrides — after
+/// keeping the newest revision of each of `components` (one statement: a run's reads start with
+/// it).
 pub async fn rules_in_force(
     conn: &mut PgConnection,
+    components: &[Component],
     projects: &[Uuid],
     kinds: &[NotificationKind],
 ) -> Result<RulesInForce, sqlx::Error> {
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    // Arrays of arrays must be rectangular: each component's people go as one text of ids.
+    let people = |f: fn(&Component) -> &Vec<Uuid>| {
+        components
+            .iter()
+            .map(|c| f(c).iter().map(Uuid::to_string).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+    };
     let rows: Vec<RuleRow> = sqlx::query_as(
-        "SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
+        "WITH kept AS ( \
+             INSERT INTO notifications.component \
+                 (id, project_id, display_name, client_visible, assignees, watchers, revision) \
+             SELECT id, project_id, display_name, client_visible, string_to_array(assignees, ',')::uuid[], \
+                    string_to_array(watchers, ',')::uuid[], revision \
+             FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::bool[], $7::text[], $8::text[], $9::int8[]) \
+                  AS c(id, project_id, display_name, client_visible, assignees, watchers, revision) \
+             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+                 client_visible = excluded.client_visible, assignees = excluded.assignees, \
+                 watchers = excluded.watchers, revision = excluded.revision \
+             WHERE notifications.component.revision < excluded.revision) \
+         SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
          FROM notifications.agency_rule WHERE kind = ANY($2) \
          UNION ALL SELECT project_id, kind, audiences, false, update_time, updater \
          FROM notifications.project_rule WHERE project_id = ANY($1) AND kind = ANY($2)",
     )
     .bind(projects)
     .bind(&kinds)
+    .bind(components.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.project).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.display_name.as_str()).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.client_visible).collect::<Vec<_>>())
+    .bind(people(|c| &c.assignees))
+    .bind(people(|c| &c.watchers))
+    .bind(components.iter().map(|c| c.revision).collect::<Vec<_>>())
     .fetch_all(conn)
     .await?;
     let mut rules = RulesInForce::default();
@@ -403,7 +376,7 @@ pub async fn rule_changes(
     kind: Option<NotificationKind>,
 ) -> Result<RulesInForce, sqlx::Error> {
     let kinds: Vec<NotificationKind> = kind.map_or_else(|| NotificationKind::ALL.to_vec(), |k| vec![k]);
-    rules_in_force(conn, project.as_slice(), &kinds).await
+    rules_in_force(conn, &[], project.as_slice(), &kinds).await
 }
 
 /// Locks the agency's rule of `kind` (an update reads and writes it in one transaction).
@@ -509,76 +482,78 @@ pub struct World {
     pub components: HashMap<Uuid, Component>,
 }
 
+/// One row of the world query: a member, a component, a team's member, or a name.
 #[derive(sqlx::FromRow)]
-struct ComponentRow {
+struct WorldRow {
+    /// `m`ember, `c`omponent, `t`eam member, `p`erson's name, pro`j`ect's title.
+    tag: String,
     id: Uuid,
-    project_id: Uuid,
-    display_name: String,
-    client_visible: bool,
-    assignees: Vec<Uuid>,
-    watchers: Vec<Uuid>,
-    revision: i64,
+    other: Option<Uuid>,
+    text: Option<String>,
+    assignees: Option<Vec<Uuid>>,
+    watchers: Option<Vec<Uuid>>,
+    flag: Option<bool>,
+    revision: Option<i64>,
 }
 
-/// Reads what `needs` names: the projects' teams, the components, the teams and departments,
-/// and the display names of the people and projects.
+/// Reads what `needs` names in one statement: the projects' teams, the components, the teams
+/// and departments, and the display names of the people and projects.
 pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx::Error> {
+    let rows: Vec<WorldRow> = sqlx::query_as(
+        "SELECT 'm' AS tag, project_id AS id, person_id AS other, role AS text, NULL::uuid[] AS assignees, \
+                NULL::uuid[] AS watchers, NULL::bool AS flag, NULL::int8 AS revision \
+         FROM notifications.project_member WHERE project_id = ANY($1) AND active \
+         UNION ALL SELECT 'c', id, project_id, display_name, assignees, watchers, client_visible, revision \
+         FROM notifications.component WHERE id = ANY($2) \
+         UNION ALL SELECT 't', t.id, m.person_id, t.department, NULL, NULL, NULL, NULL \
+         FROM notifications.team t LEFT JOIN notifications.team_member m ON m.team_id = t.id \
+         WHERE t.id = ANY($3) OR t.department = ANY($4) \
+         UNION ALL SELECT 'p', id, NULL, display_name, NULL, NULL, NULL, NULL \
+         FROM notifications.person WHERE id = ANY($5) \
+         UNION ALL SELECT 'j', id, NULL, display_name, NULL, NULL, NULL, NULL \
+         FROM notifications.project WHERE id = ANY($1)",
+    )
+    .bind(&needs.projects)
+    .bind(&needs.components)
+    .bind(&needs.teams)
+    .bind(&needs.departments)
+    .bind(&needs.people)
+    .fetch_all(conn)
+    .await?;
     let mut world = World::default();
-    if !needs.projects.is_empty() {
-        let members: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
-            "SELECT project_id, person_id, role FROM notifications.project_member \
-             WHERE project_id = ANY($1) AND active",
-        )
-        .bind(&needs.projects)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (project, person, role) in members {
-            if let Some(role) = ProjectRole::from_name(&role) {
-                world.audiences.members.entry(project).or_default().insert(person, role);
+    for row in rows {
+        match row.tag.as_str() {
+            "m" => {
+                if let (Some(person), Some(role)) = (row.other, row.text.as_deref().and_then(ProjectRole::from_name)) {
+                    world.audiences.members.entry(row.id).or_default().insert(person, role);
+                }
+            }
+            "c" => {
+                let component = Component {
+                    id: row.id,
+                    project: row.other.unwrap_or_default(),
+                    display_name: row.text.unwrap_or_default(),
+                    client_visible: row.flag.unwrap_or(false),
+                    assignees: row.assignees.unwrap_or_default(),
+                    watchers: row.watchers.unwrap_or_default(),
+                    revision: row.revision.unwrap_or_default(),
+                };
+                world.components.insert(component.id, component);
+            }
+            "t" => {
+                if let Some(department) = row.text.as_deref().and_then(Department::from_name) {
+                    world.audiences.departments.insert(department, row.id);
+                }
+                world.audiences.teams.entry(row.id).or_default().extend(row.other);
+            }
+            "p" => {
+                world.names.people.insert(row.id, row.text.unwrap_or_default());
+            }
+            _ => {
+                world.names.projects.insert(row.id, row.text.unwrap_or_default());
             }
         }
     }
-    if !needs.components.is_empty() {
-        let rows: Vec<ComponentRow> = sqlx::query_as(
-            "SELECT id, project_id, display_name, client_visible, assignees, watchers, revision \
-             FROM notifications.component WHERE id = ANY($1)",
-        )
-        .bind(&needs.components)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
-            let component = Component {
-                id: row.id,
-                project: row.project_id,
-                display_name: row.display_name,
-                client_visible: row.client_visible,
-                assignees: row.assignees,
-                watchers: row.watchers,
-                revision: row.revision,
-            };
-            world.components.insert(component.id, component);
-        }
-    }
-    if !needs.teams.is_empty() || !needs.departments.is_empty() {
-        let rows: Vec<(Uuid, Option<String>, Option<Uuid>)> = sqlx::query_as(
-            "SELECT t.id, t.department, m.person_id FROM notifications.team t \
-             LEFT JOIN notifications.team_member m ON m.team_id = t.id \
-             WHERE t.id = ANY($1) OR t.department = ANY($2) ORDER BY t.id, m.person_id",
-        )
-        .bind(&needs.teams)
-        .bind(&needs.departments)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (team, department, person) in rows {
-            if let Some(department) = department.as_deref().and_then(Department::from_name) {
-                world.audiences.departments.insert(department, team);
-            }
-            let members = world.audiences.teams.entry(team).or_default();
-            members.extend(person);
-        }
-    }
-    let (people, projects) = display_names(conn, &needs.people, &needs.projects).await?;
-    world.names = Names { people, projects };
     Ok(world)
 }
 

@@ -439,6 +439,25 @@ pub struct Audiences {
     pub departments: HashMap<Department, Uuid>,
 }
 
+/// Whether `audiences` may tell anyone of `happening` at all: false when they name only people
+/// the event itself lists and it lists nobody (a component created with no assignees), so that
+/// nothing needs to be read to know nobody is told.
+pub fn may_tell(happening: &Happening, audiences: &[Audience]) -> bool {
+    audiences.iter().any(|audience| match audience {
+        Rel(Subject) => !happening.subjects.is_empty(),
+        Rel(Mentioned) => !happening.mentioned_people.is_empty() || !happening.mentioned_teams.is_empty(),
+        Rel(Reviewers) => !happening.reviewers.is_empty(),
+        Rel(Assignees) | Rel(Watchers) => match &happening.carried {
+            Some(component) => {
+                let people = if *audience == ASSIGNEES { &component.assignees } else { &component.watchers };
+                !people.is_empty()
+            }
+            None => happening.component.is_some(),
+        },
+        _ => true,
+    })
+}
+
 /// Who is told of `happening` under `audiences`, each once with the reason of the first
 /// audience they are in: never the actor; of an event in a project only its team (and the
 /// people it is about, whatever their place); client contacts only of what clients see.
@@ -660,6 +679,23 @@ mod tests {
         assert_eq!(told, [(w.lead, Reason::Team)]);
         let told = resolve(&never, &[Audience::Team(TeamName::new(w.motion))], &w.known, &components);
         assert!(!told.iter().any(|(p, _)| *p == w.outsider));
+    }
+
+    #[test]
+    fn nothing_is_read_when_the_event_names_nobody_the_rule_could_tell() {
+        let w = world();
+        let mut h = happening(&w, w.producer, ClientSees::Never);
+        h.component = None;
+        assert!(!may_tell(&h, &[SUBJECT, MENTIONED, REVIEWERS, ASSIGNEES]));
+        let mut empty = w.component.clone();
+        empty.assignees.clear();
+        h.carried = Some(empty);
+        assert!(!may_tell(&h, &[ASSIGNEES]), "carried with no assignees");
+        assert!(may_tell(&h, &[WATCHERS]), "carried with watchers");
+        assert!(may_tell(&h, &[PRODUCER]), "a role needs the team read");
+        h.carried = None;
+        h.component = Some(w.component.id);
+        assert!(may_tell(&h, &[ASSIGNEES]), "the projected component is read");
     }
 
     #[test]
