@@ -25,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 38 {
+    match selector % 39 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -92,6 +92,9 @@ fuzz_target!(|data: &[u8]| {
         34 => check(bytes, baton_assets::wire::comments::parse_create),
         35 => check(bytes, |r: notifications::UpdateNotificationRuleRequest| {
             baton_notifications::wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), false).map(drop)
+        }),
+        37 => check(bytes, |r: notifications::UpdateNotificationPreferencesRequest| {
+            baton_notifications::wire::parse_preferences_update(&r).map(drop)
         }),
         36 => check(bytes, |r: notifications::UpdateProjectNotificationRuleRequest| {
             baton_notifications::wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), true).map(drop)

@@ -20,6 +20,7 @@ mod milestones;
 mod notifications;
 mod obstacles;
 mod people;
+mod preferences;
 mod projects;
 mod quality;
 mod reviews;

@@ -576,6 +576,34 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
             }
             result.map(|()| Seen::Done)
         }
+        "GetNotificationPreferences" => {
+            let request =
+                notifications::GetNotificationPreferencesRequest { name: format!("{owner}/notificationPreferences") };
+            server.notifications().get_notification_preferences(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "UpdateNotificationPreferences" => {
+            let name = format!("{owner}/notificationPreferences");
+            let reader = if owner == world.stranger.subject { &world.stranger } else { profile };
+            let read = || async {
+                let request = notifications::GetNotificationPreferencesRequest { name: name.clone() };
+                let got = server.notifications().get_notification_preferences(reader.request(request)).await;
+                got.map(|r| r.into_inner().preferences.expect("preferences").etag)
+            };
+            let before = read().await;
+            let request = notifications::UpdateNotificationPreferencesRequest {
+                preferences: Some(notifications::NotificationPreferences {
+                    name: name.clone(),
+                    time_zone: "Europe/Paris".into(),
+                    ..Default::default()
+                }),
+                update_mask: None,
+            };
+            let result = server.notifications().update_notification_preferences(profile.request(request)).await;
+            if result.is_err() && before.is_ok() {
+                assert_eq!(read().await.ok(), before.ok(), "{rpc} refused to {} but changed them", profile.label);
+            }
+            result.map(|_| Seen::Done)
+        }
         "ListAuditRecords" => {
             let project = world.a.clone();
             if method.contains("PeopleService") {

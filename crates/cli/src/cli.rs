@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use baton_proto::assets::v1::{AssetKind, AssetStatus};
+use baton_proto::notifications::v1::{Cadence, NotificationChannel};
 use baton_proto::people::v1::{Department, Discipline, PersonRole, SkillLevel};
 use baton_proto::projects::v1::ProjectMemberRole;
 
@@ -1143,6 +1144,59 @@ pub enum NotificationsCommand {
     /// Who is told of what: the agency's rules, and a project's.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// How a person wants to be told: channels, cadences, quiet hours, digest time.
+    #[command(subcommand)]
+    Preferences(PreferencesCommand),
+}
+
+/// `baton notifications preferences …`, of the --person (or the --as person).
+#[derive(Debug, Subcommand)]
+pub enum PreferencesCommand {
+    /// The preferences, as they decide (the defaults until changed).
+    Show {
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// Set the time zone, quiet hours or daily digest time.
+    Set {
+        #[arg(long)]
+        person: Option<String>,
+        /// An IANA time zone such as Europe/Paris; "utc" for UTC.
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Hours without instant email, local time: 22:00-07:00; "none" for none.
+        #[arg(long)]
+        quiet: Option<String>,
+        /// When the daily digest is sent, local time: 08:00.
+        #[arg(long)]
+        digest_at: Option<String>,
+    },
+    /// Choose how a channel tells of a kind (or every kind) in a project (or every project).
+    Choose {
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        channel: ChannelArg,
+        #[arg(long)]
+        cadence: CadenceArg,
+        /// A notification kind such as comment-created; every kind without it.
+        #[arg(long)]
+        kind: Option<String>,
+        /// A project (title, id or projects/{id}); every project without it.
+        #[arg(long, short)]
+        project: Option<String>,
+    },
+    /// Drop a choice: the channel's default (or a broader choice) applies again.
+    Forget {
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        channel: ChannelArg,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, short)]
+        project: Option<String>,
+    },
 }
 
 /// `baton notifications rules …`. An audience is one of `assignees`, `watchers`, `mentioned`,
@@ -1214,11 +1268,22 @@ macro_rules! proto_enum {
             }
 
             /// The words for people: `audio engineer`.
+            #[allow(dead_code, reason = "not every enum is printed for people")]
             pub fn text(value: i32) -> String {
                 Self::word(value).replace('-', " ")
             }
         }
     };
+}
+
+proto_enum! {
+    /// Where a notification reaches its recipient.
+    ChannelArg => NotificationChannel { Inbox, Email }
+}
+
+proto_enum! {
+    /// When a channel tells of a notification.
+    CadenceArg => Cadence { Instant, HourlyDigest, DailyDigest, Muted }
 }
 
 proto_enum! {

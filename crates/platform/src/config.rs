@@ -24,6 +24,7 @@ const CONFIG_KEYS: &[&str] = &[
     "auth",
     "limits",
     "tls",
+    "smtp",
 ];
 
 /// The whole configuration of a Baton server process.
@@ -50,6 +51,73 @@ pub struct Config {
     pub auth: crate::auth::AuthConfig,
     pub limits: crate::limits::LimitsConfig,
     pub tls: crate::tls::TlsConfig,
+    pub smtp: SmtpConfig,
+}
+
+/// How the notifications service sends email.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The SMTP server; empty turns email off (nothing is queued for it).
+    pub host: String,
+    pub port: u16,
+    /// `starttls` (upgrade a plain connection, the default), `tls` (TLS from the start, port
+    /// 465) or `none` (plain text: a local relay or a test server only).
+    pub security: SmtpSecurity,
+    /// The login, if the server wants one.
+    pub username: String,
+    /// Its password; never logged.
+    pub password: String,
+    /// The sender, `Baton <baton@studio.example>`.
+    pub from: String,
+    /// How long one send may take.
+    pub timeout_ms: u64,
+    /// The first wait after a temporary failure, doubled (with jitter) after each further one.
+    pub retry_initial_ms: u64,
+    /// How long a message is retried before it is given up.
+    pub retry_for_secs: u64,
+    /// How often due messages are looked for when none woke the sender.
+    pub poll_interval_ms: u64,
+}
+
+/// How an SMTP connection is secured.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            security: SmtpSecurity::Starttls,
+            username: String::new(),
+            password: String::new(),
+            from: "Baton <baton@localhost>".into(),
+            timeout_ms: 10_000,
+            retry_initial_ms: 5_000,
+            retry_for_secs: 24 * 3600,
+            poll_interval_ms: 1_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &if self.password.is_empty() { "" } else { "(set)" })
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How logs are written.
@@ -163,6 +231,7 @@ impl Default for Config {
             auth: crate::auth::AuthConfig::default(),
             limits: crate::limits::LimitsConfig::default(),
             tls: crate::tls::TlsConfig::default(),
+            smtp: SmtpConfig::default(),
         }
     }
 }
@@ -276,6 +345,9 @@ impl Config {
         }
         if let Some(problem) = self.tls.problem() {
             return invalid(problem);
+        }
+        if !self.smtp.host.is_empty() && (self.smtp.timeout_ms == 0 || self.smtp.poll_interval_ms == 0) {
+            return invalid("smtp.timeout_ms and smtp.poll_interval_ms must be at least 1");
         }
         Ok(())
     }

@@ -204,6 +204,8 @@ pub static POLICY: &[Rule] = &[
     project("/baton.notifications.v1.NotificationsService/ListProjectNotificationRules", STAFF_TEAM, false),
     project("/baton.notifications.v1.NotificationsService/UpdateProjectNotificationRule", &[P::Producer], false),
     project("/baton.notifications.v1.NotificationsService/ResetProjectNotificationRule", &[P::Producer], false),
+    own("/baton.notifications.v1.NotificationsService/GetNotificationPreferences", &[], false),
+    own("/baton.notifications.v1.NotificationsService/UpdateNotificationPreferences", &[], false),
 ];
 
 static BY_METHOD: LazyLock<HashMap<&'static str, &'static Rule>> =

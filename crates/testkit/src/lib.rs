@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod proxy;
+pub mod smtp;
 pub mod tls;
 
 use std::future::Future;

@@ -9,6 +9,7 @@ use baton_platform::policy::Access;
 use crate::domain::{InboxChange, Notification, ProjectUnread};
 use crate::error::NotificationsError;
 use crate::hub::{Hub, Watch};
+use crate::preferences::{Choice, Preferences, QuietHours};
 use crate::repo;
 use crate::rules::{self, Audience, KINDS, Rule, RuleChange, RuleName, RulesInForce};
 use crate::wire::ListQuery;
@@ -181,6 +182,60 @@ impl Notifications {
         tx.commit().await?;
         let agency = changes.agency.get(&name.kind);
         Ok(Rule::effective(name, agency, None))
+    }
+}
+
+/// A change of one person's preferences, as asked: each field to change.
+#[derive(Debug, Clone)]
+pub struct PreferencesUpdate {
+    pub person: PersonName,
+    pub time_zone: Option<Option<String>>,
+    pub quiet_hours: Option<Option<QuietHours>>,
+    pub digest_time: Option<time::Time>,
+    pub choices: Option<Vec<Choice>>,
+    pub etag: Option<String>,
+}
+
+impl Notifications {
+    /// A person's preferences: the defaults until they change them.
+    pub async fn preferences(&self, access: &Access, person: PersonName) -> Result<Preferences, NotificationsError> {
+        access.own(person)?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(repo::preferences(&mut conn, person.id, false).await?.unwrap_or_else(|| Preferences::defaults(person)))
+    }
+
+    /// Changes the fields of a person's preferences the update names.
+    pub async fn update_preferences(
+        &self,
+        access: &Access,
+        update: PreferencesUpdate,
+    ) -> Result<Preferences, NotificationsError> {
+        let person = update.person;
+        access.own(person)?;
+        let mut tx = self.pool.begin().await?;
+        repo::lock_preferences(&mut tx, person.id).await?;
+        let mut preferences =
+            repo::preferences(&mut tx, person.id, true).await?.unwrap_or_else(|| Preferences::defaults(person));
+        baton_platform::etag::check(update.etag.as_deref(), preferences.etag()).map_err(|current| {
+            NotificationsError::EtagMismatch { name: format!("{person}/notificationPreferences"), current }
+        })?;
+        if let Some(time_zone) = update.time_zone {
+            preferences.time_zone = time_zone;
+        }
+        if let Some(quiet_hours) = update.quiet_hours {
+            preferences.quiet_hours = quiet_hours;
+        }
+        if let Some(digest_time) = update.digest_time {
+            preferences.digest_time = digest_time;
+        }
+        if let Some(choices) = update.choices {
+            preferences.choices = choices;
+        }
+        preferences.revision += 1;
+        preferences.update_time = Some(baton_platform::time::now());
+        repo::put_preferences(&mut tx, &preferences).await?;
+        tx.commit().await?;
+        Ok(preferences)
     }
 }
 

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 
 use crate::CREATED_CHANNEL;
 use crate::domain::{self, AssetStatus, Message, NotificationKind as Kind, ProjectMemberRole, humanize};
+use crate::preferences::{self, Cadence, Channel};
 use crate::repo::{self, Row};
 use crate::rules::{self, ClientSees, Component, Happening, Scene, Wording, Words};
 
@@ -196,7 +197,12 @@ impl Pending {
             let wording = (h.words)(&scene);
             let project = h.project.map(|p| ProjectName::new(p).to_string()).unwrap_or_default();
             let traceparent = current.clone().or_else(|| h.traceparent.clone());
+            let mandatory = rules.agency.get(&h.kind).is_some_and(|rule| rule.mandatory);
             for (recipient, reason) in told {
+                let choices = world.choices.get(&recipient).map(Vec::as_slice).unwrap_or_default();
+                if preferences::cadence(choices, Channel::Inbox, h.kind, h.project, mandatory) == Cadence::Muted {
+                    continue;
+                }
                 let message = wording
                     .personal
                     .iter()
@@ -234,6 +240,8 @@ pub(crate) struct Needs {
     pub teams: Vec<Uuid>,
     pub departments: Vec<String>,
     pub people: Vec<Uuid>,
+    /// People the events name who may be told (their preferences are read).
+    pub candidates: Vec<Uuid>,
 }
 
 impl Needs {
@@ -254,6 +262,10 @@ impl Needs {
             teams: distinct(teams),
             departments: distinct(departments),
             people: distinct(happenings.iter().flat_map(|h| h.actor.into_iter().chain(h.subjects.iter().copied()))),
+            candidates: distinct(happenings.iter().flat_map(|h| {
+                let carried = h.carried.iter().flat_map(|c| c.assignees.iter().chain(&c.watchers));
+                h.subjects.iter().chain(&h.mentioned_people).chain(&h.reviewers).chain(carried).copied()
+            })),
         }
     }
 }

@@ -4,6 +4,7 @@
 use tonic::{Request, Response, Status};
 
 use baton_platform::policy::Access;
+use baton_platform::validate;
 use baton_proto::notifications::v1 as pb;
 use baton_proto::notifications::v1::notifications_service_server::NotificationsService;
 
@@ -195,5 +196,27 @@ impl NotificationsService for NotificationsApi {
         let etag = (!r.etag.is_empty()).then(|| r.etag.clone());
         let rule = self.app.reset_rule(&access, name, etag).await?;
         Ok(Response::new(pb::ResetProjectNotificationRuleResponse { rule: Some(wire::rule(&rule)) }))
+    }
+
+    async fn get_notification_preferences(
+        &self,
+        request: Request<pb::GetNotificationPreferencesRequest>,
+    ) -> Result<Response<pb::GetNotificationPreferencesResponse>, Status> {
+        let access = Access::of(&request)?;
+        let person = validate::single("name", wire::parse_preferences_name(&request.get_ref().name))?;
+        let preferences = self.app.preferences(&access, person).await?;
+        Ok(Response::new(pb::GetNotificationPreferencesResponse { preferences: Some(wire::preferences(&preferences)) }))
+    }
+
+    async fn update_notification_preferences(
+        &self,
+        request: Request<pb::UpdateNotificationPreferencesRequest>,
+    ) -> Result<Response<pb::UpdateNotificationPreferencesResponse>, Status> {
+        let access = Access::of(&request)?;
+        let update = wire::parse_preferences_update(request.get_ref())?;
+        let preferences = self.app.update_preferences(&access, update).await?;
+        Ok(Response::new(pb::UpdateNotificationPreferencesResponse {
+            preferences: Some(wire::preferences(&preferences)),
+        }))
     }
 }

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod hub;
+pub mod preferences;
 mod repo;
 pub mod rules;
 pub mod wire;

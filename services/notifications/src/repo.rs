@@ -4,13 +4,14 @@ use std::collections::HashMap;
 
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, Time};
 use uuid::Uuid;
 
 use baton_platform::names::PersonName;
 
 use crate::consumers::Needs;
 use crate::domain::{InboxChange, Notification, NotificationCondition, NotificationKind, ProjectUnread, Reason};
+use crate::preferences::{Choice, Preferences, QuietHours};
 use crate::rules::{Audience, Audiences, Component, Department, Names, ProjectRole, RuleChange, RulesInForce};
 use crate::wire::ListQuery;
 
@@ -326,10 +327,7 @@ pub async fn rules_in_force(
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     // Arrays of arrays must be rectangular: each component's people go as one text of ids.
     let people = |f: fn(&Component) -> &Vec<Uuid>| {
-        components
-            .iter()
-            .map(|c| f(c).iter().map(Uuid::to_string).collect::<Vec<_>>().join(","))
-            .collect::<Vec<_>>()
+        components.iter().map(|c| f(c).iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
     };
     let rows: Vec<RuleRow> = sqlx::query_as(
         "WITH kept AS ( \
@@ -480,12 +478,14 @@ pub struct World {
     pub audiences: Audiences,
     pub names: Names,
     pub components: HashMap<Uuid, Component>,
+    /// The choices of the people who may be told and set any.
+    pub choices: HashMap<Uuid, Vec<Choice>>,
 }
 
 /// One row of the world query: a member, a component, a team's member, or a name.
 #[derive(sqlx::FromRow)]
 struct WorldRow {
-    /// `m`ember, `c`omponent, `t`eam member, `p`erson's name, pro`j`ect's title.
+    /// `m`ember, `c`omponent, `t`eam member, `p`erson's name, pro`j`ect's title, pre`f`erences.
     tag: String,
     id: Uuid,
     other: Option<Uuid>,
@@ -497,7 +497,8 @@ struct WorldRow {
 }
 
 /// Reads what `needs` names in one statement: the projects' teams, the components, the teams
-/// and departments, and the display names of the people and projects.
+/// and departments, the display names of the people and projects, and the choices of everyone
+/// who may be told.
 pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx::Error> {
     let rows: Vec<WorldRow> = sqlx::query_as(
         "SELECT 'm' AS tag, project_id AS id, person_id AS other, role AS text, NULL::uuid[] AS assignees, \
@@ -511,13 +512,21 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
          UNION ALL SELECT 'p', id, NULL, display_name, NULL, NULL, NULL, NULL \
          FROM notifications.person WHERE id = ANY($5) \
          UNION ALL SELECT 'j', id, NULL, display_name, NULL, NULL, NULL, NULL \
-         FROM notifications.project WHERE id = ANY($1)",
+         FROM notifications.project WHERE id = ANY($1) \
+         UNION ALL SELECT 'f', person_id, NULL, choices::text, NULL, NULL, NULL, NULL \
+         FROM notifications.preferences WHERE person_id IN ( \
+             SELECT person_id FROM notifications.project_member WHERE project_id = ANY($1) AND active \
+             UNION SELECT unnest($6::uuid[]) \
+             UNION SELECT unnest(assignees || watchers) FROM notifications.component WHERE id = ANY($2) \
+             UNION SELECT m.person_id FROM notifications.team_member m JOIN notifications.team t ON t.id = m.team_id \
+                   WHERE t.id = ANY($3) OR t.department = ANY($4))",
     )
     .bind(&needs.projects)
     .bind(&needs.components)
     .bind(&needs.teams)
     .bind(&needs.departments)
     .bind(&needs.people)
+    .bind(&needs.candidates)
     .fetch_all(conn)
     .await?;
     let mut world = World::default();
@@ -548,6 +557,14 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
             }
             "p" => {
                 world.names.people.insert(row.id, row.text.unwrap_or_default());
+            }
+            "f" => {
+                // A choice this build cannot read (a kind or channel it does not know) is left
+                // out rather than failing the event.
+                let choices: Vec<serde_json::Value> =
+                    row.text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+                let choices = choices.into_iter().filter_map(|c| serde_json::from_value(c).ok()).collect();
+                world.choices.insert(row.id, choices);
             }
             _ => {
                 world.names.projects.insert(row.id, row.text.unwrap_or_default());
@@ -611,4 +628,80 @@ pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Res
     .fetch_one(conn)
     .await?;
     Ok(created as u64)
+}
+
+#[derive(sqlx::FromRow)]
+struct PreferencesRow {
+    person_id: Uuid,
+    time_zone: Option<String>,
+    quiet_start: Option<Time>,
+    quiet_end: Option<Time>,
+    digest_time: Time,
+    choices: Json<Vec<Choice>>,
+    update_time: OffsetDateTime,
+    revision: i64,
+}
+
+impl From<PreferencesRow> for Preferences {
+    fn from(row: PreferencesRow) -> Self {
+        Preferences {
+            person: PersonName::new(row.person_id),
+            time_zone: row.time_zone,
+            quiet_hours: row.quiet_start.zip(row.quiet_end).map(|(start, end)| QuietHours { start, end }),
+            digest_time: row.digest_time,
+            choices: row.choices.0,
+            update_time: Some(row.update_time),
+            revision: row.revision,
+        }
+    }
+}
+
+const PREFERENCES: &str = "person_id, time_zone, quiet_start, quiet_end, digest_time, choices, update_time, revision";
+
+/// A person's preferences, locked for an update when `lock`; `None` while they are the
+/// defaults.
+pub async fn preferences(
+    conn: &mut PgConnection,
+    person: Uuid,
+    lock: bool,
+) -> Result<Option<Preferences>, sqlx::Error> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    let row: Option<PreferencesRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {PREFERENCES} FROM notifications.preferences WHERE person_id = $1{lock}"
+    )))
+    .bind(person)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Preferences::from))
+}
+
+/// Locks a person's preferences before their first change (there is no row to lock yet).
+pub async fn lock_preferences(conn: &mut PgConnection, person: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('notifications.preferences:' || $1::text, 0))")
+        .bind(person)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn put_preferences(conn: &mut PgConnection, p: &Preferences) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notifications.preferences \
+             (person_id, time_zone, quiet_start, quiet_end, digest_time, choices, update_time, revision) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (person_id) DO UPDATE SET time_zone = excluded.time_zone, quiet_start = excluded.quiet_start, \
+             quiet_end = excluded.quiet_end, digest_time = excluded.digest_time, choices = excluded.choices, \
+             update_time = excluded.update_time, revision = excluded.revision",
+    )
+    .bind(p.person.id)
+    .bind(p.time_zone.as_deref())
+    .bind(p.quiet_hours.map(|q| q.start))
+    .bind(p.quiet_hours.map(|q| q.end))
+    .bind(p.digest_time)
+    .bind(Json(&p.choices))
+    .bind(p.update_time)
+    .bind(p.revision)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -10,8 +10,11 @@ use baton_platform::time::{optional_timestamp, timestamp};
 use baton_platform::validate::{self, Violations};
 use baton_proto::notifications::v1 as pb;
 
-use crate::app::RuleUpdate;
+use crate::app::{PreferencesUpdate, RuleUpdate};
 use crate::domain::{Notification, NotificationCondition, NotificationKind};
+use crate::preferences::{
+    Cadence, Channel, Choice, MAX_CHOICES, Preferences, QuietHours, format_time_of_day, time_of_day, time_zone,
+};
 use crate::rules::{Audience, Department, MAX_AUDIENCES, ProjectRole, Relation, Rule, RuleName};
 
 pub fn notification(n: &Notification) -> pb::Notification {
@@ -242,6 +245,181 @@ pub fn parse_rule_update(
     let etag = (!rule.etag.is_empty()).then(|| rule.etag.clone());
     let update = match (name, audiences) {
         (Some(name), Some(audiences)) => Some(RuleUpdate { name, audiences, mandatory, etag }),
+        _ => None,
+    };
+    v.finish_with(update)
+}
+
+/// The collection of a person's preferences: `people/{person}/notificationPreferences`.
+const PREFERENCES: &str = "/notificationPreferences";
+
+/// A person's preferences by name.
+pub fn parse_preferences_name(name: &str) -> Result<PersonName, String> {
+    name.strip_suffix(PREFERENCES)
+        .and_then(|person| PersonName::parse(person).ok())
+        .ok_or_else(|| "must be people/{person}/notificationPreferences".to_string())
+}
+
+pub fn preferences(p: &Preferences) -> pb::NotificationPreferences {
+    pb::NotificationPreferences {
+        name: format!("{}{PREFERENCES}", p.person),
+        time_zone: p.time_zone.clone().unwrap_or_default(),
+        quiet_hours: p
+            .quiet_hours
+            .map(|q| pb::QuietHours { start: format_time_of_day(q.start), end: format_time_of_day(q.end) }),
+        daily_digest_time: format_time_of_day(p.digest_time),
+        preferences: p
+            .choices
+            .iter()
+            .map(|c| pb::ChannelPreference {
+                channel: pb::NotificationChannel::from_str_name(c.channel.as_str()).unwrap_or_default() as i32,
+                kind: c.kind.map_or(pb::NotificationKind::Unspecified, kind) as i32,
+                project: c.project.map(|p| ProjectName::new(p).to_string()).unwrap_or_default(),
+                cadence: pb::Cadence::from_str_name(c.cadence.as_str()).unwrap_or_default() as i32,
+            })
+            .collect(),
+        update_time: optional_timestamp(p.update_time),
+        etag: p.etag(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PreferencesField {
+    TimeZone,
+    QuietHours,
+    DailyDigestTime,
+    Choices,
+}
+
+fn preferences_path(field: PreferencesField) -> &'static str {
+    match field {
+        PreferencesField::TimeZone => "time_zone",
+        PreferencesField::QuietHours => "quiet_hours",
+        PreferencesField::DailyDigestTime => "daily_digest_time",
+        PreferencesField::Choices => "preferences",
+    }
+}
+
+fn parse_choices(v: &mut Violations, choices: &[pb::ChannelPreference]) -> Option<Vec<Choice>> {
+    if choices.len() > MAX_CHOICES {
+        v.add("preferences.preferences", format!("holds {} choices; at most {MAX_CHOICES}", choices.len()));
+        return None;
+    }
+    let mut parsed: Vec<Choice> = Vec::with_capacity(choices.len());
+    for (i, c) in choices.iter().enumerate() {
+        let at = |field: &str| format!("preferences.preferences[{i}].{field}");
+        let channel = v.check(
+            &at("channel"),
+            named(
+                c.channel,
+                |x| pb::NotificationChannel::try_from(x).ok().map(|c| c.as_str_name()),
+                Channel::from_name,
+            ),
+        );
+        let cadence = v.check(
+            &at("cadence"),
+            named(c.cadence, |x| pb::Cadence::try_from(x).ok().map(|c| c.as_str_name()), Cadence::from_name),
+        );
+        let kind = if c.kind == pb::NotificationKind::Unspecified as i32 {
+            Some(None)
+        } else {
+            let known = pb::NotificationKind::try_from(c.kind)
+                .ok()
+                .and_then(|k| NotificationKind::from_name(k.as_str_name()))
+                .ok_or_else(|| format!("{} is not a known value", c.kind));
+            v.check(&at("kind"), known).map(Some)
+        };
+        let project = if c.project.is_empty() {
+            Some(None)
+        } else {
+            v.check(&at("project"), ProjectName::parse(&c.project)).map(|p| Some(p.id))
+        };
+        let (Some(channel), Some(cadence), Some(kind), Some(project)) = (channel, cadence, kind, project) else {
+            continue;
+        };
+        if !channel.offers(cadence) {
+            v.add(at("cadence"), "the inbox is INSTANT or MUTED: digests are email's");
+            continue;
+        }
+        let choice = Choice { channel, kind, project, cadence };
+        if parsed.iter().any(|p| (p.channel, p.kind, p.project) == (channel, kind, project)) {
+            v.add(
+                format!("preferences.preferences[{i}]"),
+                "repeats the channel, kind and project of an earlier choice",
+            );
+            continue;
+        }
+        parsed.push(choice);
+    }
+    Some(parsed)
+}
+
+/// UpdateNotificationPreferences: the person and each field the mask (or, without one, the
+/// request) names, checked.
+#[allow(clippy::result_large_err)]
+pub fn parse_preferences_update(
+    request: &pb::UpdateNotificationPreferencesRequest,
+) -> Result<PreferencesUpdate, Status> {
+    let mut v = Violations::new();
+    let Some(p) = request.preferences.as_ref() else {
+        v.add("preferences", "is required");
+        return v.finish_with(None);
+    };
+    let person = v.check("preferences.name", parse_preferences_name(&p.name));
+    let all = [
+        PreferencesField::TimeZone,
+        PreferencesField::QuietHours,
+        PreferencesField::DailyDigestTime,
+        PreferencesField::Choices,
+    ];
+    let fields =
+        baton_platform::mask::fields(&mut v, request.update_mask.as_ref(), &all, preferences_path, |f| match f {
+            PreferencesField::TimeZone => !p.time_zone.is_empty(),
+            PreferencesField::QuietHours => p.quiet_hours.is_some(),
+            PreferencesField::DailyDigestTime => !p.daily_digest_time.is_empty(),
+            PreferencesField::Choices => !p.preferences.is_empty(),
+        });
+    let named_field = |f| fields.contains(&f);
+    let time_zone = if !named_field(PreferencesField::TimeZone) {
+        Some(None)
+    } else if p.time_zone.is_empty() {
+        Some(Some(None))
+    } else {
+        v.check("preferences.time_zone", time_zone(&p.time_zone)).map(|tz| Some(Some(tz)))
+    };
+    let quiet_hours = match (&p.quiet_hours, named_field(PreferencesField::QuietHours)) {
+        (_, false) => Some(None),
+        (None, true) => Some(Some(None)),
+        (Some(q), true) => {
+            let start = v.check("preferences.quiet_hours.start", time_of_day(&q.start));
+            let end = v.check("preferences.quiet_hours.end", time_of_day(&q.end));
+            match (start, end) {
+                (Some(start), Some(end)) if start == end => {
+                    v.add("preferences.quiet_hours.end", "must differ from start");
+                    None
+                }
+                (Some(start), Some(end)) => Some(Some(Some(QuietHours { start, end }))),
+                _ => None,
+            }
+        }
+    };
+    let digest_time = if !named_field(PreferencesField::DailyDigestTime) {
+        Some(None)
+    } else if p.daily_digest_time.is_empty() {
+        Some(Some(crate::preferences::DEFAULT_DIGEST_TIME))
+    } else {
+        v.check("preferences.daily_digest_time", time_of_day(&p.daily_digest_time)).map(Some)
+    };
+    let choices = if named_field(PreferencesField::Choices) {
+        parse_choices(&mut v, &p.preferences).map(Some)
+    } else {
+        Some(None)
+    };
+    let etag = (!p.etag.is_empty()).then(|| p.etag.clone());
+    let update = match (person, time_zone, quiet_hours, digest_time, choices) {
+        (Some(person), Some(time_zone), Some(quiet_hours), Some(digest_time), Some(choices)) => {
+            Some(PreferencesUpdate { person, time_zone, quiet_hours, digest_time, choices, etag })
+        }
         _ => None,
     };
     v.finish_with(update)

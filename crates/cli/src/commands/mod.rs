@@ -7,6 +7,7 @@ pub mod comments;
 pub mod notifications;
 pub mod people;
 pub mod plan;
+pub mod preferences;
 pub mod projects;
 pub mod quality;
 pub mod rules;

@@ -101,6 +101,7 @@ pub async fn run(baton: &Baton, out: &Out, command: NotificationsCommand) -> Res
             watch(baton, out, &recipient).await
         }
         NotificationsCommand::Rules(command) => super::rules::run(baton, out, command).await,
+        NotificationsCommand::Preferences(command) => super::preferences::run(baton, out, command).await,
     }
 }
 
@@ -147,7 +148,7 @@ async fn change(baton: &Baton, out: &Out, references: Vec<String>, change: Chang
 }
 
 /// The person whose notifications to show: `--person`, or else the `--as` person.
-async fn recipient(baton: &Baton, person: Option<String>) -> Result<String, CliError> {
+pub(crate) async fn recipient(baton: &Baton, person: Option<String>) -> Result<String, CliError> {
     match person {
         Some(person) => baton.resolve_person(&person).await,
         None => baton.actor().map(str::to_string).ok_or_else(|| {

@@ -9,6 +9,7 @@ mod common;
 mod demo;
 mod errors;
 mod plan;
+mod preferences;
 mod quality;
 mod reviews;
 mod rules;
