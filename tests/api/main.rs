@@ -11,6 +11,7 @@ mod capacity;
 mod clients;
 mod comments;
 mod components;
+mod email;
 mod health;
 mod isolation;
 mod lifecycle;

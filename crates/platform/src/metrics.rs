@@ -33,6 +33,8 @@ pub struct Metrics {
     pub consumer_redeliveries: Counter<u64>,
     /// Notifications created, by channel.
     pub notifications_created: Counter<u64>,
+    /// Outbound deliveries (email, webhooks), by channel and outcome (sent, retried, failed).
+    pub deliveries: Counter<u64>,
     _gauges: Vec<ObservableGauge<i64>>,
     _age: ObservableGauge<f64>,
 }
@@ -180,6 +182,10 @@ pub fn metrics() -> &'static Metrics {
             notifications_created: meter
                 .u64_counter("baton.notifications.created")
                 .with_description("Notifications created, by channel.")
+                .build(),
+            deliveries: meter
+                .u64_counter("baton.notifications.deliveries")
+                .with_description("Outbound delivery attempts, by channel and outcome.")
                 .build(),
             _gauges: vec![backlog, pools, streams],
             _age: age,

@@ -26,13 +26,16 @@ use crate::rules::{self, ClientSees, Component, Happening, Scene, Wording, Words
 
 /// Applies every event the notifications service consumes.
 #[derive(Debug, Clone, Copy)]
-pub struct EventHandler;
+pub struct EventHandler {
+    /// Whether email is sent: only then is any queued.
+    pub email: bool,
+}
 
 impl Handler for EventHandler {
     /// Applies a batch in order: projection changes as they come, the notifications of each run
     /// between them at once.
     async fn handle_batch(&self, conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
-        let mut pending = Pending::default();
+        let mut pending = Pending { components: Vec::new(), happenings: Vec::new(), email: self.email };
         for envelope in events {
             let described = describe(envelope)?;
             let keep = match described.projection {
@@ -141,10 +144,11 @@ async fn check_revision(conn: &mut PgConnection, project_id: Uuid, revision: i64
 }
 
 /// The happenings of a run, and the components its events carried.
-#[derive(Default)]
 struct Pending {
     components: Vec<Component>,
     happenings: Vec<Happening>,
+    /// Whether email is sent (SMTP is configured): only then is any queued.
+    email: bool,
 }
 
 impl Pending {
@@ -181,6 +185,7 @@ impl Pending {
         // Inside a consumer span (one event) the notifications continue that span; in a batch
         // they continue the publisher's span the event carried.
         let current = baton_platform::telemetry::current_context_headers().remove("traceparent");
+        let now = baton_platform::time::now();
         let mut rows = Vec::new();
         for (h, audiences) in happenings.iter().zip(&audiences) {
             let told = rules::resolve(h, audiences, &world.audiences, &components);
@@ -199,8 +204,18 @@ impl Pending {
             let traceparent = current.clone().or_else(|| h.traceparent.clone());
             let mandatory = rules.agency.get(&h.kind).is_some_and(|rule| rule.mandatory);
             for (recipient, reason) in told {
-                let choices = world.choices.get(&recipient).map(Vec::as_slice).unwrap_or_default();
-                if preferences::cadence(choices, Channel::Inbox, h.kind, h.project, mandatory) == Cadence::Muted {
+                let reach = world.reach.get(&recipient);
+                let choices = reach.map(|r| r.choices.as_slice()).unwrap_or_default();
+                let cadence = |channel| preferences::cadence(choices, channel, h.kind, h.project, mandatory);
+                let in_inbox = cadence(Channel::Inbox) != Cadence::Muted;
+                let email = if self.email {
+                    let schedule = reach.map(|r| r.schedule.clone()).unwrap_or_default();
+                    let cadence = cadence(Channel::Email);
+                    schedule.email_due(cadence, now).map(|due| (cadence, due))
+                } else {
+                    None
+                };
+                if !in_inbox && email.is_none() {
                     continue;
                 }
                 let message = wording
@@ -209,6 +224,8 @@ impl Pending {
                     .find(|(person, _)| *person == recipient)
                     .map_or(&wording.general, |(_, m)| m);
                 rows.push(Row {
+                    in_inbox,
+                    email,
                     event_id: h.event_id,
                     recipient,
                     kind: h.kind,

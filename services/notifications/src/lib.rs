@@ -4,6 +4,7 @@
 pub mod app;
 pub mod consumers;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod grpc;
 pub mod hub;
@@ -48,20 +49,27 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         CONSUMER,
         routing_keys(),
         INBOX_TABLE,
-        consumers::EventHandler,
+        consumers::EventHandler { email: !ctx.config.smtp.host.is_empty() },
     );
     consumer.declare_now(std::time::Duration::from_secs(5)).await;
     let dispatcher = hub::Dispatcher::new(pool.clone(), hub);
+    let mut tasks = vec![
+        BackgroundTask::new("notifications-consumer", consumer.run(ctx.shutdown.clone())),
+        BackgroundTask::new("notifications-dispatcher", dispatcher.run(ctx.shutdown.clone())),
+    ];
+    if ctx.config.smtp.host.is_empty() {
+        tracing::info!("email is off: smtp.host (BATON_SMTP__HOST) is not set");
+    } else {
+        let mailer = email::Mailer::new(pool.clone(), &ctx.config.smtp).map_err(BuildError::from)?;
+        tasks.push(BackgroundTask::new("notifications-mailer", mailer.run(ctx.shutdown.clone())));
+    }
     Ok(ServiceModule {
         target: baton_platform::Target::Notifications,
         grpc_service: GRPC_SERVICE,
         routes: Box::new(move |routes| {
             routes.add_service(server);
         }),
-        tasks: vec![
-            BackgroundTask::new("notifications-consumer", consumer.run(ctx.shutdown.clone())),
-            BackgroundTask::new("notifications-dispatcher", dispatcher.run(ctx.shutdown.clone())),
-        ],
+        tasks,
         close: Box::pin(async move {
             database.close().await;
             drop(streams);

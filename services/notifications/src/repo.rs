@@ -11,7 +11,7 @@ use baton_platform::names::PersonName;
 
 use crate::consumers::Needs;
 use crate::domain::{InboxChange, Notification, NotificationCondition, NotificationKind, ProjectUnread, Reason};
-use crate::preferences::{Choice, Preferences, QuietHours};
+use crate::preferences::{Cadence, Choice, Preferences, QuietHours, Schedule, time_of_day};
 use crate::rules::{Audience, Audiences, Component, Department, Names, ProjectRole, RuleChange, RulesInForce};
 use crate::wire::ListQuery;
 
@@ -134,8 +134,9 @@ pub async fn apply_membership(
 /// A recipient's notifications that match every condition, newest first, before `before_seq`;
 /// one more than `limit`. Archived ones only when a condition names `archived`.
 pub async fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<Vec<Notification>, sqlx::Error> {
-    let mut sql =
-        QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM notifications.notification WHERE recipient = "));
+    let mut sql = QueryBuilder::<Postgres>::new(format!(
+        "SELECT {COLUMNS} FROM notifications.notification WHERE in_inbox AND recipient = "
+    ));
     sql.push_bind(query.recipient.id);
     if let Some(before) = query.before_seq {
         sql.push(" AND seq < ").push_bind(before);
@@ -205,7 +206,8 @@ pub async fn mark_all_read(
 ) -> Result<u64, sqlx::Error> {
     let marked = sqlx::query(
         "UPDATE notifications.notification SET read_time = now() \
-         WHERE recipient = $1 AND read_time IS NULL AND archive_time IS NULL AND ($2::text IS NULL OR project = $2)",
+         WHERE recipient = $1 AND in_inbox AND read_time IS NULL AND archive_time IS NULL \
+           AND ($2::text IS NULL OR project = $2)",
     )
     .bind(recipient)
     .bind(project)
@@ -220,7 +222,7 @@ pub async fn count_unread(conn: &mut PgConnection, recipient: Uuid) -> Result<(i
     let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
         "SELECT n.project, p.display_name, count(*) FROM notifications.notification n \
          LEFT JOIN notifications.project p ON n.project = 'projects/' || p.id::text \
-         WHERE n.recipient = $1 AND n.read_time IS NULL AND n.archive_time IS NULL \
+         WHERE n.recipient = $1 AND n.in_inbox AND n.read_time IS NULL AND n.archive_time IS NULL \
          GROUP BY n.project, p.display_name ORDER BY count(*) DESC, n.project",
     )
     .bind(recipient)
@@ -247,7 +249,7 @@ pub fn of_events_for<'c>(
     let rows = sqlx::query_as::<_, NotificationRow>(AssertSqlSafe(format!(
         "SELECT n.* FROM unnest($1::uuid[]) WITH ORDINALITY AS e(id, ord) \
          CROSS JOIN LATERAL (SELECT {COLUMNS} FROM notifications.notification \
-                             WHERE event_id = e.id AND recipient = ANY($2) ORDER BY seq) n \
+                             WHERE event_id = e.id AND recipient = ANY($2) AND in_inbox ORDER BY seq) n \
          ORDER BY e.ord, n.seq"
     )))
     .bind(event_ids)
@@ -478,8 +480,37 @@ pub struct World {
     pub audiences: Audiences,
     pub names: Names,
     pub components: HashMap<Uuid, Component>,
-    /// The choices of the people who may be told and set any.
-    pub choices: HashMap<Uuid, Vec<Choice>>,
+    /// The preferences of the people who may be told and set any.
+    pub reach: HashMap<Uuid, Reach>,
+}
+
+/// What decides how one person is reached: their choices and their schedule.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub choices: Vec<Choice>,
+    pub schedule: Schedule,
+}
+
+impl Reach {
+    /// Reads the world query's JSON of one person's preferences. A choice this build cannot read
+    /// (a kind or channel it does not know) is left out rather than failing the event.
+    fn read(text: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let choices = value["choices"]
+            .as_array()
+            .map(|choices| choices.iter().filter_map(|c| serde_json::from_value(c.clone()).ok()).collect());
+        let time = |v: &serde_json::Value| v.as_str().and_then(|t| time_of_day(t).ok());
+        let quiet_hours = match (time(&value["quiet_hours"]["start"]), time(&value["quiet_hours"]["end"])) {
+            (Some(start), Some(end)) => Some(QuietHours { start, end }),
+            _ => None,
+        };
+        let schedule = Schedule {
+            time_zone: value["time_zone"].as_str().map(str::to_string),
+            quiet_hours,
+            digest_time: time(&value["digest_time"]),
+        };
+        Some(Reach { choices: choices.unwrap_or_default(), schedule })
+    }
 }
 
 /// One row of the world query: a member, a component, a team's member, or a name.
@@ -513,7 +544,10 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
          FROM notifications.person WHERE id = ANY($5) \
          UNION ALL SELECT 'j', id, NULL, display_name, NULL, NULL, NULL, NULL \
          FROM notifications.project WHERE id = ANY($1) \
-         UNION ALL SELECT 'f', person_id, NULL, choices::text, NULL, NULL, NULL, NULL \
+         UNION ALL SELECT 'f', person_id, NULL, jsonb_build_object('choices', choices, 'time_zone', time_zone, \
+                    'quiet_hours', CASE WHEN quiet_start IS NULL THEN NULL ELSE jsonb_build_object( \
+                        'start', to_char(quiet_start, 'HH24:MI'), 'end', to_char(quiet_end, 'HH24:MI')) END, \
+                    'digest_time', to_char(digest_time, 'HH24:MI'))::text, NULL, NULL, NULL, NULL \
          FROM notifications.preferences WHERE person_id IN ( \
              SELECT person_id FROM notifications.project_member WHERE project_id = ANY($1) AND active \
              UNION SELECT unnest($6::uuid[]) \
@@ -559,12 +593,9 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
                 world.names.people.insert(row.id, row.text.unwrap_or_default());
             }
             "f" => {
-                // A choice this build cannot read (a kind or channel it does not know) is left
-                // out rather than failing the event.
-                let choices: Vec<serde_json::Value> =
-                    row.text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-                let choices = choices.into_iter().filter_map(|c| serde_json::from_value(c).ok()).collect();
-                world.choices.insert(row.id, choices);
+                if let Some(reach) = row.text.as_deref().and_then(Reach::read) {
+                    world.reach.insert(row.id, reach);
+                }
             }
             _ => {
                 world.names.projects.insert(row.id, row.text.unwrap_or_default());
@@ -577,6 +608,10 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
 /// One notification to create.
 #[derive(Debug, Clone)]
 pub struct Row {
+    /// Whether it shows in the recipient's inbox (and streams).
+    pub in_inbox: bool,
+    /// When and how it goes out by email, if it does.
+    pub email: Option<(Cadence, OffsetDateTime)>,
     pub event_id: Uuid,
     pub recipient: Uuid,
     pub kind: NotificationKind,
@@ -589,29 +624,48 @@ pub struct Row {
     pub traceparent: Option<String>,
 }
 
-/// Creates the notifications (each person once per event, whatever happens upstream) and one
-/// `NOTIFY` on `channel` naming the events that created any (delivered on commit), in one
-/// statement; how many it created.
+/// Creates the notifications (each person once per event, whatever happens upstream), queues
+/// the email of those that go out by email (an instant one each, digests joined by person,
+/// cadence and time; nothing for someone without an address), and sends one `NOTIFY` on
+/// `channel` naming the events that put any in an inbox (delivered on commit) — in one
+/// statement; how many notifications it created.
 pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Result<u64, sqlx::Error> {
     if rows.is_empty() {
         return Ok(0);
     }
     let text = |f: fn(&Row) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
     let created: i64 = sqlx::query_scalar(
-        "WITH created AS ( \
+        "WITH r AS ( \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                                  $7::text[], $8::text[], $9::text[], $10::text[], $12::bool[], $13::text[], \
+                                  $14::timestamptz[]) \
+             WITH ORDINALITY AS r(event_id, recipient, kind, reason, title, body, subject, project, actor, \
+                                  traceparent, in_inbox, email_cadence, email_due, ord)), \
+         created AS ( \
              INSERT INTO notifications.notification \
-                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason) \
-             SELECT gen_random_uuid(), r.recipient, r.kind, r.title, r.body, r.subject, r.project, r.actor, \
-                    r.event_id, r.traceparent, r.reason \
-             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], \
-                         $8::text[], $9::text[], $10::text[]) \
-                  WITH ORDINALITY AS r(event_id, recipient, kind, reason, title, body, subject, project, actor, \
-                                       traceparent, ord) \
-             ORDER BY r.ord \
+                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason, in_inbox) \
+             SELECT gen_random_uuid(), recipient, kind, title, body, subject, project, actor, event_id, \
+                    traceparent, reason, in_inbox FROM r ORDER BY ord \
              ON CONFLICT (event_id, recipient) DO NOTHING \
-             RETURNING event_id), \
+             RETURNING id, event_id, recipient, in_inbox), \
+         mailed AS ( \
+             SELECT c.id, c.recipient, r.email_cadence AS cadence, r.email_due AS due_time \
+             FROM created c JOIN r ON r.event_id = c.event_id AND r.recipient = c.recipient \
+             WHERE r.email_cadence IS NOT NULL \
+               AND EXISTS (SELECT 1 FROM notifications.person p WHERE p.id = c.recipient AND p.email <> '')), \
+         instant AS ( \
+             INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
+             SELECT gen_random_uuid(), recipient, cadence, ARRAY[id], due_time FROM mailed \
+             WHERE cadence = 'CADENCE_INSTANT'), \
+         digests AS ( \
+             INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
+             SELECT gen_random_uuid(), recipient, cadence, array_agg(id), due_time FROM mailed \
+             WHERE cadence <> 'CADENCE_INSTANT' GROUP BY recipient, cadence, due_time \
+             ON CONFLICT (recipient, cadence, due_time) WHERE state = 'PENDING' AND cadence <> 'CADENCE_INSTANT' \
+             DO UPDATE SET notification_ids = notifications.email.notification_ids || excluded.notification_ids), \
          announced AS ( \
-             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created HAVING count(*) > 0) \
+             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created \
+             WHERE in_inbox HAVING count(*) > 0) \
          SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a",
     )
     .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
@@ -625,6 +679,9 @@ pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Res
     .bind(text(|r| &r.actor))
     .bind(rows.iter().map(|r| r.traceparent.as_deref()).collect::<Vec<_>>())
     .bind(channel)
+    .bind(rows.iter().map(|r| r.in_inbox).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.email.map(|(c, _)| c.as_str())).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.email.map(|(_, due)| due)).collect::<Vec<_>>())
     .fetch_one(conn)
     .await?;
     Ok(created as u64)
@@ -702,6 +759,105 @@ pub async fn put_preferences(conn: &mut PgConnection, p: &Preferences) -> Result
     .bind(p.update_time)
     .bind(p.revision)
     .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A message a sender took.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedEmail {
+    pub id: Uuid,
+    pub recipient: Uuid,
+    #[sqlx(try_from = "String")]
+    pub cadence: Cadence,
+    pub notification_ids: Vec<Uuid>,
+    pub attempts: i32,
+    pub create_time: OffsetDateTime,
+}
+
+/// Takes up to `limit` messages that are due (or whose sender's hold ran out) for `lease`:
+/// across replicas each is taken by one sender at a time.
+pub async fn claim_emails(
+    pool: &sqlx::PgPool,
+    limit: i64,
+    lease: std::time::Duration,
+) -> Result<Vec<ClaimedEmail>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE notifications.email SET state = 'SENDING', attempts = attempts + 1, \
+             lease_until = now() + make_interval(secs => $2) \
+         WHERE id IN (SELECT id FROM notifications.email \
+                      WHERE (state = 'PENDING' AND due_time <= now()) \
+                         OR (state = 'SENDING' AND lease_until <= now()) \
+                      ORDER BY due_time LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, recipient, cadence, notification_ids, attempts, create_time",
+    )
+    .bind(limit)
+    .bind(lease.as_secs_f64())
+    .fetch_all(pool)
+    .await
+}
+
+/// What a message says: to whom, and its notifications with their projects' titles.
+#[derive(Debug, Clone)]
+pub struct EmailContent {
+    pub address: String,
+    pub display_name: String,
+    pub items: Vec<crate::email::Item>,
+}
+
+pub async fn email_content(
+    pool: &sqlx::PgPool,
+    recipient: Uuid,
+    ids: &[Uuid],
+) -> Result<Option<EmailContent>, sqlx::Error> {
+    let person: Option<(String, String)> =
+        sqlx::query_as("SELECT email, display_name FROM notifications.person WHERE id = $1")
+            .bind(recipient)
+            .fetch_optional(pool)
+            .await?;
+    let Some((address, display_name)) = person else { return Ok(None) };
+    let items: Vec<(String, String, Option<String>, OffsetDateTime)> = sqlx::query_as(
+        "SELECT n.title, n.body, p.display_name, n.create_time FROM notifications.notification n \
+         LEFT JOIN notifications.project p ON n.project = 'projects/' || p.id::text \
+         WHERE n.id = ANY($1) ORDER BY n.seq",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let items =
+        items.into_iter().map(|(title, body, project, at)| crate::email::Item { title, body, project, at }).collect();
+    Ok(Some(EmailContent { address, display_name, items }))
+}
+
+/// Records one attempt and where it leaves the message: SENT, FAILED, or SENDING until
+/// `retry_at`.
+pub async fn record_email_attempt(
+    pool: &sqlx::PgPool,
+    email: &ClaimedEmail,
+    start: OffsetDateTime,
+    latency_ms: i32,
+    outcome: &str,
+    detail: &str,
+    retry_at: Option<OffsetDateTime>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH attempt AS ( \
+             INSERT INTO notifications.email_attempt (email_id, attempt, start_time, latency_ms, outcome, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING) \
+         UPDATE notifications.email SET \
+             state = CASE $5 WHEN 'SENT' THEN 'SENT' WHEN 'FAILED' THEN 'FAILED' ELSE 'SENDING' END, \
+             sent_time = CASE $5 WHEN 'SENT' THEN now() END, \
+             lease_until = $7, last_error = CASE $5 WHEN 'SENT' THEN NULL ELSE $6 END \
+         WHERE id = $1",
+    )
+    .bind(email.id)
+    .bind(email.attempts)
+    .bind(start)
+    .bind(latency_ms)
+    .bind(outcome)
+    .bind(detail)
+    .bind(retry_at)
+    .execute(pool)
     .await?;
     Ok(())
 }
