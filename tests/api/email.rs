@@ -178,18 +178,17 @@ async fn a_digest_gathers_notifications_quiet_hours_wait_and_no_address_means_no
         titles.contains(&"Hero is ready for review".to_string()).then_some(())
     })
     .await;
-    let rows: Vec<(uuid::Uuid, String, i32, time::OffsetDateTime)> = sqlx::query_as(
-        "SELECT recipient, cadence, cardinality(notification_ids), due_time FROM notifications.email ORDER BY recipient",
-    )
-    .fetch_all(&mut db)
-    .await
-    .expect("emails");
+    let rows: Vec<(uuid::Uuid, String, time::OffsetDateTime)> =
+        sqlx::query_as("SELECT recipient, cadence, due_time FROM notifications.email ORDER BY recipient")
+            .fetch_all(&mut db)
+            .await
+            .expect("emails");
     // Mo's welcome and his assignment were queued for his digest before his address went; the
     // two changes since are not queued for him at all.
     assert!(rows.iter().filter(|(who, ..)| *who == id(&mo)).all(|(_, c, ..)| c == "CADENCE_DAILY_DIGEST"), "{rows:?}");
     let paula_rows: Vec<_> = rows.iter().filter(|(who, ..)| *who == id(&paula)).collect();
     assert_eq!(paula_rows.len(), 2, "an instant email per change: {rows:?}");
-    assert!(paula_rows.iter().all(|(_, c, _, due)| c == "CADENCE_INSTANT" && *due > now + time::Duration::minutes(59)));
+    assert!(paula_rows.iter().all(|(_, c, due)| c == "CADENCE_INSTANT" && *due > now + time::Duration::minutes(59)));
     assert!(sink.mail().is_empty(), "Paula's wait for her quiet hours to end");
 
     // Lena acted on both: make Paula the actor of a third so that Lena's digest gathers.
@@ -205,9 +204,12 @@ async fn a_digest_gathers_notifications_quiet_hours_wait_and_no_address_means_no
         .expect("restart");
     let digest = eventually("Lena's digest gathers two", Duration::from_secs(20), || async {
         let mut db = env.db().await;
-        let row: Option<(uuid::Uuid, i32)> = sqlx::query_as(
-            "SELECT id, cardinality(notification_ids) FROM notifications.email \
-             WHERE recipient = $1 AND cadence = 'CADENCE_HOURLY_DIGEST' AND state = 'PENDING'",
+        let row: Option<(uuid::Uuid, i64)> = sqlx::query_as(
+            "SELECT e.id, (SELECT count(*) FROM notifications.notification n \
+                           WHERE n.recipient = e.recipient AND n.digest_time = e.due_time \
+                             AND n.digest_cadence = e.cadence) \
+             FROM notifications.email e \
+             WHERE e.recipient = $1 AND e.cadence = 'CADENCE_HOURLY_DIGEST' AND e.state = 'PENDING'",
         )
         .bind(id(&lena))
         .fetch_optional(&mut db)
@@ -216,12 +218,18 @@ async fn a_digest_gathers_notifications_quiet_hours_wait_and_no_address_means_no
         row.filter(|(_, n)| *n == 2).map(|(id, _)| id)
     })
     .await;
-    // The hour is up.
-    sqlx::query("UPDATE notifications.email SET due_time = now() WHERE id = $1")
-        .bind(digest)
-        .execute(&mut db)
-        .await
-        .expect("due now");
+    // The hour is up: the digest and what it gathered fall due now.
+    sqlx::query(
+        "WITH digest AS (UPDATE notifications.email SET due_time = now() WHERE id = $1 \
+                         RETURNING recipient, cadence, due_time) \
+         UPDATE notifications.notification n SET digest_time = d.due_time FROM digest d, notifications.email e \
+         WHERE e.id = $1 AND n.recipient = d.recipient AND n.digest_cadence = d.cadence \
+           AND n.digest_time = e.due_time",
+    )
+    .bind(digest)
+    .execute(&mut db)
+    .await
+    .expect("due now");
     let mail = sink.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].header("Subject").as_deref(), Some("Baton: 2 notifications this hour"));

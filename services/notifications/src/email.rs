@@ -153,7 +153,7 @@ impl Mailer {
     async fn deliver(&self, email: ClaimedEmail) -> Result<(), sqlx::Error> {
         let start = OffsetDateTime::now_utc();
         let began = Instant::now();
-        let content = repo::email_content(&self.pool, email.recipient, &email.notification_ids).await?;
+        let content = repo::email_content(&self.pool, &email).await?;
         let record = |outcome: &'static str, detail: String, retry_at: Option<OffsetDateTime>| {
             let latency = i32::try_from(began.elapsed().as_millis()).unwrap_or(i32::MAX);
             let email = &email;

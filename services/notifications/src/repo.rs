@@ -641,28 +641,33 @@ pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Res
                                   $14::timestamptz[]) \
              WITH ORDINALITY AS r(event_id, recipient, kind, reason, title, body, subject, project, actor, \
                                   traceparent, in_inbox, email_cadence, email_due, ord)), \
+         mailable AS ( \
+             SELECT r.ord, r.email_cadence AS cadence, r.email_due AS due_time FROM r \
+             WHERE r.email_cadence IS NOT NULL \
+               AND EXISTS (SELECT 1 FROM notifications.person p WHERE p.id = r.recipient AND p.email <> '')), \
          created AS ( \
              INSERT INTO notifications.notification \
-                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason, in_inbox) \
-             SELECT gen_random_uuid(), recipient, kind, title, body, subject, project, actor, event_id, \
-                    traceparent, reason, in_inbox FROM r ORDER BY ord \
+                 (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason, in_inbox, \
+                  digest_cadence, digest_time) \
+             SELECT gen_random_uuid(), r.recipient, r.kind, r.title, r.body, r.subject, r.project, r.actor, \
+                    r.event_id, r.traceparent, r.reason, r.in_inbox, \
+                    CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.cadence END, \
+                    CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.due_time END \
+             FROM r LEFT JOIN mailable m USING (ord) ORDER BY r.ord \
              ON CONFLICT (event_id, recipient) DO NOTHING \
-             RETURNING id, event_id, recipient, in_inbox), \
-         mailed AS ( \
-             SELECT c.id, c.recipient, r.email_cadence AS cadence, r.email_due AS due_time \
-             FROM created c JOIN r ON r.event_id = c.event_id AND r.recipient = c.recipient \
-             WHERE r.email_cadence IS NOT NULL \
-               AND EXISTS (SELECT 1 FROM notifications.person p WHERE p.id = c.recipient AND p.email <> '')), \
+             RETURNING id, event_id, recipient, in_inbox, digest_cadence, digest_time), \
          instant AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
-             SELECT gen_random_uuid(), recipient, cadence, ARRAY[id], due_time FROM mailed \
-             WHERE cadence = 'CADENCE_INSTANT'), \
+             SELECT gen_random_uuid(), c.recipient, m.cadence, ARRAY[c.id], m.due_time \
+             FROM created c JOIN r ON r.event_id = c.event_id AND r.recipient = c.recipient \
+             JOIN mailable m ON m.ord = r.ord WHERE m.cadence = 'CADENCE_INSTANT'), \
          digests AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
-             SELECT gen_random_uuid(), recipient, cadence, array_agg(id), due_time FROM mailed \
-             WHERE cadence <> 'CADENCE_INSTANT' GROUP BY recipient, cadence, due_time \
+             SELECT DISTINCT ON (recipient, digest_cadence, digest_time) \
+                    gen_random_uuid(), recipient, digest_cadence, '{}'::uuid[], digest_time \
+             FROM created WHERE digest_cadence IS NOT NULL \
              ON CONFLICT (recipient, cadence, due_time) WHERE state = 'PENDING' AND cadence <> 'CADENCE_INSTANT' \
-             DO UPDATE SET notification_ids = notifications.email.notification_ids || excluded.notification_ids), \
+             DO NOTHING), \
          announced AS ( \
              SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created \
              WHERE in_inbox HAVING count(*) > 0) \
@@ -771,6 +776,7 @@ pub struct ClaimedEmail {
     #[sqlx(try_from = "String")]
     pub cadence: Cadence,
     pub notification_ids: Vec<Uuid>,
+    pub due_time: OffsetDateTime,
     pub attempts: i32,
     pub create_time: OffsetDateTime,
 }
@@ -789,7 +795,7 @@ pub async fn claim_emails(
                       WHERE (state = 'PENDING' AND due_time <= now()) \
                          OR (state = 'SENDING' AND lease_until <= now()) \
                       ORDER BY due_time LIMIT $1 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, recipient, cadence, notification_ids, attempts, create_time",
+         RETURNING id, recipient, cadence, notification_ids, due_time, attempts, create_time",
     )
     .bind(limit)
     .bind(lease.as_secs_f64())
@@ -805,11 +811,9 @@ pub struct EmailContent {
     pub items: Vec<crate::email::Item>,
 }
 
-pub async fn email_content(
-    pool: &sqlx::PgPool,
-    recipient: Uuid,
-    ids: &[Uuid],
-) -> Result<Option<EmailContent>, sqlx::Error> {
+/// What `email` says: its one notification, or the notifications its digest gathered.
+pub async fn email_content(pool: &sqlx::PgPool, email: &ClaimedEmail) -> Result<Option<EmailContent>, sqlx::Error> {
+    let recipient = email.recipient;
     let person: Option<(String, String)> =
         sqlx::query_as("SELECT email, display_name FROM notifications.person WHERE id = $1")
             .bind(recipient)
@@ -819,9 +823,14 @@ pub async fn email_content(
     let items: Vec<(String, String, Option<String>, OffsetDateTime)> = sqlx::query_as(
         "SELECT n.title, n.body, p.display_name, n.create_time FROM notifications.notification n \
          LEFT JOIN notifications.project p ON n.project = 'projects/' || p.id::text \
-         WHERE n.id = ANY($1) ORDER BY n.seq",
+         WHERE (n.id = ANY($1) AND $2 = 'CADENCE_INSTANT') \
+            OR (n.recipient = $3 AND n.digest_time = $4 AND n.digest_cadence = $2) \
+         ORDER BY n.seq",
     )
-    .bind(ids)
+    .bind(&email.notification_ids)
+    .bind(email.cadence.as_str())
+    .bind(recipient)
+    .bind(email.due_time)
     .fetch_all(pool)
     .await?;
     let items =
