@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod module;
 mod named_enum;
 pub mod names;
+pub mod org;
 pub mod paging;
 pub mod policy;
 pub mod shutdown;

@@ -27,18 +27,7 @@ baton_platform::named_enum! {
     }
 }
 
-baton_platform::named_enum! {
-    /// The agency's departments, each one team.
-    pub enum Department {
-        Design = "DEPARTMENT_DESIGN",
-        Motion = "DEPARTMENT_MOTION",
-        Audio = "DEPARTMENT_AUDIO",
-        Video = "DEPARTMENT_VIDEO",
-        Web = "DEPARTMENT_WEB",
-        Data = "DEPARTMENT_DATA",
-        Production = "DEPARTMENT_PRODUCTION",
-    }
-}
+pub use baton_platform::org::Department;
 
 /// One group of people a rule tells. Stored as JSON (`{"relation": "AUDIENCE_RELATION_…"}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

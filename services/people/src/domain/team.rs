@@ -19,18 +19,7 @@ baton_platform::named_enum! {
     }
 }
 
-baton_platform::named_enum! {
-    /// The agency's departments.
-    pub enum Department {
-        Design = "DEPARTMENT_DESIGN",
-        Motion = "DEPARTMENT_MOTION",
-        Audio = "DEPARTMENT_AUDIO",
-        Video = "DEPARTMENT_VIDEO",
-        Web = "DEPARTMENT_WEB",
-        Data = "DEPARTMENT_DATA",
-        Production = "DEPARTMENT_PRODUCTION",
-    }
-}
+pub use baton_platform::org::Department;
 
 baton_platform::named_enum! {
     /// A member's role in a team.
