@@ -40,6 +40,8 @@ enum Scenario {
     All,
     /// Fault injection under load (needs --split; restarts this machine's RabbitMQ and Postgres).
     Chaos,
+    /// 1 000 instant emails, from one change, to an SMTP server the benchmark runs on loopback.
+    Email,
 }
 
 #[derive(Debug, Parser)]
@@ -150,12 +152,25 @@ async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
-    let overrides: Vec<(String, String)> = match &proxy {
+    let mut overrides: Vec<(String, String)> = match &proxy {
         Some(proxy) => vec![
             ("AMQP_URL".into(), baton_testkit::url_via(&args.amqp_url, proxy.addr())),
             ("BATON_AMQP__HEARTBEAT_SECS".into(), "2".into()),
         ],
         None => Vec::new(),
+    };
+    // Only the email scenario mails: the others keep the figures they always had.
+    let sink = if args.scenario == Scenario::Email {
+        let sink = baton_testkit::smtp::SmtpSink::start().await;
+        overrides.extend([
+            ("BATON_SMTP__HOST".to_string(), "127.0.0.1".to_string()),
+            ("BATON_SMTP__PORT".to_string(), sink.port().to_string()),
+            ("BATON_SMTP__SECURITY".to_string(), "none".to_string()),
+            ("BATON_SMTP__POLL_INTERVAL_MS".to_string(), "50".to_string()),
+        ]);
+        Some(sink)
+    } else {
+        None
     };
     let target = match &args.endpoint {
         Some(endpoint) => {
@@ -194,7 +209,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let cpu_start = stats::cpu_seconds();
     let wall_start = std::time::Instant::now();
-    let result = scenarios(&args, &target, &settings).await;
+    let result = scenarios(&args, &target, &settings, sink.as_ref()).await;
     let mut report = Report {
         rows: Vec::new(),
         generator_cpu_cores: (stats::cpu_seconds() - cpu_start) / wall_start.elapsed().as_secs_f64(),
@@ -216,8 +231,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn scenarios(args: &Args, target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+async fn scenarios(
+    args: &Args,
+    target: &Target,
+    settings: &Settings,
+    sink: Option<&baton_testkit::smtp::SmtpSink>,
+) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
+    if let Some(sink) = sink {
+        rows.extend(scenarios::email(target, settings, sink).await?);
+    }
     let wants = |s: Scenario| args.scenario == s || args.scenario == Scenario::All;
     if wants(Scenario::Baseline) {
         rows.extend(scenarios::baseline(target, &args.amqp_url, settings).await?);

@@ -1066,3 +1066,79 @@ async fn amqp_baseline(amqp_url: &str, settings: &Settings) -> anyhow::Result<Ro
     let _ = connection.close(200, "done".into()).await;
     Ok(row)
 }
+
+/// How many emails the email scenario sends.
+pub const EMAIL_BATCH: usize = 1_000;
+
+/// One status change to a team of [`EMAIL_BATCH`] members who each chose instant email for status
+/// changes: the time from the call to the last message accepted by the local SMTP server, and
+/// the senders' rate.
+pub async fn email(
+    target: &Target,
+    settings: &Settings,
+    sink: &baton_testkit::smtp::SmtpSink,
+) -> anyhow::Result<Vec<Row>> {
+    use baton_proto::notifications::v1::{
+        Cadence, ChannelPreference, NotificationChannel, NotificationKind, NotificationPreferences,
+        UpdateNotificationPreferencesRequest,
+    };
+    let size = EMAIL_BATCH;
+    let actor = person(target.channel(People, 0), "Bench Actor").await?;
+    let project = project(target.channel(Projects, 0), &actor).await?;
+    let members =
+        many(size, settings.concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
+    many(size, settings.concurrency, |i| {
+        let (channel, actor, project, member) =
+            (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
+        async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
+    })
+    .await?;
+    wait_for_team(&target.db, &project, size).await?;
+    many(size, settings.concurrency, |i| {
+        let (channel, member) = (target.channel(Notifications, i as u64), members[i].clone());
+        async move {
+            let request = UpdateNotificationPreferencesRequest {
+                preferences: Some(NotificationPreferences {
+                    name: format!("{member}/notificationPreferences"),
+                    preferences: vec![ChannelPreference {
+                        channel: NotificationChannel::Email as i32,
+                        kind: NotificationKind::AssetStatusChanged as i32,
+                        project: String::new(),
+                        cadence: Cadence::Instant as i32,
+                    }],
+                    ..Default::default()
+                }),
+                update_mask: None,
+            };
+            NotificationsServiceClient::new(channel)
+                .update_notification_preferences(as_member(&member, request))
+                .await
+                .map(drop)
+                .map_err(anyhow::Error::from)
+        }
+    })
+    .await?;
+    let subject = asset(target.channel(Assets, 0), actor.clone(), project.clone(), 0).await?;
+    let before = sink.mail().len();
+    let started = Instant::now();
+    let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
+    assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject, ..Default::default() })).await?;
+    let all = wait_until(Duration::from_secs(120), || sink.mail().len() >= before + size).await;
+    let took = started.elapsed();
+    anyhow::ensure!(all, "{} of {size} emails after 120 s", sink.mail().len() - before);
+    let mut h = histogram();
+    let _ = h.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).clamp(1, 120_000_000));
+    Ok(vec![
+        Row::new(
+            "email",
+            &format!("{size} instant emails accepted by a local SMTP server"),
+            None,
+            size as u64,
+            took,
+            &h,
+        )
+        .with_note(format!(
+            "one change to a team of {size} who chose instant email; from the call to the last message"
+        )),
+    ])
+}
