@@ -746,17 +746,7 @@ const IDLE_TEAM: usize = 10;
 /// ten watches; each from the call until the last of the ten streams received it (no polling:
 /// the stream that completes a change wakes the measurement).
 pub async fn idle(target: &Target, settings: &Settings) -> anyhow::Result<Row> {
-    let actor = person(target.channel(People, 0), "Bench Actor").await?;
-    let project = project(target.channel(Projects, 0), &actor).await?;
-    let members =
-        many(IDLE_TEAM, settings.concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
-    many(IDLE_TEAM, settings.concurrency, |i| {
-        let (channel, actor, project, member) =
-            (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
-        async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
-    })
-    .await?;
-    wait_for_team(&target.db, &project, IDLE_TEAM).await?;
+    let Team { actor, project, members, .. } = team(target, IDLE_TEAM, settings.concurrency).await?;
     let subjects = many(IDLE_TRIES, settings.concurrency, |i| {
         asset(target.channel(Assets, i as u64), actor.clone(), project.clone(), i)
     })
@@ -813,17 +803,7 @@ pub async fn idle(target: &Target, settings: &Settings) -> anyhow::Result<Row> {
 pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row>> {
     let mut rows = vec![idle(target, settings).await?];
     for &size in &settings.fanout_sizes {
-        let actor = person(target.channel(People, 0), "Bench Actor").await?;
-        let project = project(target.channel(Projects, 0), &actor).await?;
-        let members =
-            many(size, settings.concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
-        many(size, settings.concurrency, |i| {
-            let (channel, actor, project, member) =
-                (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
-            async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
-        })
-        .await?;
-        wait_for_team(&target.db, &project, size).await?;
+        let Team { actor, project, members, .. } = team(target, size, settings.concurrency).await?;
 
         // N watch streams, 100 to a connection.
         let arrived = Arc::new(AtomicU64::new(0));
@@ -1083,17 +1063,7 @@ pub async fn email(
         UpdateNotificationPreferencesRequest,
     };
     let size = EMAIL_BATCH;
-    let actor = person(target.channel(People, 0), "Bench Actor").await?;
-    let project = project(target.channel(Projects, 0), &actor).await?;
-    let members =
-        many(size, settings.concurrency, |i| person(target.channel(People, i as u64), "Bench Member")).await?;
-    many(size, settings.concurrency, |i| {
-        let (channel, actor, project, member) =
-            (target.channel(Projects, i as u64), actor.clone(), project.clone(), members[i].clone());
-        async move { add_member(channel, &actor, &project, &member).await.map_err(anyhow::Error::from) }
-    })
-    .await?;
-    wait_for_team(&target.db, &project, size).await?;
+    let Team { actor, project, members, .. } = team(target, size, settings.concurrency).await?;
     many(size, settings.concurrency, |i| {
         let (channel, member) = (target.channel(Notifications, i as u64), members[i].clone());
         async move {

@@ -186,6 +186,7 @@ impl Pending {
         // they continue the publisher's span the event carried.
         let current = baton_platform::telemetry::current_context_headers().remove("traceparent");
         let now = baton_platform::time::now();
+        let anyone = preferences::Schedule::default();
         let mut rows = Vec::new();
         for (h, audiences) in happenings.iter().zip(&audiences) {
             let told = rules::resolve(h, audiences, &world.audiences, &components);
@@ -209,7 +210,7 @@ impl Pending {
                 let cadence = |channel| preferences::cadence(choices, channel, h.kind, h.project, mandatory);
                 let in_inbox = cadence(Channel::Inbox) != Cadence::Muted;
                 let email = if self.email {
-                    let schedule = reach.map(|r| r.schedule.clone()).unwrap_or_default();
+                    let schedule = reach.map_or(&anyone, |r| &r.schedule);
                     let cadence = cadence(Channel::Email);
                     schedule.email_due(cadence, now).map(|due| (cadence, due))
                 } else {
@@ -325,22 +326,24 @@ fn id_of(value: &str, collection: &str, what: &str) -> Result<Uuid, HandlerError
     resource_id(value, collection).map_err(|e| poison(format!("{what} {e}")))
 }
 
+/// The first `segments` segments of a resource name: `projects/{p}` of `projects/{p}/brief`.
+fn leading(name: &str, segments: usize) -> &str {
+    name.match_indices('/').nth(segments - 1).map_or(name, |(at, _)| &name[..at])
+}
+
 /// The project a resource name starts with (`projects/{project}/…`).
 fn project_of(name: &str, what: &str) -> Result<Uuid, HandlerError> {
-    let project = name.split('/').take(2).collect::<Vec<_>>().join("/");
-    ProjectName::parse(&project).map(|p| p.id).map_err(|e| poison(format!("{what} {e}")))
+    ProjectName::parse(leading(name, 2)).map(|p| p.id).map_err(|e| poison(format!("{what} {e}")))
 }
 
 /// The component a resource name starts with (`projects/{p}/assets/{a}/…`).
 fn asset_of(name: &str, what: &str) -> Result<AssetName, HandlerError> {
-    let asset = name.split('/').take(4).collect::<Vec<_>>().join("/");
-    AssetName::parse(&asset).map_err(|e| poison(format!("{what} {e}")))
+    AssetName::parse(leading(name, 4)).map_err(|e| poison(format!("{what} {e}")))
 }
 
 /// The person a resource name starts with (`people/{person}/…`).
 fn person_of(name: &str, what: &str) -> Result<Uuid, HandlerError> {
-    let person = name.split('/').take(2).collect::<Vec<_>>().join("/");
-    PersonName::parse(&person).map(|p| p.id).map_err(|e| poison(format!("{what} {e}")))
+    PersonName::parse(leading(name, 2)).map(|p| p.id).map_err(|e| poison(format!("{what} {e}")))
 }
 
 /// The people among `names`; names that are not people's are left out.
