@@ -146,22 +146,28 @@ impl Notifications {
             update_time: baton_platform::time::now(),
             updater: access.person(),
         };
-        match name.project {
-            None => repo::set_agency_rule(&mut tx, name.kind, &change).await?,
+        // The rule as it stands after the change, from what was read and what is written (the
+        // time is at the precision Postgres keeps, so a read afterwards has the same etag).
+        let rule = match name.project {
+            None => {
+                repo::set_agency_rule(&mut tx, name.kind, &change).await?;
+                Rule::effective(name, Some(&change), None)
+            }
             Some(project) => {
-                if let Some(agency) = changes.agency.get(&name.kind).filter(|a| a.mandatory) {
+                let agency = changes.agency.get(&name.kind);
+                if let Some(agency) = agency.filter(|a| a.mandatory) {
                     let dropped = rules::dropped(&agency.audiences, &change.audiences);
                     if !dropped.is_empty() {
                         return Err(NotificationsError::MandatoryAudience { name: name.to_string(), dropped });
                     }
                 }
                 repo::set_project_rule(&mut tx, project.id, name.kind, &change).await?;
+                Rule::effective(name, agency, Some(&change))
             }
-        }
-        let changes = repo::rule_changes(&mut tx, name.project.map(|p| p.id), Some(name.kind)).await?;
+        };
         tx.commit().await?;
         tracing::info!(rule = %name, "notification rule changed");
-        Ok(in_force(name, &changes))
+        Ok(rule)
     }
 
     /// Drops a project's override of a rule; the rule the project follows now.
