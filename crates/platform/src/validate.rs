@@ -191,6 +191,20 @@ pub fn known_enum<E: TryFrom<i32>>(value: i32, unspecified: i32) -> Result<E, St
     E::try_from(value).map_err(|_| format!("{value} is not a known value"))
 }
 
+/// A domain enum from its wire value, through the value's name: the `…_UNSPECIFIED` value is
+/// `None`, a value the contract does not have is refused.
+pub fn from_wire<D>(
+    value: i32,
+    wire_name: impl Fn(i32) -> Option<&'static str>,
+    from_name: fn(&str) -> Option<D>,
+) -> Result<Option<D>, String> {
+    match wire_name(value) {
+        Some(name) if name.ends_with("_UNSPECIFIED") => Ok(None),
+        Some(name) => from_name(name).map(Some).ok_or_else(|| format!("{value} is not a known value")),
+        None => Err(format!("{value} is not a known value")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

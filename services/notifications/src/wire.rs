@@ -145,10 +145,7 @@ fn audience(audience: Audience) -> pb::Audience {
 
 /// A known, set enum value of the wire read as a domain value of the same name.
 fn named<T>(value: i32, name: impl Fn(i32) -> Option<&'static str>, from: fn(&str) -> Option<T>) -> Result<T, String> {
-    match name(value) {
-        Some(name) => from(name).ok_or_else(|| "is required".to_string()),
-        None => Err(format!("{value} is not a known value")),
-    }
+    validate::from_wire(value, name, from)?.ok_or_else(|| "is required".to_string())
 }
 
 /// A rule's audiences: each set and known, no repeats, at most [`MAX_AUDIENCES`].
@@ -320,15 +317,14 @@ fn parse_choices(v: &mut Violations, choices: &[pb::ChannelPreference]) -> Optio
             &at("cadence"),
             named(c.cadence, |x| pb::Cadence::try_from(x).ok().map(|c| c.as_str_name()), Cadence::from_name),
         );
-        let kind = if c.kind == pb::NotificationKind::Unspecified as i32 {
-            Some(None)
-        } else {
-            let known = pb::NotificationKind::try_from(c.kind)
-                .ok()
-                .and_then(|k| NotificationKind::from_name(k.as_str_name()))
-                .ok_or_else(|| format!("{} is not a known value", c.kind));
-            v.check(&at("kind"), known).map(Some)
-        };
+        let kind = v.check(
+            &at("kind"),
+            validate::from_wire(
+                c.kind,
+                |x| pb::NotificationKind::try_from(x).ok().map(|k| k.as_str_name()),
+                NotificationKind::from_name,
+            ),
+        );
         let project = if c.project.is_empty() {
             Some(None)
         } else {

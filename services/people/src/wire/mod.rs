@@ -50,19 +50,7 @@ pub fn role(role: PersonRole) -> pb::PersonRole {
     pb::PersonRole::from_str_name(role.as_str()).unwrap_or(pb::PersonRole::Unspecified)
 }
 
-/// A domain enum from its wire value, through the value's name: the `…_UNSPECIFIED` value is
-/// `None`, a value the contract does not have is refused.
-pub(crate) fn from_wire<D>(
-    value: i32,
-    wire_name: impl Fn(i32) -> Option<&'static str>,
-    from_name: fn(&str) -> Option<D>,
-) -> Result<Option<D>, String> {
-    match wire_name(value) {
-        Some(name) if name.ends_with("_UNSPECIFIED") => Ok(None),
-        Some(name) => from_name(name).map(Some).ok_or_else(|| format!("{value} is not a known value")),
-        None => Err(format!("{value} is not a known value")),
-    }
-}
+pub(crate) use baton_platform::validate::from_wire;
 
 /// A value the request must set.
 pub(crate) fn required<D>(value: Result<Option<D>, String>) -> Result<D, String> {
