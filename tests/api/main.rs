@@ -29,3 +29,4 @@ mod rules;
 mod server;
 mod teams;
 mod tls;
+mod webhooks;

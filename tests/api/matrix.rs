@@ -237,6 +237,52 @@ async fn notice_of(world: &World, profile: &Profile, owner: &str, name: &str) ->
     panic!("the notice {name} is gone")
 }
 
+/// A webhook as the matrix makes them: to a public endpoint (never posted to: nothing happens
+/// on A after it is made that a test waits for).
+fn hook_draft() -> notifications::Webhook {
+    notifications::Webhook {
+        display_name: "Matrix fixture".into(),
+        url: "https://hooks.example.com/matrix".into(),
+        ..Default::default()
+    }
+}
+
+/// Project A's fixture webhook, made by the operator the first time it is asked for.
+async fn project_hook(world: &World) -> String {
+    let listed = notifications::ListProjectWebhooksRequest { parent: world.a.clone() };
+    let listed = world.server.notifications().list_project_webhooks(listed).await.expect("operator lists");
+    if let Some(found) = listed.into_inner().webhooks.into_iter().find(|w| w.display_name == "Matrix fixture") {
+        return found.name;
+    }
+    let request = notifications::CreateProjectWebhookRequest {
+        parent: world.a.clone(),
+        webhook: Some(hook_draft()),
+        webhook_id: String::new(),
+    };
+    let made = world.server.notifications().create_project_webhook(request).await.expect("the fixture");
+    made.into_inner().webhook.expect("webhook").name
+}
+
+/// `owner`'s fixture webhook, made by `reader` (the owner) the first time; none for a service.
+async fn personal_hook(world: &World, reader: &Profile, owner: &str) -> Option<String> {
+    if !reader.is_person() {
+        return None;
+    }
+    let listed = notifications::ListPersonalWebhooksRequest { parent: owner.into() };
+    let listed = world.server.notifications().list_personal_webhooks(reader.request(listed)).await;
+    let listed = listed.expect("the owner lists").into_inner().webhooks;
+    if let Some(found) = listed.into_iter().find(|w| w.display_name == "Matrix fixture") {
+        return Some(found.name);
+    }
+    let request = notifications::CreatePersonalWebhookRequest {
+        parent: owner.into(),
+        webhook: Some(hook_draft()),
+        webhook_id: String::new(),
+    };
+    let made = world.server.notifications().create_personal_webhook(reader.request(request)).await;
+    Some(made.expect("the owner's fixture").into_inner().webhook.expect("webhook").name)
+}
+
 /// Runs one case: sets up what it needs as the operator, calls as `profile`, and where the call
 /// was refused checks that it changed nothing.
 async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Result<Seen, Status> {
@@ -603,6 +649,174 @@ async fn run(world: &World, method: &str, profile: &Profile, whose: Whose) -> Re
                 assert_eq!(read().await.ok(), before.ok(), "{rpc} refused to {} but changed them", profile.label);
             }
             result.map(|_| Seen::Done)
+        }
+        "CreateProjectWebhook" => {
+            let label = format!("Created {}", uuid::Uuid::new_v4().simple());
+            let webhook = notifications::Webhook { display_name: label.clone(), ..hook_draft() };
+            let request = notifications::CreateProjectWebhookRequest {
+                parent: world.a.clone(),
+                webhook: Some(webhook),
+                webhook_id: String::new(),
+            };
+            let result = server.notifications().create_project_webhook(profile.request(request)).await;
+            if result.is_err() {
+                let request = notifications::ListProjectWebhooksRequest { parent: world.a.clone() };
+                let all = server.notifications().list_project_webhooks(request).await.expect("operator lists");
+                let all = all.into_inner().webhooks;
+                assert!(all.iter().all(|w| w.display_name != label), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result.map(|_| Seen::Done)
+        }
+        "GetProjectWebhook" => {
+            let name = project_hook(world).await;
+            let request = notifications::GetProjectWebhookRequest { name };
+            server.notifications().get_project_webhook(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "ListProjectWebhooks" => {
+            let request = notifications::ListProjectWebhooksRequest { parent: world.a.clone() };
+            server.notifications().list_project_webhooks(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "ListProjectWebhookDeliveries" => {
+            let parent = project_hook(world).await;
+            let request = notifications::ListProjectWebhookDeliveriesRequest { parent, ..Default::default() };
+            server.notifications().list_project_webhook_deliveries(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "UpdateProjectWebhook" | "RotateProjectWebhookSecret" | "DeleteProjectWebhook" => {
+            let name = if rpc == "DeleteProjectWebhook" {
+                let request = notifications::CreateProjectWebhookRequest {
+                    parent: world.a.clone(),
+                    webhook: Some(hook_draft()),
+                    webhook_id: String::new(),
+                };
+                let made = server.notifications().create_project_webhook(request).await.expect("fixture");
+                made.into_inner().webhook.expect("webhook").name
+            } else {
+                project_hook(world).await
+            };
+            let read = || async {
+                let request = notifications::GetProjectWebhookRequest { name: name.clone() };
+                server
+                    .notifications()
+                    .get_project_webhook(request)
+                    .await
+                    .map(|r| r.into_inner().webhook.expect("webhook"))
+            };
+            let before = read().await.expect("operator reads");
+            let mut client = server.notifications();
+            let result = match rpc {
+                "UpdateProjectWebhook" => {
+                    let change = notifications::Webhook {
+                        name: name.clone(),
+                        display_name: format!("Renamed {}", uuid::Uuid::new_v4().simple()),
+                        ..Default::default()
+                    };
+                    let request =
+                        notifications::UpdateProjectWebhookRequest { webhook: Some(change), update_mask: None };
+                    client.update_project_webhook(profile.request(request)).await.map(drop)
+                }
+                "RotateProjectWebhookSecret" => {
+                    let request = notifications::RotateProjectWebhookSecretRequest { name: name.clone() };
+                    client.rotate_project_webhook_secret(profile.request(request)).await.map(drop)
+                }
+                _ => {
+                    let request =
+                        notifications::DeleteProjectWebhookRequest { name: name.clone(), etag: String::new() };
+                    client.delete_project_webhook(profile.request(request)).await.map(drop)
+                }
+            };
+            if result.is_err() {
+                assert_eq!(read().await.ok(), Some(before), "{rpc} refused to {} but changed it", profile.label);
+            }
+            result.map(|()| Seen::Done)
+        }
+        "CreatePersonalWebhook" => {
+            let label = format!("Created {}", uuid::Uuid::new_v4().simple());
+            let webhook = notifications::Webhook { display_name: label.clone(), ..hook_draft() };
+            let request = notifications::CreatePersonalWebhookRequest {
+                parent: owner.clone(),
+                webhook: Some(webhook),
+                webhook_id: String::new(),
+            };
+            let result = server.notifications().create_personal_webhook(profile.request(request)).await;
+            if result.is_err() && owner == world.stranger.subject {
+                let request = notifications::ListPersonalWebhooksRequest { parent: owner.clone() };
+                let all = server.notifications().list_personal_webhooks(world.stranger.request(request)).await;
+                let all = all.expect("the owner lists").into_inner().webhooks;
+                assert!(all.iter().all(|w| w.display_name != label), "{rpc} refused to {} but wrote", profile.label);
+            }
+            result.map(|_| Seen::Done)
+        }
+        "GetPersonalWebhook" | "ListPersonalWebhookDeliveries" => {
+            let reader = if owner == world.stranger.subject { &world.stranger } else { profile };
+            let Some(name) = personal_hook(world, reader, &owner).await else {
+                // A service has no webhooks of its own to ask for.
+                let request = notifications::GetPersonalWebhookRequest {
+                    name: format!("{owner}/webhooks/{}", uuid::Uuid::new_v4()),
+                };
+                return server.notifications().get_personal_webhook(profile.request(request)).await.map(|_| Seen::Done);
+            };
+            if rpc == "GetPersonalWebhook" {
+                let request = notifications::GetPersonalWebhookRequest { name };
+                server.notifications().get_personal_webhook(profile.request(request)).await.map(|_| Seen::Done)
+            } else {
+                let request =
+                    notifications::ListPersonalWebhookDeliveriesRequest { parent: name, ..Default::default() };
+                server
+                    .notifications()
+                    .list_personal_webhook_deliveries(profile.request(request))
+                    .await
+                    .map(|_| Seen::Done)
+            }
+        }
+        "ListPersonalWebhooks" => {
+            let request = notifications::ListPersonalWebhooksRequest { parent: owner.clone() };
+            server.notifications().list_personal_webhooks(profile.request(request)).await.map(|_| Seen::Done)
+        }
+        "UpdatePersonalWebhook" | "RotatePersonalWebhookSecret" | "DeletePersonalWebhook" => {
+            let reader = if owner == world.stranger.subject { &world.stranger } else { profile };
+            let name = if rpc == "DeletePersonalWebhook" {
+                let request = notifications::CreatePersonalWebhookRequest {
+                    parent: owner.clone(),
+                    webhook: Some(hook_draft()),
+                    webhook_id: String::new(),
+                };
+                let made = server.notifications().create_personal_webhook(reader.request(request)).await;
+                made.expect("the owner's fixture").into_inner().webhook.expect("webhook").name
+            } else {
+                personal_hook(world, reader, &owner).await.expect("the owner's fixture")
+            };
+            let read = || async {
+                let request = notifications::GetPersonalWebhookRequest { name: name.clone() };
+                let got = server.notifications().get_personal_webhook(reader.request(request)).await;
+                got.map(|r| r.into_inner().webhook.expect("webhook"))
+            };
+            let before = read().await.expect("the owner reads");
+            let mut client = server.notifications();
+            let result = match rpc {
+                "UpdatePersonalWebhook" => {
+                    let change = notifications::Webhook {
+                        name: name.clone(),
+                        display_name: format!("Renamed {}", uuid::Uuid::new_v4().simple()),
+                        ..Default::default()
+                    };
+                    let request =
+                        notifications::UpdatePersonalWebhookRequest { webhook: Some(change), update_mask: None };
+                    client.update_personal_webhook(profile.request(request)).await.map(drop)
+                }
+                "RotatePersonalWebhookSecret" => {
+                    let request = notifications::RotatePersonalWebhookSecretRequest { name: name.clone() };
+                    client.rotate_personal_webhook_secret(profile.request(request)).await.map(drop)
+                }
+                _ => {
+                    let request =
+                        notifications::DeletePersonalWebhookRequest { name: name.clone(), etag: String::new() };
+                    client.delete_personal_webhook(profile.request(request)).await.map(drop)
+                }
+            };
+            if result.is_err() {
+                assert_eq!(read().await.ok(), Some(before), "{rpc} refused to {} but changed it", profile.label);
+            }
+            result.map(|()| Seen::Done)
         }
         "ListAuditRecords" => {
             let project = world.a.clone();

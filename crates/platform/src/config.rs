@@ -25,6 +25,7 @@ const CONFIG_KEYS: &[&str] = &[
     "limits",
     "tls",
     "smtp",
+    "webhooks",
 ];
 
 /// The whole configuration of a Baton server process.
@@ -52,6 +53,7 @@ pub struct Config {
     pub limits: crate::limits::LimitsConfig,
     pub tls: crate::tls::TlsConfig,
     pub smtp: SmtpConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 /// How the notifications service sends email.
@@ -116,6 +118,63 @@ impl std::fmt::Debug for SmtpConfig {
             .field("username", &self.username)
             .field("password", &if self.password.is_empty() { "" } else { "(set)" })
             .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the notifications service posts to webhooks.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// The key every webhook's signing secret is derived from, at least 32 characters; never
+    /// logged. Baton stores no secret, only what derives it from this key: changing the key
+    /// changes every webhook's secret. Empty turns webhooks off, except in development mode
+    /// (`auth.development`), where a fixed development key is used.
+    pub secret_key: String,
+    /// Whether endpoints may be on loopback, private or link-local networks (or resolve to
+    /// them) and use plain `http://`: for receivers inside the agency's network. Always allowed
+    /// in development mode.
+    pub allow_private_endpoints: bool,
+    /// A PEM file of certificate authorities trusted besides the system's (an internal CA).
+    pub tls_ca_file: Option<std::path::PathBuf>,
+    /// How long one attempt may take, connection included. A sender holds a delivery 30 s
+    /// longer than this; after that, another replica may try it.
+    pub timeout_ms: u64,
+    /// The first wait after a failed attempt, doubled (with jitter) after each further one.
+    pub retry_initial_ms: u64,
+    /// How long a delivery is retried before it is given up.
+    pub retry_for_secs: u64,
+    /// A webhook is disabled once this many attempts in a row failed …
+    pub disable_after_failures: u32,
+    /// … over at least this long.
+    pub disable_after_secs: u64,
+    /// How often due deliveries are looked for when none woke the sender.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            secret_key: String::new(),
+            allow_private_endpoints: false,
+            tls_ca_file: None,
+            timeout_ms: 10_000,
+            retry_initial_ms: 10_000,
+            retry_for_secs: 24 * 3600,
+            disable_after_failures: 20,
+            disable_after_secs: 24 * 3600,
+            poll_interval_ms: 1_000,
+        }
+    }
+}
+
+impl std::fmt::Debug for WebhooksConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhooksConfig")
+            .field("secret_key", &if self.secret_key.is_empty() { "" } else { "(set)" })
+            .field("allow_private_endpoints", &self.allow_private_endpoints)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("timeout_ms", &self.timeout_ms)
             .finish_non_exhaustive()
     }
 }
@@ -232,6 +291,7 @@ impl Default for Config {
             limits: crate::limits::LimitsConfig::default(),
             tls: crate::tls::TlsConfig::default(),
             smtp: SmtpConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -348,6 +408,13 @@ impl Config {
         }
         if !self.smtp.host.is_empty() && (self.smtp.timeout_ms == 0 || self.smtp.poll_interval_ms == 0) {
             return invalid("smtp.timeout_ms and smtp.poll_interval_ms must be at least 1");
+        }
+        let webhooks = &self.webhooks;
+        if !webhooks.secret_key.is_empty() && webhooks.secret_key.len() < 32 {
+            return invalid("webhooks.secret_key must be at least 32 characters");
+        }
+        if webhooks.timeout_ms == 0 || webhooks.poll_interval_ms == 0 || webhooks.retry_initial_ms == 0 {
+            return invalid("webhooks.timeout_ms, retry_initial_ms and poll_interval_ms must be at least 1");
         }
         Ok(())
     }

@@ -124,6 +124,16 @@ resource_name_type! {
 }
 
 resource_name_type! {
+    /// `projects/{project}/webhooks/{webhook}`: an endpoint told of a project's events.
+    ProjectWebhookName { project: "projects", id: "webhooks" }
+}
+
+resource_name_type! {
+    /// `people/{person}/webhooks/{webhook}`: an endpoint told of a person's notifications.
+    PersonalWebhookName { person: "people", id: "webhooks" }
+}
+
+resource_name_type! {
     /// `notifications/{notification}`.
     NotificationName { id: "notifications" }
 }
@@ -183,6 +193,26 @@ impl TimeOffName {
 }
 
 impl AllocationName {
+    pub fn new(person: PersonName, id: Uuid) -> Self {
+        Self { person: person.id, id }
+    }
+
+    pub fn person(&self) -> PersonName {
+        PersonName::new(self.person)
+    }
+}
+
+impl ProjectWebhookName {
+    pub fn new(project: ProjectName, id: Uuid) -> Self {
+        Self { project: project.id, id }
+    }
+
+    pub fn project(&self) -> ProjectName {
+        ProjectName::new(self.project)
+    }
+}
+
+impl PersonalWebhookName {
     pub fn new(person: PersonName, id: Uuid) -> Self {
         Self { person: person.id, id }
     }

@@ -206,6 +206,20 @@ pub static POLICY: &[Rule] = &[
     project("/baton.notifications.v1.NotificationsService/ResetProjectNotificationRule", &[P::Producer], false),
     own("/baton.notifications.v1.NotificationsService/GetNotificationPreferences", &[], false),
     own("/baton.notifications.v1.NotificationsService/UpdateNotificationPreferences", &[], false),
+    project("/baton.notifications.v1.NotificationsService/CreateProjectWebhook", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/GetProjectWebhook", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/ListProjectWebhooks", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/UpdateProjectWebhook", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/DeleteProjectWebhook", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/RotateProjectWebhookSecret", &[P::Producer], false),
+    project("/baton.notifications.v1.NotificationsService/ListProjectWebhookDeliveries", &[P::Producer], false),
+    own("/baton.notifications.v1.NotificationsService/CreatePersonalWebhook", &[], false),
+    own("/baton.notifications.v1.NotificationsService/GetPersonalWebhook", &[], false),
+    own("/baton.notifications.v1.NotificationsService/ListPersonalWebhooks", &[], false),
+    own("/baton.notifications.v1.NotificationsService/UpdatePersonalWebhook", &[], false),
+    own("/baton.notifications.v1.NotificationsService/DeletePersonalWebhook", &[], false),
+    own("/baton.notifications.v1.NotificationsService/RotatePersonalWebhookSecret", &[], false),
+    own("/baton.notifications.v1.NotificationsService/ListPersonalWebhookDeliveries", &[], false),
 ];
 
 static BY_METHOD: LazyLock<HashMap<&'static str, &'static Rule>> =

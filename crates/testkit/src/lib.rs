@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod hooks;
 pub mod proxy;
 pub mod smtp;
 pub mod tls;
@@ -32,7 +33,7 @@ use baton_platform::Config;
 
 pub use baton_auth::GlobalRole as Role;
 use baton_platform::auth::AuthConfig;
-use baton_platform::config::{AmqpConfig, DatabaseConfig};
+use baton_platform::config::{AmqpConfig, DatabaseConfig, WebhooksConfig};
 use baton_platform::limits::LimitsConfig;
 use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
@@ -60,6 +61,9 @@ fn init_logging() {
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     });
 }
+
+/// The key test servers derive webhook secrets from. Made for the tests only; it guards nothing.
+pub const WEBHOOK_KEY: &str = "baton test webhook key: guards nothing at all";
 
 /// The test key pairs: `jwks.json` publishes the public halves of `issuer.pem` (the identity
 /// provider of the tests, kid `test-issuer-1`) and `service.pem` (the services, kid
@@ -183,6 +187,9 @@ impl TestEnv {
             auth: auth_config(),
             // One test client writes as fast as it can; the limits test turns the rate on.
             limits: LimitsConfig { writes_per_second: 0.0, ..defaults.limits.clone() },
+            // Webhooks on, as in production: endpoints on loopback are refused unless a test
+            // allows private endpoints.
+            webhooks: WebhooksConfig { secret_key: WEBHOOK_KEY.into(), ..defaults.webhooks.clone() },
             ..defaults
         };
         Self { id, database, config }

@@ -14,12 +14,16 @@ use crate::repo;
 use crate::rules::{self, Audience, KINDS, Rule, RuleChange, RuleName, RulesInForce};
 use crate::wire::ListQuery;
 
+mod webhooks;
+pub use webhooks::{DeliveryPage, WebhookDraft, WebhookSettings, WebhookUpdate};
+
 #[derive(Debug, Clone)]
 pub struct Notifications {
     pool: PgPool,
     hub: Hub,
     /// Open streams one person may hold.
     max_streams: usize,
+    webhooks: WebhookSettings,
 }
 
 /// One page of notifications, newest first.
@@ -30,8 +34,8 @@ pub struct NotificationPage {
 }
 
 impl Notifications {
-    pub fn new(pool: PgPool, hub: Hub, max_streams: usize) -> Self {
-        Self { pool, hub, max_streams }
+    pub fn new(pool: PgPool, hub: Hub, max_streams: usize, webhooks: WebhookSettings) -> Self {
+        Self { pool, hub, max_streams, webhooks }
     }
 
     pub async fn list(&self, access: &Access, query: ListQuery) -> Result<NotificationPage, NotificationsError> {

@@ -18,11 +18,11 @@ use baton_proto::people::v1 as people;
 use baton_proto::projects::v1 as projects;
 use time::OffsetDateTime;
 
-use crate::CREATED_CHANNEL;
 use crate::domain::{self, AssetStatus, Message, NotificationKind as Kind, ProjectMemberRole, humanize};
 use crate::preferences::{self, Cadence, Channel};
-use crate::repo::{self, Row};
+use crate::repo::{self, ProjectPost, Row};
 use crate::rules::{self, ClientSees, Component, Happening, Scene, Wording, Words};
+use crate::{CREATED_CHANNEL, DELIVERIES_CHANNEL};
 
 /// Applies every event the notifications service consumes.
 #[derive(Debug, Clone, Copy)]
@@ -171,7 +171,10 @@ impl Pending {
         let rules = repo::rules_in_force(conn, &components, &projects, &kinds).await?;
         let audiences: Vec<Vec<rules::Audience>> =
             happenings.iter().map(|h| rules.audiences(h.project, h.kind)).collect();
-        if !happenings.iter().zip(&audiences).any(|(h, a)| rules::may_tell(h, a)) {
+        // A project with a webhook hears of each of its events, whoever else is told.
+        let posted = |h: &Happening| h.project.is_some_and(|p| rules.hooked.contains(&p));
+        let tells = happenings.iter().zip(&audiences).any(|(h, a)| rules::may_tell(h, a));
+        if !tells && !happenings.iter().any(posted) {
             return Ok(());
         }
         let needs = Needs::of(&happenings, &audiences);
@@ -188,9 +191,11 @@ impl Pending {
         let now = baton_platform::time::now();
         let anyone = preferences::Schedule::default();
         let mut rows = Vec::new();
+        let mut posts = Vec::new();
         for (h, audiences) in happenings.iter().zip(&audiences) {
             let told = rules::resolve(h, audiences, &world.audiences, &components);
-            if told.is_empty() {
+            let hooked = posted(h);
+            if told.is_empty() && !hooked {
                 continue;
             }
             let component = h.component_in(&components);
@@ -203,6 +208,17 @@ impl Pending {
             let wording = (h.words)(&scene);
             let project = h.project.map(|p| ProjectName::new(p).to_string()).unwrap_or_default();
             let traceparent = current.clone().or_else(|| h.traceparent.clone());
+            if let (true, Some(project)) = (hooked, h.project) {
+                posts.push(ProjectPost {
+                    event_id: h.event_id,
+                    project,
+                    kind: h.kind,
+                    title: wording.general.title.clone(),
+                    body: wording.general.body.clone(),
+                    subject: h.subject.clone(),
+                    actor: h.actor_name.clone(),
+                });
+            }
             let mandatory = rules.agency.get(&h.kind).is_some_and(|rule| rule.mandatory);
             for (recipient, reason) in told {
                 let reach = world.reach.get(&recipient);
@@ -240,7 +256,8 @@ impl Pending {
                 });
             }
         }
-        let created = repo::insert(conn, &rows, CREATED_CHANNEL).await?;
+        let channels = repo::Channels { created: CREATED_CHANNEL, deliveries: DELIVERIES_CHANNEL };
+        let created = repo::insert(conn, &rows, &posts, channels).await?;
         tracing::debug!(happenings = happenings.len(), created, "notifications created");
         if created > 0 {
             let channel = opentelemetry::KeyValue::new("channel", "inbox");

@@ -168,7 +168,7 @@ impl Mailer {
         };
         match self.transport.send(message).await {
             Ok(response) => {
-                count("sent");
+                crate::count_delivery("email", "sent");
                 let reply = response.message().collect::<Vec<_>>().join(" ");
                 record("SENT", format!("{} {reply}", response.code()), None).await
             }
@@ -176,11 +176,11 @@ impl Mailer {
                 let age = OffsetDateTime::now_utc() - email.create_time;
                 let given_up = age > time::Duration::seconds(self.config.retry_for_secs as i64);
                 if error.is_permanent() || given_up {
-                    count("failed");
+                    crate::count_delivery("email", "failed");
                     tracing::warn!(email = %email.id, %error, "email given up");
                     return record("FAILED", error.to_string(), None).await;
                 }
-                count("retried");
+                crate::count_delivery("email", "retried");
                 let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
                 let wait = backoff(Duration::from_millis(self.config.retry_initial_ms), email.attempts, jitter);
                 tracing::info!(email = %email.id, %error, ?wait, "email failed for now; retrying");
@@ -203,11 +203,6 @@ impl Mailer {
             .multipart(MultiPart::alternative_plain_html(letter.plain, letter.html))
             .map_err(|e| format!("the message: {e}"))
     }
-}
-
-fn count(outcome: &'static str) {
-    let labels = [opentelemetry::KeyValue::new("channel", "email"), opentelemetry::KeyValue::new("outcome", outcome)];
-    baton_platform::metrics::metrics().deliveries.add(1, &labels);
 }
 
 #[cfg(test)]

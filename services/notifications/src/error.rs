@@ -6,6 +6,7 @@ use baton_platform::names::{NotificationName, PersonName, ProjectName, TeamName}
 use baton_platform::policy::Denial;
 
 use crate::rules::Audience;
+use crate::webhooks::WebhookName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotificationsError {
@@ -21,6 +22,14 @@ pub enum NotificationsError {
     EtagMismatch { name: String, current: String },
     #[error("{name} is mandatory: a project's rule keeps every audience of the agency's, and this one drops {}", dropped_list(.dropped))]
     MandatoryAudience { name: String, dropped: Vec<Audience> },
+    #[error("webhook {0} does not exist")]
+    WebhookNotFound(WebhookName),
+    #[error("webhook {0} exists already")]
+    WebhookExists(WebhookName),
+    #[error("{owner} has {limit} webhooks already: delete one first")]
+    TooManyWebhooks { owner: String, limit: i64 },
+    #[error("webhooks are off on this server: its operator sets webhooks.secret_key (BATON_WEBHOOKS__SECRET_KEY)")]
+    WebhooksOff,
     #[error("an agency's rule has no override to reset")]
     NotAProjectRule,
     #[error(transparent)]
@@ -32,7 +41,11 @@ pub enum NotificationsError {
 impl ServiceError for NotificationsError {
     fn kind(&self) -> Kind {
         match self {
-            NotificationsError::NotFound(_) | NotificationsError::ProjectNotFound(_) => Kind::NotFound,
+            NotificationsError::NotFound(_)
+            | NotificationsError::ProjectNotFound(_)
+            | NotificationsError::WebhookNotFound(_) => Kind::NotFound,
+            NotificationsError::WebhookExists(_) => Kind::AlreadyExists,
+            NotificationsError::TooManyWebhooks { .. } | NotificationsError::WebhooksOff => Kind::FailedPrecondition,
             NotificationsError::TeamNotFound(_) | NotificationsError::MandatoryAudience { .. } => {
                 Kind::FailedPrecondition
             }
@@ -52,6 +65,10 @@ impl ServiceError for NotificationsError {
             NotificationsError::EtagMismatch { .. } => "ETAG_MISMATCH",
             NotificationsError::MandatoryAudience { .. } => "RULE_MANDATORY",
             NotificationsError::NotAProjectRule => "INTERNAL",
+            NotificationsError::WebhookNotFound(_) => "WEBHOOK_NOT_FOUND",
+            NotificationsError::WebhookExists(_) => "WEBHOOK_EXISTS",
+            NotificationsError::TooManyWebhooks { .. } => "TOO_MANY_WEBHOOKS",
+            NotificationsError::WebhooksOff => "WEBHOOKS_OFF",
             NotificationsError::Denied(denial) => denial.reason,
             NotificationsError::TooManyStreams { .. } => "TOO_MANY_STREAMS",
             NotificationsError::Database(error) => database_kind(error).1,

@@ -12,6 +12,7 @@ use crate::app::Notifications;
 use crate::domain::InboxChange;
 use crate::hub::StreamItem;
 use crate::wire;
+use crate::wire::webhooks::{self as hooks, Family};
 
 pub struct NotificationsApi {
     app: Notifications,
@@ -33,6 +34,94 @@ impl NotificationsApi {
         let name = wire::parse_name(name)?;
         let notification = self.app.change(&access, name, change).await?;
         Ok(Some(wire::notification(&notification)))
+    }
+    /// Create…Webhook: the webhook and its secret.
+    async fn create_webhook<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        parent: &str,
+        webhook: Option<&pb::Webhook>,
+        webhook_id: &str,
+    ) -> Result<(Option<pb::Webhook>, String), Status> {
+        let access = Access::of(request)?;
+        let private = self.app.private_endpoints();
+        let (owner, draft, id) = hooks::parse_create(family, parent, webhook, webhook_id, private)?;
+        let (webhook, secret) = self.app.create_webhook(&access, owner, draft, id).await?;
+        Ok((Some(hooks::webhook(&webhook)), secret))
+    }
+
+    async fn get_webhook<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        name: &str,
+    ) -> Result<Option<pb::Webhook>, Status> {
+        let access = Access::of(request)?;
+        let name = hooks::parse_name(family, "name", name)?;
+        Ok(Some(hooks::webhook(&self.app.webhook(&access, name).await?)))
+    }
+
+    async fn list_webhooks<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        parent: &str,
+    ) -> Result<Vec<pb::Webhook>, Status> {
+        let access = Access::of(request)?;
+        let owner = validate::single("parent", family.owner(parent))?;
+        Ok(self.app.webhooks(&access, owner).await?.iter().map(hooks::webhook).collect())
+    }
+
+    async fn update_webhook<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        webhook: Option<&pb::Webhook>,
+        mask: Option<&prost_types::FieldMask>,
+    ) -> Result<Option<pb::Webhook>, Status> {
+        let access = Access::of(request)?;
+        let update = hooks::parse_update(family, webhook, mask, self.app.private_endpoints())?;
+        Ok(Some(hooks::webhook(&self.app.update_webhook(&access, update).await?)))
+    }
+
+    async fn delete_webhook<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        name: &str,
+        etag: &str,
+    ) -> Result<(), Status> {
+        let access = Access::of(request)?;
+        let name = hooks::parse_name(family, "name", name)?;
+        let etag = (!etag.is_empty()).then(|| etag.to_string());
+        Ok(self.app.delete_webhook(&access, name, etag).await?)
+    }
+
+    async fn rotate_webhook_secret<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        name: &str,
+    ) -> Result<(Option<pb::Webhook>, String), Status> {
+        let access = Access::of(request)?;
+        let name = hooks::parse_name(family, "name", name)?;
+        let (webhook, secret) = self.app.rotate_webhook_secret(&access, name).await?;
+        Ok((Some(hooks::webhook(&webhook)), secret))
+    }
+
+    async fn webhook_deliveries<T>(
+        &self,
+        request: &Request<T>,
+        family: Family,
+        parent: &str,
+        page_size: i32,
+        page_token: &str,
+    ) -> Result<(Vec<pb::WebhookDelivery>, String), Status> {
+        let access = Access::of(request)?;
+        let (name, before, limit) = hooks::parse_deliveries(family, parent, page_size, page_token)?;
+        let page = self.app.webhook_deliveries(&access, name, before, limit).await?;
+        Ok((page.deliveries.iter().map(|d| hooks::delivery(name, d)).collect(), page.next_page_token))
     }
 }
 
@@ -218,5 +307,131 @@ impl NotificationsService for NotificationsApi {
         Ok(Response::new(pb::UpdateNotificationPreferencesResponse {
             preferences: Some(wire::preferences(&preferences)),
         }))
+    }
+
+    async fn create_project_webhook(
+        &self,
+        request: Request<pb::CreateProjectWebhookRequest>,
+    ) -> Result<Response<pb::CreateProjectWebhookResponse>, Status> {
+        let r = request.get_ref();
+        let (webhook, secret) =
+            self.create_webhook(&request, Family::Project, &r.parent, r.webhook.as_ref(), &r.webhook_id).await?;
+        Ok(Response::new(pb::CreateProjectWebhookResponse { webhook, secret }))
+    }
+
+    async fn get_project_webhook(
+        &self,
+        request: Request<pb::GetProjectWebhookRequest>,
+    ) -> Result<Response<pb::GetProjectWebhookResponse>, Status> {
+        let webhook = self.get_webhook(&request, Family::Project, &request.get_ref().name).await?;
+        Ok(Response::new(pb::GetProjectWebhookResponse { webhook }))
+    }
+
+    async fn list_project_webhooks(
+        &self,
+        request: Request<pb::ListProjectWebhooksRequest>,
+    ) -> Result<Response<pb::ListProjectWebhooksResponse>, Status> {
+        let webhooks = self.list_webhooks(&request, Family::Project, &request.get_ref().parent).await?;
+        Ok(Response::new(pb::ListProjectWebhooksResponse { webhooks }))
+    }
+
+    async fn update_project_webhook(
+        &self,
+        request: Request<pb::UpdateProjectWebhookRequest>,
+    ) -> Result<Response<pb::UpdateProjectWebhookResponse>, Status> {
+        let r = request.get_ref();
+        let webhook =
+            self.update_webhook(&request, Family::Project, r.webhook.as_ref(), r.update_mask.as_ref()).await?;
+        Ok(Response::new(pb::UpdateProjectWebhookResponse { webhook }))
+    }
+
+    async fn delete_project_webhook(
+        &self,
+        request: Request<pb::DeleteProjectWebhookRequest>,
+    ) -> Result<Response<pb::DeleteProjectWebhookResponse>, Status> {
+        let r = request.get_ref();
+        self.delete_webhook(&request, Family::Project, &r.name, &r.etag).await?;
+        Ok(Response::new(pb::DeleteProjectWebhookResponse {}))
+    }
+
+    async fn rotate_project_webhook_secret(
+        &self,
+        request: Request<pb::RotateProjectWebhookSecretRequest>,
+    ) -> Result<Response<pb::RotateProjectWebhookSecretResponse>, Status> {
+        let (webhook, secret) = self.rotate_webhook_secret(&request, Family::Project, &request.get_ref().name).await?;
+        Ok(Response::new(pb::RotateProjectWebhookSecretResponse { webhook, secret }))
+    }
+
+    async fn list_project_webhook_deliveries(
+        &self,
+        request: Request<pb::ListProjectWebhookDeliveriesRequest>,
+    ) -> Result<Response<pb::ListProjectWebhookDeliveriesResponse>, Status> {
+        let r = request.get_ref();
+        let (deliveries, next_page_token) =
+            self.webhook_deliveries(&request, Family::Project, &r.parent, r.page_size, &r.page_token).await?;
+        Ok(Response::new(pb::ListProjectWebhookDeliveriesResponse { deliveries, next_page_token }))
+    }
+
+    async fn create_personal_webhook(
+        &self,
+        request: Request<pb::CreatePersonalWebhookRequest>,
+    ) -> Result<Response<pb::CreatePersonalWebhookResponse>, Status> {
+        let r = request.get_ref();
+        let (webhook, secret) =
+            self.create_webhook(&request, Family::Personal, &r.parent, r.webhook.as_ref(), &r.webhook_id).await?;
+        Ok(Response::new(pb::CreatePersonalWebhookResponse { webhook, secret }))
+    }
+
+    async fn get_personal_webhook(
+        &self,
+        request: Request<pb::GetPersonalWebhookRequest>,
+    ) -> Result<Response<pb::GetPersonalWebhookResponse>, Status> {
+        let webhook = self.get_webhook(&request, Family::Personal, &request.get_ref().name).await?;
+        Ok(Response::new(pb::GetPersonalWebhookResponse { webhook }))
+    }
+
+    async fn list_personal_webhooks(
+        &self,
+        request: Request<pb::ListPersonalWebhooksRequest>,
+    ) -> Result<Response<pb::ListPersonalWebhooksResponse>, Status> {
+        let webhooks = self.list_webhooks(&request, Family::Personal, &request.get_ref().parent).await?;
+        Ok(Response::new(pb::ListPersonalWebhooksResponse { webhooks }))
+    }
+
+    async fn update_personal_webhook(
+        &self,
+        request: Request<pb::UpdatePersonalWebhookRequest>,
+    ) -> Result<Response<pb::UpdatePersonalWebhookResponse>, Status> {
+        let r = request.get_ref();
+        let webhook =
+            self.update_webhook(&request, Family::Personal, r.webhook.as_ref(), r.update_mask.as_ref()).await?;
+        Ok(Response::new(pb::UpdatePersonalWebhookResponse { webhook }))
+    }
+
+    async fn delete_personal_webhook(
+        &self,
+        request: Request<pb::DeletePersonalWebhookRequest>,
+    ) -> Result<Response<pb::DeletePersonalWebhookResponse>, Status> {
+        let r = request.get_ref();
+        self.delete_webhook(&request, Family::Personal, &r.name, &r.etag).await?;
+        Ok(Response::new(pb::DeletePersonalWebhookResponse {}))
+    }
+
+    async fn rotate_personal_webhook_secret(
+        &self,
+        request: Request<pb::RotatePersonalWebhookSecretRequest>,
+    ) -> Result<Response<pb::RotatePersonalWebhookSecretResponse>, Status> {
+        let (webhook, secret) = self.rotate_webhook_secret(&request, Family::Personal, &request.get_ref().name).await?;
+        Ok(Response::new(pb::RotatePersonalWebhookSecretResponse { webhook, secret }))
+    }
+
+    async fn list_personal_webhook_deliveries(
+        &self,
+        request: Request<pb::ListPersonalWebhookDeliveriesRequest>,
+    ) -> Result<Response<pb::ListPersonalWebhookDeliveriesResponse>, Status> {
+        let r = request.get_ref();
+        let (deliveries, next_page_token) =
+            self.webhook_deliveries(&request, Family::Personal, &r.parent, r.page_size, &r.page_token).await?;
+        Ok(Response::new(pb::ListPersonalWebhookDeliveriesResponse { deliveries, next_page_token }))
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod consumers;
+pub mod courier;
 pub mod domain;
 pub mod email;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod hub;
 pub mod preferences;
 mod repo;
 pub mod rules;
+pub mod webhooks;
 pub mod wire;
 
 use baton_messaging::{BrokerConfig, Consumer};
@@ -30,7 +32,29 @@ pub fn routing_keys() -> Vec<&'static str> {
 
 /// The `NOTIFY` channel on which committed notifications are announced, with the event id.
 pub(crate) const CREATED_CHANNEL: &str = "notifications_created";
+/// The `NOTIFY` channel on which queued webhook deliveries wake the senders.
+pub(crate) const DELIVERIES_CHANNEL: &str = "notifications_webhook_deliveries";
 pub(crate) const INBOX_TABLE: &str = "notifications.inbox";
+
+/// Counts one delivery attempt of `channel` (`email`, `webhook`): `sent`, `retried` or `failed`.
+pub(crate) fn count_delivery(channel: &'static str, outcome: &'static str) {
+    let labels = [opentelemetry::KeyValue::new("channel", channel), opentelemetry::KeyValue::new("outcome", outcome)];
+    baton_platform::metrics::metrics().deliveries.add(1, &labels);
+}
+
+/// How this process signs webhooks and what endpoints it may reach; `None` while webhooks are
+/// off (no key outside development).
+fn webhooks_of(ctx: &ServiceContext) -> (Option<webhooks::Signer>, bool) {
+    let config = &ctx.config.webhooks;
+    let development = ctx.config.auth.development;
+    let private = config.allow_private_endpoints || development;
+    let signer = match (config.secret_key.as_str(), development) {
+        ("", false) => None,
+        ("", true) => Some(webhooks::Signer::new(webhooks::DEVELOPMENT_KEY)),
+        (key, _) => Some(webhooks::Signer::new(key)),
+    };
+    (signer, private)
+}
 
 /// Builds the notifications service: migrates its schema and wires its gRPC service, its event
 /// consumer, and the dispatcher that feeds watch streams.
@@ -40,7 +64,13 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     let hub = hub::Hub::new();
     let watched = hub.clone();
     let streams = baton_platform::metrics::observe_streams(std::sync::Arc::new(move || watched.open_streams()));
-    let app = app::Notifications::new(pool.clone(), hub.clone(), ctx.config.limits.max_watch_streams_per_person);
+    let (signer, private) = webhooks_of(ctx);
+    let app = app::Notifications::new(
+        pool.clone(),
+        hub.clone(),
+        ctx.config.limits.max_watch_streams_per_person,
+        app::WebhookSettings { signer: signer.clone(), private },
+    );
     let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app))
         .max_decoding_message_size(ctx.config.limits.max_message_bytes);
     let consumer = Consumer::new(
@@ -62,6 +92,14 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     } else {
         let mailer = email::Mailer::new(pool.clone(), &ctx.config.smtp).map_err(BuildError::from)?;
         tasks.push(BackgroundTask::new("notifications-mailer", mailer.run(ctx.shutdown.clone())));
+    }
+    match signer {
+        None => tracing::info!("webhooks are off: webhooks.secret_key (BATON_WEBHOOKS__SECRET_KEY) is not set"),
+        Some(signer) => {
+            let courier =
+                courier::Courier::new(pool.clone(), signer, &ctx.config.webhooks, private).map_err(BuildError::from)?;
+            tasks.push(BackgroundTask::new("notifications-courier", courier.run(ctx.shutdown.clone())));
+        }
     }
     Ok(ServiceModule {
         target: baton_platform::Target::Notifications,

@@ -15,6 +15,8 @@ use crate::preferences::{Cadence, Choice, Preferences, QuietHours, Schedule, tim
 use crate::rules::{Audience, Audiences, Component, Department, Names, ProjectRole, RuleChange, RulesInForce};
 use crate::wire::ListQuery;
 
+pub mod webhooks;
+
 const COLUMNS: &str = "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, \
                        read_time, traceparent, reason, archive_time";
 
@@ -298,8 +300,8 @@ pub async fn upsert_team(
 #[derive(sqlx::FromRow)]
 struct RuleRow {
     project_id: Option<Uuid>,
-    #[sqlx(try_from = "String")]
-    kind: NotificationKind,
+    /// None on the row that says the project has a webhook.
+    kind: Option<String>,
     audiences: Json<Vec<Audience>>,
     mandatory: bool,
     update_time: OffsetDateTime,
@@ -346,7 +348,9 @@ pub async fn rules_in_force(
          SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
          FROM notifications.agency_rule WHERE kind = ANY($2) \
          UNION ALL SELECT project_id, kind, audiences, false, update_time, updater \
-         FROM notifications.project_rule WHERE project_id = ANY($1) AND kind = ANY($2)",
+         FROM notifications.project_rule WHERE project_id = ANY($1) AND kind = ANY($2) \
+         UNION ALL SELECT DISTINCT project_id, NULL, '[]'::jsonb, false, now(), NULL::uuid \
+         FROM notifications.webhook WHERE project_id = ANY($1) AND state = 'WEBHOOK_STATE_ENABLED'",
     )
     .bind(projects)
     .bind(&kinds)
@@ -361,10 +365,18 @@ pub async fn rules_in_force(
     .await?;
     let mut rules = RulesInForce::default();
     for row in rows {
-        match (row.project_id, row.kind) {
-            (Some(project), kind) => rules.projects.insert((project, kind), row.change()),
-            (None, kind) => rules.agency.insert(kind, row.change()),
-        };
+        let kind = row.kind.as_deref().map(NotificationKind::from_name);
+        match (row.project_id, kind) {
+            (Some(project), None) => rules.hooked.push(project),
+            (Some(project), Some(Some(kind))) => {
+                rules.projects.insert((project, kind), row.change());
+            }
+            (None, Some(Some(kind))) => {
+                rules.agency.insert(kind, row.change());
+            }
+            // A kind this build does not know (a newer replica's): no rule of it applies here.
+            _ => {}
+        }
     }
     Ok(rules)
 }
@@ -624,16 +636,44 @@ pub struct Row {
     pub traceparent: Option<String>,
 }
 
+/// An event of a project, told to the project's webhooks whoever else is told.
+#[derive(Debug, Clone)]
+pub struct ProjectPost {
+    pub event_id: Uuid,
+    pub project: Uuid,
+    pub kind: NotificationKind,
+    pub title: String,
+    pub body: String,
+    pub subject: String,
+    pub actor: String,
+}
+
+/// What [`insert`] announces on commit, by `NOTIFY`.
+#[derive(Debug, Clone, Copy)]
+pub struct Channels<'a> {
+    /// Names the events that put any notification in an inbox.
+    pub created: &'a str,
+    /// Tells the webhook senders that deliveries were queued.
+    pub deliveries: &'a str,
+}
+
 /// Creates the notifications (each person once per event, whatever happens upstream), queues
 /// the email of those that go out by email (an instant one each, digests joined by person,
-/// cadence and time; nothing for someone without an address), and sends one `NOTIFY` on
-/// `channel` naming the events that put any in an inbox (delivered on commit) — in one
-/// statement; how many notifications it created.
-pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Result<u64, sqlx::Error> {
-    if rows.is_empty() {
+/// cadence and time; nothing for someone without an address), queues a delivery to each enabled
+/// webhook of the recipients (of their notifications) and of the projects (of `posts`), each
+/// with its body, and announces them on `channels` (delivered on commit) — in one statement; how
+/// many notifications it created.
+pub async fn insert(
+    conn: &mut PgConnection,
+    rows: &[Row],
+    posts: &[ProjectPost],
+    channels: Channels<'_>,
+) -> Result<u64, sqlx::Error> {
+    if rows.is_empty() && posts.is_empty() {
         return Ok(0);
     }
     let text = |f: fn(&Row) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let post_text = |f: fn(&ProjectPost) -> &str| posts.iter().map(f).collect::<Vec<&str>>();
     let created: i64 = sqlx::query_scalar(
         "WITH r AS ( \
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
@@ -655,7 +695,8 @@ pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Res
                     CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.due_time END \
              FROM r LEFT JOIN mailable m USING (ord) ORDER BY r.ord \
              ON CONFLICT (event_id, recipient) DO NOTHING \
-             RETURNING id, event_id, recipient, in_inbox, digest_cadence, digest_time), \
+             RETURNING id, event_id, recipient, in_inbox, digest_cadence, digest_time, kind, title, body, subject, \
+                       project, actor, reason, create_time), \
          instant AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
              SELECT gen_random_uuid(), c.recipient, m.cadence, ARRAY[c.id], m.due_time \
@@ -668,10 +709,38 @@ pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Res
              FROM created WHERE digest_cadence IS NOT NULL \
              ON CONFLICT (recipient, cadence, due_time) WHERE state = 'PENDING' AND cadence <> 'CADENCE_INSTANT' \
              DO NOTHING), \
+         hooked AS ( \
+             SELECT gen_random_uuid() AS id, w.id AS webhook_id, w.format, c.event_id, c.recipient, c.kind, \
+                    c.title, c.body, c.subject, c.project, c.actor, c.reason, c.create_time \
+             FROM created c JOIN notifications.webhook w ON w.person_id = c.recipient \
+             WHERE w.state = 'WEBHOOK_STATE_ENABLED' AND (w.kinds = '{}' OR c.kind = ANY(w.kinds)) \
+             UNION ALL \
+             SELECT gen_random_uuid(), w.id, w.format, p.event_id, NULL, p.kind, p.title, p.body, p.subject, \
+                    'projects/' || p.project_id, p.actor, NULL, now() \
+             FROM unnest($16::uuid[], $17::uuid[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[]) \
+                  AS p(event_id, project_id, kind, title, body, subject, actor) \
+             JOIN notifications.webhook w ON w.project_id = p.project_id \
+             WHERE w.state = 'WEBHOOK_STATE_ENABLED' AND (w.kinds = '{}' OR p.kind = ANY(w.kinds))), \
+         queued AS ( \
+             INSERT INTO notifications.webhook_delivery (id, webhook_id, event_id, recipient, kind, payload) \
+             SELECT id, webhook_id, event_id, recipient, kind, \
+                    CASE WHEN format = 'WEBHOOK_FORMAT_SLACK' THEN json_build_object('text', \
+                        '*' || replace(replace(replace(title, '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || E'*\\n' \
+                        || replace(replace(replace(body, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'))::text \
+                    ELSE json_strip_nulls(json_build_object('id', id, \
+                        'kind', lower(replace(substr(kind, 19), '_', '-')), 'event', event_id, 'time', create_time, \
+                        'project', project, 'subject', subject, 'actor', actor, 'title', title, 'body', body, \
+                        'recipient', 'people/' || recipient, \
+                        'reason', lower(replace(substr(reason, 21), '_', '-'))))::text END \
+             FROM hooked \
+             ON CONFLICT (webhook_id, event_id, recipient) DO NOTHING \
+             RETURNING 1), \
          announced AS ( \
              SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created \
-             WHERE in_inbox HAVING count(*) > 0) \
-         SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a",
+             WHERE in_inbox HAVING count(*) > 0), \
+         woken AS ( \
+             SELECT pg_notify($15, '') FROM queued HAVING count(*) > 0) \
+         SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a, (SELECT count(*) FROM woken) AS w",
     )
     .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.recipient).collect::<Vec<_>>())
@@ -683,10 +752,18 @@ pub async fn insert(conn: &mut PgConnection, rows: &[Row], channel: &str) -> Res
     .bind(text(|r| &r.project))
     .bind(text(|r| &r.actor))
     .bind(rows.iter().map(|r| r.traceparent.as_deref()).collect::<Vec<_>>())
-    .bind(channel)
+    .bind(channels.created)
     .bind(rows.iter().map(|r| r.in_inbox).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.email.map(|(c, _)| c.as_str())).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.email.map(|(_, due)| due)).collect::<Vec<_>>())
+    .bind(channels.deliveries)
+    .bind(posts.iter().map(|p| p.event_id).collect::<Vec<_>>())
+    .bind(posts.iter().map(|p| p.project).collect::<Vec<_>>())
+    .bind(post_text(|p| p.kind.as_str()))
+    .bind(post_text(|p| &p.title))
+    .bind(post_text(|p| &p.body))
+    .bind(post_text(|p| &p.subject))
+    .bind(post_text(|p| &p.actor))
     .fetch_one(conn)
     .await?;
     Ok(created as u64)

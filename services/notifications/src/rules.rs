@@ -266,6 +266,8 @@ impl Rule {
 pub struct RulesInForce {
     pub agency: HashMap<NotificationKind, RuleChange>,
     pub projects: HashMap<(Uuid, NotificationKind), RuleChange>,
+    /// The projects read that have an enabled webhook: told of every event, whoever else is.
+    pub hooked: Vec<Uuid>,
 }
 
 impl RulesInForce {

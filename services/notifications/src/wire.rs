@@ -17,6 +17,8 @@ use crate::preferences::{
 };
 use crate::rules::{Audience, Department, MAX_AUDIENCES, ProjectRole, Relation, Rule, RuleName};
 
+pub mod webhooks;
+
 pub fn notification(n: &Notification) -> pb::Notification {
     pb::Notification {
         name: n.name().to_string(),
