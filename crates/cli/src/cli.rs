@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use baton_proto::assets::v1::{AssetKind, AssetStatus};
-use baton_proto::notifications::v1::{Cadence, NotificationChannel};
+use baton_proto::notifications::v1::{Cadence, NotificationChannel, WebhookFormat};
 use baton_proto::people::v1::{Department, Discipline, PersonRole, SkillLevel};
 use baton_proto::projects::v1::ProjectMemberRole;
 
@@ -118,6 +118,10 @@ pub enum Command {
     /// A person's notifications: list them, mark them read, follow them live.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// Webhooks: HTTP endpoints told of a project's events (kept by its producer) or of a
+    /// person's notifications (kept by the person), each post signed.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// The producer's view of a project: every component, the weighted share done, what waits
     /// for review, and who holds what.
     Status {
@@ -1199,6 +1203,69 @@ pub enum PreferencesCommand {
     },
 }
 
+/// `baton webhooks …`. A webhook is named in full (`projects/{id}/webhooks/{id}` or
+/// `people/{id}/webhooks/{id}`), as `list` prints it.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// A project's webhooks (--project) or a person's (--person, or the --as person).
+    List {
+        #[arg(long, short)]
+        project: Option<String>,
+        #[arg(long, conflicts_with = "project")]
+        person: Option<String>,
+    },
+    /// Add a webhook to a project (--project) or a person; prints its signing secret, which is
+    /// shown this once.
+    Add {
+        /// Where deliveries are posted: https://… (http:// and private addresses only where the
+        /// server allows them).
+        url: String,
+        #[arg(long, short)]
+        project: Option<String>,
+        #[arg(long, conflicts_with = "project")]
+        person: Option<String>,
+        /// A label for people.
+        #[arg(long)]
+        name: Option<String>,
+        /// The body's format.
+        #[arg(long, value_enum, default_value_t = WebhookFormatArg::Json)]
+        format: WebhookFormatArg,
+        /// Only these kinds (comma-separated, such as asset-status-changed,comment-created);
+        /// every kind without it.
+        #[arg(long = "kinds", value_delimiter = ',')]
+        kinds: Vec<String>,
+    },
+    /// One webhook.
+    Show { webhook: String },
+    /// Change a webhook's URL, label, format or kinds.
+    Update {
+        webhook: String,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum)]
+        format: Option<WebhookFormatArg>,
+        /// The kinds it is told of (comma-separated); "all" for every kind.
+        #[arg(long, value_delimiter = ',')]
+        kinds: Option<Vec<String>>,
+    },
+    /// Enable a webhook again (after failures, or after `disable`): what waited is posted.
+    Enable { webhook: String },
+    /// Stop posting to a webhook; nothing is queued for it until it is enabled.
+    Disable { webhook: String },
+    /// Give a webhook a new signing secret (printed, shown this once).
+    RotateSecret { webhook: String },
+    /// Delete a webhook and its deliveries.
+    Remove { webhook: String },
+    /// A webhook's deliveries and their attempts, newest first.
+    Deliveries {
+        webhook: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i32,
+    },
+}
+
 /// `baton notifications rules …`. An audience is one of `assignees`, `watchers`, `mentioned`,
 /// `reviewers`, `subject` (the people the event is about), `project-team`, `role:ROLE`
 /// (`role:producer`, `role:client`, …), `team:TEAM` (its name or id) or `department:DEPARTMENT`
@@ -1284,6 +1351,11 @@ proto_enum! {
 proto_enum! {
     /// When a channel tells of a notification.
     CadenceArg => Cadence { Instant, HourlyDigest, DailyDigest, Muted }
+}
+
+proto_enum! {
+    /// A webhook's body: Baton's JSON, or a Slack incoming webhook's `{"text": …}`.
+    WebhookFormatArg => WebhookFormat { Json, Slack }
 }
 
 proto_enum! {

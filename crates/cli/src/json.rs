@@ -118,6 +118,12 @@ pub fn notification_kind(kind: i32) -> String {
     enum_word(name, "NOTIFICATION_KIND_")
 }
 
+/// A notification kind from its word, `asset-status-changed`; `None` for a word that is none.
+pub fn kind_of_word(word: &str) -> Option<NotificationKind> {
+    let name = format!("NOTIFICATION_KIND_{}", word.trim().to_ascii_uppercase().replace('-', "_"));
+    NotificationKind::from_str_name(&name).filter(|k| *k != NotificationKind::Unspecified)
+}
+
 /// Why a notification was sent, as the CLI writes it, `team-member`.
 pub fn notification_reason(reason: i32) -> String {
     let name = NotificationReason::try_from(reason).unwrap_or_default().as_str_name();

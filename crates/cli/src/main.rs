@@ -67,6 +67,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Comments(command) => commands::comments::run(&baton, &out, command).await,
         Command::Quality(command) => commands::quality::run(&baton, &out, command).await,
         Command::Notifications(command) => commands::notifications::run(&baton, &out, command).await,
+        Command::Webhooks(command) => commands::webhooks::run(&baton, &out, command).await,
         Command::Status { project } => status::run(&baton, &out, &project).await,
         Command::Demo => demo::run(&baton, &out).await,
         Command::Completions { .. } => Ok(()),

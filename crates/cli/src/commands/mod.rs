@@ -13,3 +13,4 @@ pub mod quality;
 pub mod rules;
 pub mod teams;
 pub mod versions;
+pub mod webhooks;

@@ -10,7 +10,7 @@ use baton_proto::notifications::v1::{
 use crate::cli::{CadenceArg, ChannelArg, PreferencesCommand};
 use crate::client::Baton;
 use crate::error::CliError;
-use crate::json::notification_kind;
+use crate::json::{kind_of_word, notification_kind};
 use crate::output::{Cell, Out, Table};
 
 pub async fn run(baton: &Baton, out: &Out, command: PreferencesCommand) -> Result<(), CliError> {
@@ -108,12 +108,9 @@ async fn choice_of(
 ) -> Result<ChannelPreference, CliError> {
     let kind = match kind {
         None => NotificationKind::Unspecified,
-        Some(word) => {
-            let name = format!("NOTIFICATION_KIND_{}", word.trim().to_ascii_uppercase().replace('-', "_"));
-            NotificationKind::from_str_name(&name).filter(|k| *k != NotificationKind::Unspecified).ok_or_else(|| {
-                CliError::Usage(format!("--kind {word}: see `baton notifications rules list` for the kinds"))
-            })?
-        }
+        Some(word) => kind_of_word(word).ok_or_else(|| {
+            CliError::Usage(format!("--kind {word}: see `baton notifications rules list` for the kinds"))
+        })?,
     };
     let project = match project {
         Some(project) => baton.resolve_project(project).await?,

@@ -15,3 +15,4 @@ mod reviews;
 mod rules;
 mod tls;
 mod watch;
+mod webhooks;
