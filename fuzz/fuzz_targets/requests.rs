@@ -25,7 +25,7 @@ fn check<M: Message + Default, R>(bytes: &[u8], parse: impl FnOnce(M) -> R) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    match selector % 39 {
+    match selector % 42 {
         0 => check(bytes, baton_people::wire::parse_create),
         1 => check(bytes, |r: people::GetPersonRequest| baton_people::wire::parse_get(&r).map(drop)),
         2 => check(bytes, |r: people::ListPeopleRequest| baton_people::wire::parse_list(&r).map(drop)),
@@ -98,6 +98,18 @@ fuzz_target!(|data: &[u8]| {
         }),
         36 => check(bytes, |r: notifications::UpdateProjectNotificationRuleRequest| {
             baton_notifications::wire::parse_rule_update(r.rule.as_ref(), r.update_mask.as_ref(), true).map(drop)
+        }),
+        38 => check(bytes, |r: notifications::CreateProjectWebhookRequest| {
+            use baton_notifications::wire::webhooks::{Family, parse_create};
+            parse_create(Family::Project, &r.parent, r.webhook.as_ref(), &r.webhook_id, false).map(drop)
+        }),
+        39 => check(bytes, |r: notifications::CreatePersonalWebhookRequest| {
+            use baton_notifications::wire::webhooks::{Family, parse_create};
+            parse_create(Family::Personal, &r.parent, r.webhook.as_ref(), &r.webhook_id, true).map(drop)
+        }),
+        40 => check(bytes, |r: notifications::UpdateProjectWebhookRequest| {
+            use baton_notifications::wire::webhooks::{Family, parse_update};
+            parse_update(Family::Project, r.webhook.as_ref(), r.update_mask.as_ref(), false).map(drop)
         }),
         _ => check(bytes, |r: assets::ListAuditRecordsRequest| {
             baton_platform::audit::parse_query(&r.project, &r.actor, r.page_size, &r.page_token).map(drop)

@@ -12,6 +12,7 @@ mod clients;
 mod comments;
 mod components;
 mod email;
+mod grouping;
 mod health;
 mod isolation;
 mod lifecycle;

@@ -1112,3 +1112,70 @@ pub async fn email(
         )),
     ])
 }
+
+/// How many people the webhooks scenario gives a webhook, and how many changes it makes.
+pub const WEBHOOK_TEAM: usize = 1_000;
+pub const WEBHOOK_CHANGES: usize = 5;
+
+/// [`WEBHOOK_CHANGES`] status changes to a team of [`WEBHOOK_TEAM`] members who each have a
+/// webhook to the local endpoint: the time from the first call to the last post, and the rate.
+pub async fn webhooks(
+    target: &Target,
+    settings: &Settings,
+    receiver: &baton_testkit::hooks::HookReceiver,
+) -> anyhow::Result<Vec<Row>> {
+    use baton_proto::notifications::v1::{CreatePersonalWebhookRequest, NotificationKind, Webhook};
+    let size = WEBHOOK_TEAM;
+    let Team { actor, project, members, .. } = team(target, size, settings.concurrency).await?;
+    let url = receiver.url("/bench");
+    many(size, settings.concurrency, |i| {
+        let (channel, member, url) = (target.channel(Notifications, i as u64), members[i].clone(), url.clone());
+        async move {
+            let request = CreatePersonalWebhookRequest {
+                parent: member.clone(),
+                webhook: Some(Webhook {
+                    url,
+                    kinds: vec![NotificationKind::AssetStatusChanged as i32],
+                    ..Default::default()
+                }),
+                webhook_id: String::new(),
+            };
+            NotificationsServiceClient::new(channel)
+                .create_personal_webhook(as_member(&member, request))
+                .await
+                .map(drop)
+                .map_err(anyhow::Error::from)
+        }
+    })
+    .await?;
+    let mut subjects = Vec::new();
+    for i in 0..WEBHOOK_CHANGES {
+        subjects.push(asset(target.channel(Assets, 0), actor.clone(), project.clone(), i).await?);
+    }
+    let expected = size * WEBHOOK_CHANGES;
+    let posted = || receiver.posts().iter().filter(|p| p.kind == "asset-status-changed").count();
+    let before = posted();
+    let started = Instant::now();
+    let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
+    for subject in subjects {
+        assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject, ..Default::default() })).await?;
+    }
+    let all = wait_until(Duration::from_secs(120), || posted() >= before + expected).await;
+    let took = started.elapsed();
+    anyhow::ensure!(all, "{} of {expected} webhook posts after 120 s", posted() - before);
+    let mut h = histogram();
+    let _ = h.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).clamp(1, 120_000_000));
+    Ok(vec![
+        Row::new(
+            "webhooks",
+            &format!("{expected} webhook deliveries to a local endpoint"),
+            None,
+            expected as u64,
+            took,
+            &h,
+        )
+        .with_note(format!(
+            "{WEBHOOK_CHANGES} changes to a team of {size}, each with a webhook; from the first call to the last post"
+        )),
+    ])
+}

@@ -26,6 +26,7 @@ const CONFIG_KEYS: &[&str] = &[
     "tls",
     "smtp",
     "webhooks",
+    "notifications",
 ];
 
 /// The whole configuration of a Baton server process.
@@ -54,6 +55,7 @@ pub struct Config {
     pub tls: crate::tls::TlsConfig,
     pub smtp: SmtpConfig,
     pub webhooks: WebhooksConfig,
+    pub notifications: NotificationsConfig,
 }
 
 /// How the notifications service sends email.
@@ -119,6 +121,23 @@ impl std::fmt::Debug for SmtpConfig {
             .field("password", &if self.password.is_empty() { "" } else { "(set)" })
             .field("from", &self.from)
             .finish_non_exhaustive()
+    }
+}
+
+/// How the notifications service tells people.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// Bursts: a notification of one person's action takes in the next of the same kind, by the
+    /// same person in the same project, to the same recipient, while they come less than this
+    /// apart (and it is unread) — one notification listing them instead of one each. Instant
+    /// email of such a notification waits this long for the burst to end. 0 turns grouping off.
+    pub group_window_ms: u64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self { group_window_ms: 10_000 }
     }
 }
 
@@ -292,6 +311,7 @@ impl Default for Config {
             tls: crate::tls::TlsConfig::default(),
             smtp: SmtpConfig::default(),
             webhooks: WebhooksConfig::default(),
+            notifications: NotificationsConfig::default(),
         }
     }
 }

@@ -33,7 +33,7 @@ use baton_platform::Config;
 
 pub use baton_auth::GlobalRole as Role;
 use baton_platform::auth::AuthConfig;
-use baton_platform::config::{AmqpConfig, DatabaseConfig, WebhooksConfig};
+use baton_platform::config::{AmqpConfig, DatabaseConfig, NotificationsConfig, WebhooksConfig};
 use baton_platform::limits::LimitsConfig;
 use baton_proto::assets::v1::assets_service_client::AssetsServiceClient;
 use baton_proto::notifications::v1::notifications_service_client::NotificationsServiceClient;
@@ -91,10 +91,13 @@ pub fn auth_env() -> Vec<(String, String)> {
 }
 
 /// The environment of a server process a test or a benchmark starts: the test keys
-/// ([`auth_env`]) and no per-person write rate, since one test client writes as fast as it can.
+/// ([`auth_env`]), no per-person write rate, since one test client writes as fast as it can,
+/// and no grouping of bursts, since they count notifications.
 pub fn server_env() -> Vec<(String, String)> {
     let mut env = auth_env();
     env.push(("BATON_LIMITS__WRITES_PER_SECOND".into(), "0".into()));
+    // One notification per event and person, which the benchmarks and the chaos run count.
+    env.push(("BATON_NOTIFICATIONS__GROUP_WINDOW_MS".into(), "0".into()));
     env
 }
 
@@ -190,6 +193,9 @@ impl TestEnv {
             // Webhooks on, as in production: endpoints on loopback are refused unless a test
             // allows private endpoints.
             webhooks: WebhooksConfig { secret_key: WEBHOOK_KEY.into(), ..defaults.webhooks.clone() },
+            // One notification per event and person, which most tests count; the grouping tests
+            // turn bursts on.
+            notifications: NotificationsConfig { group_window_ms: 0 },
             ..defaults
         };
         Self { id, database, config }

@@ -57,10 +57,12 @@ CREATE TABLE notifications.webhook_delivery (
     UNIQUE NULLS NOT DISTINCT (webhook_id, event_id, recipient)
 );
 
--- What is due next, for the senders of every replica.
-CREATE INDEX webhook_delivery_due_idx ON notifications.webhook_delivery (due_time) WHERE state = 'PENDING';
+-- What is due next, webhook by webhook, for the couriers of every replica; what each holds; and
+-- holds that ran out.
+CREATE INDEX webhook_delivery_due_idx ON notifications.webhook_delivery (webhook_id, due_time) WHERE state = 'PENDING';
 CREATE INDEX webhook_delivery_held_idx ON notifications.webhook_delivery (webhook_id, lease_until)
     WHERE state = 'SENDING';
+CREATE INDEX webhook_delivery_lease_idx ON notifications.webhook_delivery (lease_until) WHERE state = 'SENDING';
 -- A webhook's deliveries, newest first.
 CREATE INDEX webhook_delivery_list_idx ON notifications.webhook_delivery (webhook_id, seq DESC);
 

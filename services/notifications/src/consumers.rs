@@ -5,6 +5,7 @@
 //! rules read (status changes, comments, reviews…) are resolved together, in one insert.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -20,7 +21,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{self, AssetStatus, Message, NotificationKind as Kind, ProjectMemberRole, humanize};
 use crate::preferences::{self, Cadence, Channel};
-use crate::repo::{self, ProjectPost, Row};
+use crate::repo::{self, Burst, ProjectPost, Row};
 use crate::rules::{self, ClientSees, Component, Happening, Scene, Wording, Words};
 use crate::{CREATED_CHANNEL, DELIVERIES_CHANNEL};
 
@@ -29,13 +30,21 @@ use crate::{CREATED_CHANNEL, DELIVERIES_CHANNEL};
 pub struct EventHandler {
     /// Whether email is sent: only then is any queued.
     pub email: bool,
+    /// How far apart one person's notifications of a kind in a project may come and still be
+    /// one burst (zero: never).
+    pub group_window: std::time::Duration,
 }
 
 impl Handler for EventHandler {
     /// Applies a batch in order: projection changes as they come, the notifications of each run
     /// between them at once.
     async fn handle_batch(&self, conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
-        let mut pending = Pending { components: Vec::new(), happenings: Vec::new(), email: self.email };
+        let mut pending = Pending {
+            components: Vec::new(),
+            happenings: Vec::new(),
+            email: self.email,
+            group_window: self.group_window,
+        };
         for envelope in events {
             let described = describe(envelope)?;
             let keep = match described.projection {
@@ -149,6 +158,7 @@ struct Pending {
     happenings: Vec<Happening>,
     /// Whether email is sent (SMTP is configured): only then is any queued.
     email: bool,
+    group_window: std::time::Duration,
 }
 
 impl Pending {
@@ -208,6 +218,7 @@ impl Pending {
             let wording = (h.words)(&scene);
             let project = h.project.map(|p| ProjectName::new(p).to_string()).unwrap_or_default();
             let traceparent = current.clone().or_else(|| h.traceparent.clone());
+            let burst = self.burst(h, &scene);
             if let (true, Some(project)) = (hooked, h.project) {
                 posts.push(ProjectPost {
                     event_id: h.event_id,
@@ -228,7 +239,11 @@ impl Pending {
                 let email = if self.email {
                     let schedule = reach.map_or(&anyone, |r| &r.schedule);
                     let cadence = cadence(Channel::Email);
-                    schedule.email_due(cadence, now).map(|due| (cadence, due))
+                    schedule.email_due(cadence, now).map(|due| match (cadence, &burst) {
+                        // An instant email of a burst waits for the burst to end.
+                        (Cadence::Instant, Some(_)) => (cadence, due.max(now + self.group_window)),
+                        _ => (cadence, due),
+                    })
                 } else {
                     None
                 };
@@ -253,17 +268,33 @@ impl Pending {
                     project: project.clone(),
                     actor: h.actor_name.clone(),
                     traceparent: traceparent.clone(),
+                    burst: burst.clone(),
                 });
             }
         }
         let channels = repo::Channels { created: CREATED_CHANNEL, deliveries: DELIVERIES_CHANNEL };
-        let created = repo::insert(conn, &rows, &posts, channels).await?;
+        let created = repo::insert(conn, &rows, &posts, channels, self.group_window).await?;
         tracing::debug!(happenings = happenings.len(), created, "notifications created");
         if created > 0 {
             let channel = opentelemetry::KeyValue::new("channel", "inbox");
             baton_platform::metrics::metrics().notifications_created.add(created, &[channel]);
         }
         Ok(())
+    }
+}
+
+impl Pending {
+    /// The burst `h` may join: one person's notifications of its kind in its project, while
+    /// grouping is on and its kind groups.
+    fn burst(&self, h: &Happening, scene: &Scene<'_>) -> Option<Arc<Burst>> {
+        let (before, after) = domain::burst_words(h.kind)?;
+        let actor = h.actor.filter(|_| !self.group_window.is_zero())?;
+        let within = scene.project.map(|p| format!(" in {p}")).unwrap_or_default();
+        Some(Arc::new(Burst {
+            key: format!("{}|{actor}|{}", h.kind.as_str(), h.project.map(|p| p.to_string()).unwrap_or_default()),
+            before: format!("{} {before}", scene.actor),
+            after: format!("{after}{within}"),
+        }))
     }
 }
 

@@ -40,7 +40,9 @@ use crate::repo::webhooks::{self as repo, AttemptRecord, ClaimedDelivery, Disabl
 use crate::webhooks::{Signer, is_public};
 
 /// Deliveries one courier has in flight at most.
-const MAX_IN_FLIGHT: usize = 128;
+const MAX_IN_FLIGHT: usize = 256;
+/// How much room a busy courier waits for before it takes more: a claim looks at every webhook.
+const REFILL: usize = 64;
 /// Deliveries of one webhook in flight at most, over every courier.
 const PER_WEBHOOK: i64 = 16;
 /// How much of an answer's body an attempt keeps.
@@ -79,8 +81,8 @@ impl Courier {
         loop {
             while in_flight.try_join_next().is_some() {}
             let room = MAX_IN_FLIGHT - in_flight.len();
-            let mut busy = room == 0;
-            if room > 0 {
+            let mut busy = room < REFILL;
+            if room >= REFILL || in_flight.is_empty() {
                 match repo::claim(&this.pool, room as i64, PER_WEBHOOK, this.lease()).await {
                     Ok(claimed) => {
                         busy = claimed.len() == room;

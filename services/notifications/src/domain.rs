@@ -102,6 +102,10 @@ pub struct Notification {
     pub archive_time: Option<OffsetDateTime>,
     /// The W3C trace context it was created in, for its delivery's span.
     pub traceparent: Option<String>,
+    /// How many events it tells of (more than one for a burst).
+    pub event_count: i32,
+    /// When its last event came.
+    pub update_time: OffsetDateTime,
 }
 
 impl Notification {
@@ -138,6 +142,31 @@ impl Message {
 /// "fine tuning".
 pub fn humanize(name: &str, prefix: &str) -> String {
     name.trim_start_matches(prefix).to_ascii_lowercase().replace('_', " ")
+}
+
+/// How a burst of one person's notifications of `kind` is told, around its count: "Paula
+/// *updated* 50 *components*". `None` for the kinds that are never grouped (one of them is news
+/// on its own: a project's state, its health, a person joining the agency).
+pub fn burst_words(kind: NotificationKind) -> Option<(&'static str, &'static str)> {
+    use NotificationKind as K;
+    Some(match kind {
+        K::AssetStatusChanged => ("moved ", " components along"),
+        K::AssetCreated => ("created ", " components"),
+        K::AssetUpdated => ("updated ", " components"),
+        K::VersionSubmitted => ("submitted ", " versions"),
+        K::ReviewDecided => ("decided ", " reviews"),
+        K::CommentCreated => ("wrote ", " comments"),
+        K::CommentEdited => ("edited ", " comments"),
+        K::MeasurementsRecorded => ("measured ", " versions"),
+        K::ProjectMemberAdded => ("added ", " people to the team"),
+        K::ProjectMemberRemoved => ("took ", " people off the team"),
+        K::ObstacleRaised => ("raised ", " obstacles"),
+        K::ObstacleChanged => ("changed ", " obstacles"),
+        K::MilestoneChanged => ("changed ", " milestones"),
+        K::AllocationChanged => ("changed ", " allocations"),
+        K::TimeOffChanged => ("changed ", " time off entries"),
+        _ => return None,
+    })
 }
 
 /// A project role as a word.

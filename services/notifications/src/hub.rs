@@ -414,6 +414,8 @@ mod tests {
             reason: crate::domain::Reason::TeamMember,
             archive_time: None,
             traceparent: None,
+            event_count: 1,
+            update_time: time::OffsetDateTime::now_utc(),
         }
     }
 

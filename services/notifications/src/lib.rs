@@ -79,7 +79,10 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
         CONSUMER,
         routing_keys(),
         INBOX_TABLE,
-        consumers::EventHandler { email: !ctx.config.smtp.host.is_empty() },
+        consumers::EventHandler {
+            email: !ctx.config.smtp.host.is_empty(),
+            group_window: std::time::Duration::from_millis(ctx.config.notifications.group_window_ms),
+        },
     );
     consumer.declare_now(std::time::Duration::from_secs(5)).await;
     let dispatcher = hub::Dispatcher::new(pool.clone(), hub);

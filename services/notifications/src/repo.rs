@@ -18,7 +18,7 @@ use crate::wire::ListQuery;
 pub mod webhooks;
 
 const COLUMNS: &str = "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, \
-                       read_time, traceparent, reason, archive_time";
+                       read_time, traceparent, reason, archive_time, group_count, last_time";
 
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
@@ -39,6 +39,8 @@ struct NotificationRow {
     #[sqlx(try_from = "String")]
     reason: Reason,
     archive_time: Option<OffsetDateTime>,
+    group_count: i32,
+    last_time: Option<OffsetDateTime>,
 }
 
 impl From<NotificationRow> for Notification {
@@ -59,6 +61,8 @@ impl From<NotificationRow> for Notification {
             reason: row.reason,
             archive_time: row.archive_time,
             traceparent: row.traceparent,
+            event_count: row.group_count,
+            update_time: row.last_time.unwrap_or(row.create_time),
         }
     }
 }
@@ -634,6 +638,19 @@ pub struct Row {
     pub project: String,
     pub actor: String,
     pub traceparent: Option<String>,
+    /// The burst it may join, if its kind groups.
+    pub burst: Option<std::sync::Arc<Burst>>,
+}
+
+/// A burst a notification may join: of one kind, by one person, in one project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Burst {
+    /// Kind, actor and project.
+    pub key: String,
+    /// The title of the burst is `{before}{count}{after}`: "Paula updated " 50 " components in
+    /// Relaunch".
+    pub before: String,
+    pub after: String,
 }
 
 /// An event of a project, told to the project's webhooks whoever else is told.
@@ -657,51 +674,103 @@ pub struct Channels<'a> {
     pub deliveries: &'a str,
 }
 
-/// Creates the notifications (each person once per event, whatever happens upstream), queues
-/// the email of those that go out by email (an instant one each, digests joined by person,
-/// cadence and time; nothing for someone without an address), queues a delivery to each enabled
-/// webhook of the recipients (of their notifications) and of the projects (of `posts`), each
-/// with its body, and announces them on `channels` (delivered on commit) — in one statement; how
-/// many notifications it created.
+/// Creates the notifications (each person once per event, whatever happens upstream) — or, for
+/// a notification of a burst, adds it to the recipient's open notification of that burst (unread,
+/// its last event less than `group_window` ago; the rows of one burst in `rows` count as one) —
+/// queues the email of those that go out by email (an instant one each, held while its burst
+/// goes on; digests joined by person, cadence and time; nothing for someone without an address),
+/// queues a delivery to each enabled webhook of the recipients (each event of theirs) and of the
+/// projects (of `posts`), each with its body, and announces them on `channels` (delivered on
+/// commit; every announcement is a column of the result, so that none is skipped when nothing
+/// was created) — in one statement; how many notifications it created.
 pub async fn insert(
     conn: &mut PgConnection,
     rows: &[Row],
     posts: &[ProjectPost],
     channels: Channels<'_>,
+    group_window: std::time::Duration,
 ) -> Result<u64, sqlx::Error> {
     if rows.is_empty() && posts.is_empty() {
         return Ok(0);
     }
     let text = |f: fn(&Row) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let burst = |f: fn(&Burst) -> &str| rows.iter().map(|r| r.burst.as_deref().map(f)).collect::<Vec<_>>();
     let post_text = |f: fn(&ProjectPost) -> &str| posts.iter().map(f).collect::<Vec<&str>>();
     let created: i64 = sqlx::query_scalar(
-        "WITH r AS ( \
+        "WITH raw AS ( \
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], \
                                   $7::text[], $8::text[], $9::text[], $10::text[], $12::bool[], $13::text[], \
-                                  $14::timestamptz[]) \
+                                  $14::timestamptz[], $23::text[], $24::text[], $25::text[]) \
              WITH ORDINALITY AS r(event_id, recipient, kind, reason, title, body, subject, project, actor, \
-                                  traceparent, in_inbox, email_cadence, email_due, ord)), \
+                                  traceparent, in_inbox, email_cadence, email_due, group_key, group_before, \
+                                  group_after, ord)), \
+         batched AS ( \
+             SELECT raw.*, count(*) OVER whole AS n, array_agg(raw.title) OVER whole AS batch_items, \
+                    row_number() OVER (PARTITION BY raw.recipient, coalesce(raw.group_key, raw.ord::text), \
+                                       raw.in_inbox ORDER BY raw.ord DESC) AS nth \
+             FROM raw \
+             WINDOW whole AS (PARTITION BY raw.recipient, coalesce(raw.group_key, raw.ord::text), raw.in_inbox \
+                              ORDER BY raw.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)), \
+         r AS (SELECT * FROM batched WHERE nth = 1), \
+         open AS ( \
+             SELECT DISTINCT ON (r.ord) r.ord, n.id, n.group_count, n.items \
+             FROM r JOIN notifications.notification n \
+                  ON n.recipient = r.recipient AND n.group_key = r.group_key AND n.in_inbox = r.in_inbox \
+             WHERE n.read_time IS NULL AND n.archive_time IS NULL AND n.group_count < 100 \
+               AND n.last_time > now() - make_interval(secs => $26) \
+             ORDER BY r.ord, n.seq DESC), \
+         grown AS ( \
+             SELECT r.ord, o.id AS open_id, coalesce(o.group_count, 0) + r.n AS count, \
+                    CASE WHEN r.group_key IS NULL THEN '{}'::text[] \
+                         ELSE coalesce(o.items, '{}') || r.batch_items END AS items \
+             FROM r LEFT JOIN open o USING (ord)), \
+         told AS ( \
+             SELECT r.*, g.open_id, g.count, \
+                    g.items[greatest(1, cardinality(g.items) - 99):] AS items, \
+                    CASE WHEN g.count > 1 THEN r.group_before || g.count || r.group_after ELSE r.title END \
+                        AS told_title, \
+                    CASE WHEN g.count > 1 THEN \
+                        CASE WHEN g.count > 20 THEN '… and ' || (g.count - 20) || E' before these\\n' ELSE '' END \
+                        || '• ' || array_to_string(g.items[greatest(1, cardinality(g.items) - 19):], E'\\n• ') \
+                    ELSE r.body END AS told_body \
+             FROM r JOIN grown g USING (ord)), \
          mailable AS ( \
-             SELECT r.ord, r.email_cadence AS cadence, r.email_due AS due_time FROM r \
-             WHERE r.email_cadence IS NOT NULL \
-               AND EXISTS (SELECT 1 FROM notifications.person p WHERE p.id = r.recipient AND p.email <> '')), \
+             SELECT t.ord, t.email_cadence AS cadence, t.email_due AS due_time FROM told t \
+             WHERE t.email_cadence IS NOT NULL \
+               AND EXISTS (SELECT 1 FROM notifications.person p WHERE p.id = t.recipient AND p.email <> '')), \
+         folded AS ( \
+             UPDATE notifications.notification n SET group_count = t.count, items = t.items, title = t.told_title, \
+                 body = t.told_body, event_id = t.event_id, subject = t.subject, traceparent = t.traceparent, \
+                 seq = nextval('notifications.notification_seq_seq'), last_time = now() \
+             FROM told t WHERE n.id = t.open_id \
+             RETURNING n.id, n.event_id, n.recipient, n.in_inbox, t.ord), \
          created AS ( \
              INSERT INTO notifications.notification \
                  (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason, in_inbox, \
-                  digest_cadence, digest_time) \
-             SELECT gen_random_uuid(), r.recipient, r.kind, r.title, r.body, r.subject, r.project, r.actor, \
-                    r.event_id, r.traceparent, r.reason, r.in_inbox, \
+                  digest_cadence, digest_time, group_key, group_count, items, last_time) \
+             SELECT gen_random_uuid(), t.recipient, t.kind, t.told_title, t.told_body, t.subject, t.project, t.actor, \
+                    t.event_id, t.traceparent, t.reason, t.in_inbox, \
                     CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.cadence END, \
-                    CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.due_time END \
-             FROM r LEFT JOIN mailable m USING (ord) ORDER BY r.ord \
+                    CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.due_time END, \
+                    t.group_key, t.count, t.items, now() \
+             FROM told t LEFT JOIN mailable m USING (ord) WHERE t.open_id IS NULL ORDER BY t.ord \
              ON CONFLICT (event_id, recipient) DO NOTHING \
-             RETURNING id, event_id, recipient, in_inbox, digest_cadence, digest_time, kind, title, body, subject, \
-                       project, actor, reason, create_time), \
+             RETURNING id, event_id, recipient, in_inbox, digest_cadence, digest_time), \
+         held AS ( \
+             UPDATE notifications.email e \
+             SET due_time = greatest(e.due_time, least(now() + make_interval(secs => $26), \
+                                                       e.create_time + make_interval(secs => 6 * $26))) \
+             FROM folded f \
+             WHERE e.notification_ids[1] = f.id AND e.state = 'PENDING' AND e.cadence = 'CADENCE_INSTANT'), \
          instant AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
              SELECT gen_random_uuid(), c.recipient, m.cadence, ARRAY[c.id], m.due_time \
-             FROM created c JOIN r ON r.event_id = c.event_id AND r.recipient = c.recipient \
-             JOIN mailable m ON m.ord = r.ord WHERE m.cadence = 'CADENCE_INSTANT'), \
+             FROM (SELECT c.id, c.recipient, t.ord FROM created c JOIN told t \
+                       ON t.event_id = c.event_id AND t.recipient = c.recipient \
+                   UNION ALL SELECT f.id, f.recipient, f.ord FROM folded f \
+                       WHERE NOT EXISTS (SELECT 1 FROM notifications.email e WHERE e.notification_ids[1] = f.id \
+                                         AND e.state = 'PENDING' AND e.cadence = 'CADENCE_INSTANT')) c \
+             JOIN mailable m ON m.ord = c.ord WHERE m.cadence = 'CADENCE_INSTANT'), \
          digests AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
              SELECT DISTINCT ON (recipient, digest_cadence, digest_time) \
@@ -710,10 +779,10 @@ pub async fn insert(
              ON CONFLICT (recipient, cadence, due_time) WHERE state = 'PENDING' AND cadence <> 'CADENCE_INSTANT' \
              DO NOTHING), \
          hooked AS ( \
-             SELECT gen_random_uuid() AS id, w.id AS webhook_id, w.format, c.event_id, c.recipient, c.kind, \
-                    c.title, c.body, c.subject, c.project, c.actor, c.reason, c.create_time \
-             FROM created c JOIN notifications.webhook w ON w.person_id = c.recipient \
-             WHERE w.state = 'WEBHOOK_STATE_ENABLED' AND (w.kinds = '{}' OR c.kind = ANY(w.kinds)) \
+             SELECT gen_random_uuid() AS id, w.id AS webhook_id, w.format, x.event_id, x.recipient, x.kind, \
+                    x.title, x.body, x.subject, x.project, x.actor, x.reason, now() AS create_time \
+             FROM raw x JOIN notifications.webhook w ON w.person_id = x.recipient \
+             WHERE w.state = 'WEBHOOK_STATE_ENABLED' AND (w.kinds = '{}' OR x.kind = ANY(w.kinds)) \
              UNION ALL \
              SELECT gen_random_uuid(), w.id, w.format, p.event_id, NULL, p.kind, p.title, p.body, p.subject, \
                     'projects/' || p.project_id, p.actor, NULL, now() \
@@ -736,11 +805,12 @@ pub async fn insert(
              ON CONFLICT (webhook_id, event_id, recipient) DO NOTHING \
              RETURNING 1), \
          announced AS ( \
-             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) FROM created \
+             SELECT pg_notify($11, string_agg(DISTINCT event_id::text, ',')) \
+             FROM (SELECT event_id, in_inbox FROM created UNION ALL SELECT event_id, in_inbox FROM folded) a \
              WHERE in_inbox HAVING count(*) > 0), \
          woken AS ( \
              SELECT pg_notify($15, '') FROM queued HAVING count(*) > 0) \
-         SELECT count(*) FROM created, (SELECT count(*) FROM announced) AS a, (SELECT count(*) FROM woken) AS w",
+         SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM announced), (SELECT count(*) FROM woken)",
     )
     .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.recipient).collect::<Vec<_>>())
@@ -764,6 +834,10 @@ pub async fn insert(
     .bind(post_text(|p| &p.body))
     .bind(post_text(|p| &p.subject))
     .bind(post_text(|p| &p.actor))
+    .bind(burst(|b| &b.key))
+    .bind(burst(|b| &b.before))
+    .bind(burst(|b| &b.after))
+    .bind(group_window.as_secs_f64())
     .fetch_one(conn)
     .await?;
     Ok(created as u64)

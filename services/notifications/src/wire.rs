@@ -33,6 +33,8 @@ pub fn notification(n: &Notification) -> pb::Notification {
         read_time: optional_timestamp(n.read_time),
         reason: pb::NotificationReason::from_str_name(n.reason.as_str()).unwrap_or_default() as i32,
         archive_time: optional_timestamp(n.archive_time),
+        event_count: n.event_count,
+        update_time: Some(timestamp(n.update_time)),
     }
 }
 

@@ -247,10 +247,12 @@ pub struct ClaimedDelivery {
     pub secret_salt: Vec<u8>,
 }
 
-/// Takes up to `limit` deliveries that are due (or whose sender's hold ran out) to enabled
-/// webhooks for `lease`, oldest first, at most `per_webhook` of one webhook in flight at a time:
-/// one slow endpoint does not take every sender. Across replicas each is taken by one sender at
-/// a time.
+/// Takes up to `limit` deliveries that are due to enabled webhooks for `lease`, oldest first,
+/// at most `per_webhook` of one webhook held at a time (by any courier): one slow endpoint does
+/// not take every courier, and each webhook is looked at on its own index range, so a webhook
+/// with a long queue does not hide the others. Deliveries whose courier's hold ran out are put
+/// back in the queue for the next round. Across replicas each delivery is taken by one courier
+/// at a time.
 pub async fn claim(
     pool: &PgPool,
     limit: i64,
@@ -258,19 +260,23 @@ pub async fn claim(
     lease: std::time::Duration,
 ) -> Result<Vec<ClaimedDelivery>, sqlx::Error> {
     sqlx::query_as(
-        "WITH held AS ( \
-             SELECT webhook_id, count(*) AS n FROM notifications.webhook_delivery \
-             WHERE state = 'SENDING' AND lease_until > now() GROUP BY webhook_id), \
-         due AS ( \
-             SELECT d.id, d.due_time, \
-                    row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.due_time) + coalesce(h.n, 0) AS place \
-             FROM notifications.webhook_delivery d \
-             JOIN notifications.webhook w ON w.id = d.webhook_id AND w.state = 'WEBHOOK_STATE_ENABLED' \
-             LEFT JOIN held h ON h.webhook_id = d.webhook_id \
-             WHERE (d.state = 'PENDING' AND d.due_time <= now()) OR (d.state = 'SENDING' AND d.lease_until <= now())), \
+        "WITH expired AS ( \
+             UPDATE notifications.webhook_delivery SET state = 'PENDING', due_time = now(), lease_until = NULL \
+             WHERE state = 'SENDING' AND lease_until <= now()), \
+         picked AS ( \
+             SELECT x.id, x.due_time FROM notifications.webhook w \
+             CROSS JOIN LATERAL ( \
+                 SELECT d.id, d.due_time FROM notifications.webhook_delivery d \
+                 WHERE d.webhook_id = w.id AND d.state = 'PENDING' AND d.due_time <= now() \
+                 ORDER BY d.due_time \
+                 LIMIT greatest(0, $2 - (SELECT count(*) FROM notifications.webhook_delivery h \
+                                         WHERE h.webhook_id = w.id AND h.state = 'SENDING' \
+                                           AND h.lease_until > now()))) x \
+             WHERE w.state = 'WEBHOOK_STATE_ENABLED' \
+             ORDER BY x.due_time LIMIT $1), \
          taken AS ( \
              SELECT d.id FROM notifications.webhook_delivery d \
-             WHERE d.id IN (SELECT id FROM due WHERE place <= $2 ORDER BY due_time LIMIT $1) \
+             WHERE d.id IN (SELECT id FROM picked) AND d.state = 'PENDING' \
              FOR UPDATE SKIP LOCKED), \
          claimed AS ( \
              UPDATE notifications.webhook_delivery d SET state = 'SENDING', attempts = d.attempts + 1, \
@@ -315,7 +321,9 @@ pub struct DisableAfter {
 }
 
 /// Records one attempt, where it leaves the delivery, and the webhook's run of failures — which
-/// disables the webhook once it is long enough. Whether this attempt disabled it.
+/// disables the webhook once it is long enough (a delivered attempt to a webhook without
+/// failures leaves its row alone: the deliveries of one webhook do not queue on its lock).
+/// Whether this attempt disabled it.
 pub async fn record(
     pool: &PgPool,
     delivery: &ClaimedDelivery,
@@ -349,7 +357,7 @@ pub async fn record(
                                          AND coalesce(w.failing_since, $3) <= now() - make_interval(secs => $12) \
                                     THEN $10 ELSE w.disabled_reason END \
          FROM (SELECT state AS before FROM notifications.webhook WHERE id = $13) b \
-         WHERE w.id = $13 \
+         WHERE w.id = $13 AND (NOT $6 OR w.consecutive_failures <> 0 OR w.failing_since IS NOT NULL) \
          RETURNING b.before = 'WEBHOOK_STATE_ENABLED' AND w.state = 'WEBHOOK_STATE_DISABLED'",
     )
     .bind(delivery.id)
