@@ -712,48 +712,45 @@ pub async fn insert(
              WINDOW whole AS (PARTITION BY raw.recipient, coalesce(raw.group_key, raw.ord::text), raw.in_inbox \
                               ORDER BY raw.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)), \
          r AS (SELECT * FROM batched WHERE nth = 1), \
-         open AS ( \
-             SELECT DISTINCT ON (r.ord) r.ord, n.id, n.group_count, n.items \
-             FROM r JOIN notifications.notification n \
-                  ON n.recipient = r.recipient AND n.group_key = r.group_key AND n.in_inbox = r.in_inbox \
-             WHERE n.read_time IS NULL AND n.archive_time IS NULL AND n.group_count < 100 \
-               AND n.last_time > now() - make_interval(secs => $26) \
-             ORDER BY r.ord, n.seq DESC), \
-         grown AS ( \
-             SELECT r.ord, o.id AS open_id, coalesce(o.group_count, 0) + r.n AS count, \
+         found AS ( \
+             SELECT r.*, gen_random_uuid() AS new_id, o.id AS open_id, \
+                    coalesce(o.group_count, 0) + r.n AS count, \
                     CASE WHEN r.group_key IS NULL THEN '{}'::text[] \
-                         ELSE coalesce(o.items, '{}') || r.batch_items END AS items \
-             FROM r LEFT JOIN open o USING (ord)), \
+                         ELSE coalesce(o.items, '{}') || r.batch_items END AS all_items, \
+                    r.email_cadence IS NOT NULL AND EXISTS ( \
+                        SELECT 1 FROM notifications.person p WHERE p.id = r.recipient AND p.email <> '') AS mailed \
+             FROM r LEFT JOIN LATERAL ( \
+                 SELECT n.id, n.group_count, n.items FROM notifications.notification n \
+                 WHERE n.recipient = r.recipient AND n.group_key = r.group_key AND n.in_inbox = r.in_inbox \
+                   AND n.read_time IS NULL AND n.archive_time IS NULL AND n.group_count < 100 \
+                   AND n.last_time > now() - make_interval(secs => $26) \
+                 ORDER BY n.seq DESC LIMIT 1) o ON r.group_key IS NOT NULL), \
          told AS ( \
-             SELECT r.*, g.open_id, g.count, \
-                    g.items[greatest(1, cardinality(g.items) - 99):] AS items, \
-                    CASE WHEN g.count > 1 THEN r.group_before || g.count || r.group_after ELSE r.title END \
+             SELECT f.*, f.all_items[greatest(1, cardinality(f.all_items) - 99):] AS items, \
+                    CASE WHEN f.count > 1 THEN f.group_before || f.count || f.group_after ELSE f.title END \
                         AS told_title, \
-                    CASE WHEN g.count > 1 THEN \
-                        CASE WHEN g.count > 20 THEN '… and ' || (g.count - 20) || E' before these\\n' ELSE '' END \
-                        || '• ' || array_to_string(g.items[greatest(1, cardinality(g.items) - 19):], E'\\n• ') \
-                    ELSE r.body END AS told_body \
-             FROM r JOIN grown g USING (ord)), \
-         mailable AS ( \
-             SELECT t.ord, t.email_cadence AS cadence, t.email_due AS due_time FROM told t \
-             WHERE t.email_cadence IS NOT NULL \
-               AND EXISTS (SELECT 1 FROM notifications.person p WHERE p.id = t.recipient AND p.email <> '')), \
+                    CASE WHEN f.count > 1 THEN \
+                        CASE WHEN f.count > 20 THEN '… and ' || (f.count - 20) || E' before these\\n' ELSE '' END \
+                        || '• ' || array_to_string(f.all_items[greatest(1, cardinality(f.all_items) - 19):], E'\\n• ') \
+                    ELSE f.body END AS told_body, \
+                    CASE WHEN f.mailed AND f.email_cadence <> 'CADENCE_INSTANT' THEN f.email_cadence END \
+                        AS digest_cadence, \
+                    CASE WHEN f.mailed AND f.email_cadence <> 'CADENCE_INSTANT' THEN f.email_due END AS digest_time \
+             FROM found f), \
          folded AS ( \
              UPDATE notifications.notification n SET group_count = t.count, items = t.items, title = t.told_title, \
                  body = t.told_body, event_id = t.event_id, subject = t.subject, traceparent = t.traceparent, \
                  seq = nextval('notifications.notification_seq_seq'), last_time = now() \
              FROM told t WHERE n.id = t.open_id \
-             RETURNING n.id, n.event_id, n.recipient, n.in_inbox, t.ord), \
+             RETURNING n.id, n.event_id, n.in_inbox), \
          created AS ( \
              INSERT INTO notifications.notification \
                  (id, recipient, kind, title, body, subject, project, actor, event_id, traceparent, reason, in_inbox, \
                   digest_cadence, digest_time, group_key, group_count, items, last_time) \
-             SELECT gen_random_uuid(), t.recipient, t.kind, t.told_title, t.told_body, t.subject, t.project, t.actor, \
-                    t.event_id, t.traceparent, t.reason, t.in_inbox, \
-                    CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.cadence END, \
-                    CASE WHEN m.cadence <> 'CADENCE_INSTANT' THEN m.due_time END, \
+             SELECT t.new_id, t.recipient, t.kind, t.told_title, t.told_body, t.subject, t.project, t.actor, \
+                    t.event_id, t.traceparent, t.reason, t.in_inbox, t.digest_cadence, t.digest_time, \
                     t.group_key, t.count, t.items, now() \
-             FROM told t LEFT JOIN mailable m USING (ord) WHERE t.open_id IS NULL ORDER BY t.ord \
+             FROM told t WHERE t.open_id IS NULL ORDER BY t.ord \
              ON CONFLICT (event_id, recipient) DO NOTHING \
              RETURNING id, event_id, recipient, in_inbox, digest_cadence, digest_time), \
          held AS ( \
@@ -764,13 +761,13 @@ pub async fn insert(
              WHERE e.notification_ids[1] = f.id AND e.state = 'PENDING' AND e.cadence = 'CADENCE_INSTANT'), \
          instant AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
-             SELECT gen_random_uuid(), c.recipient, m.cadence, ARRAY[c.id], m.due_time \
-             FROM (SELECT c.id, c.recipient, t.ord FROM created c JOIN told t \
-                       ON t.event_id = c.event_id AND t.recipient = c.recipient \
-                   UNION ALL SELECT f.id, f.recipient, f.ord FROM folded f \
-                       WHERE NOT EXISTS (SELECT 1 FROM notifications.email e WHERE e.notification_ids[1] = f.id \
-                                         AND e.state = 'PENDING' AND e.cadence = 'CADENCE_INSTANT')) c \
-             JOIN mailable m ON m.ord = c.ord WHERE m.cadence = 'CADENCE_INSTANT'), \
+             SELECT gen_random_uuid(), t.recipient, t.email_cadence, ARRAY[coalesce(t.open_id, t.new_id)], t.email_due \
+             FROM told t \
+             WHERE t.mailed AND t.email_cadence = 'CADENCE_INSTANT' \
+               AND CASE WHEN t.open_id IS NULL THEN t.new_id IN (SELECT id FROM created) \
+                        ELSE NOT EXISTS (SELECT 1 FROM notifications.email e \
+                                         WHERE e.notification_ids[1] = t.open_id AND e.state = 'PENDING' \
+                                           AND e.cadence = 'CADENCE_INSTANT') END), \
          digests AS ( \
              INSERT INTO notifications.email (id, recipient, cadence, notification_ids, due_time) \
              SELECT DISTINCT ON (recipient, digest_cadence, digest_time) \
