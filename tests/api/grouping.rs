@@ -103,7 +103,7 @@ async fn a_bulk_reassignment_is_one_notification_one_email_and_every_webhook_pos
         (found.len() == 1 && found[0].event_count == 30).then(|| found[0].clone())
     })
     .await;
-    assert_eq!(grouped.title, "Paula updated 30 components in Relaunch");
+    assert_eq!(grouped.title, "Paula made 30 changes to components in Relaunch");
     let lines: Vec<&str> = grouped.body.lines().collect();
     assert_eq!(lines[0], "… and 10 before these");
     assert_eq!(lines[1..].len(), 20);
@@ -125,7 +125,7 @@ async fn a_bulk_reassignment_is_one_notification_one_email_and_every_webhook_pos
 
     // One email, once the burst was over; every change posted to her webhook.
     let mail = sink.wait_for(1, Duration::from_secs(20)).await;
-    assert_eq!(mail[0].header("Subject").as_deref(), Some("Paula updated 30 components in Relaunch"));
+    assert_eq!(mail[0].header("Subject").as_deref(), Some("Paula made 30 changes to components in Relaunch"));
     receiver.wait_for(30, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(sink.mail().len(), 1, "one email for the burst");

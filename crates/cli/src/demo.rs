@@ -16,12 +16,15 @@ use tonic::{Code, Status};
 use uuid::Uuid;
 
 use baton_proto::assets::v1::{
-    Anchor, ApproveAssetRequest, Asset, AssetKind, AssetStatus, CheckOutcome, Comment, CreateAssetRequest,
-    CreateCommentRequest, DecideReviewRequest, DeliverAssetRequest, Measurement, MediaInfo, RequestAssetChangesRequest,
-    ReviewRule, ReviewStage, ReviewState, StartAssetRequest, SubmitAssetForReviewRequest, SubmitVersionRequest,
-    UpdateAssetRequest, Verdict, Version, VersionFile, measurement,
+    Anchor, ApproveAssetRequest, Asset, AssetKind, CheckOutcome, Comment, CreateAssetRequest, CreateCommentRequest,
+    DecideReviewRequest, DeliverAssetRequest, Measurement, MediaInfo, RequestAssetChangesRequest, ReviewRule,
+    ReviewStage, ReviewState, StartAssetRequest, SubmitAssetForReviewRequest, SubmitVersionRequest, UpdateAssetRequest,
+    Verdict, Version, VersionFile, measurement,
 };
-use baton_proto::notifications::v1::{Notification, NotificationKind, WatchNotificationsRequest};
+use baton_proto::notifications::v1::{
+    Cadence, ChannelPreference, GetNotificationPreferencesRequest, Notification, NotificationChannel, NotificationKind,
+    NotificationPreferences, UpdateNotificationPreferencesRequest, WatchNotificationsRequest,
+};
 use baton_proto::people::v1::{
     Allocation, CreateAllocationRequest, CreatePersonRequest, Discipline, ListAllocationsRequest, Person, PersonRole,
     Skill, SkillLevel,
@@ -437,6 +440,7 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
     )))?;
 
     let people = seed_people(baton, &narrator).await?;
+    seed_client_digest(baton, &narrator, &people).await?;
     let team: Vec<&Person> = TEAM.iter().filter_map(|m| people.get(m.key)).collect();
     let mut feeds = Feeds::open(baton, &team).await?;
     narrator.say(narrator.dim(&format!("Opened live notification feeds for the {} team members.", team.len())))?;
@@ -482,6 +486,45 @@ pub async fn run(baton: &Baton, out: &Out) -> Result<(), CliError> {
         narrator.say(format!("  baton status \"{PROJECT_TITLE}\""))?;
     }
     Ok(())
+}
+
+/// The client's contact is not told of every step: her inbox is muted and the day's news (what
+/// is shown to clients) comes in one email at 08:00, where the server sends email.
+async fn seed_client_digest(
+    baton: &Baton,
+    narrator: &Narrator,
+    people: &HashMap<&'static str, Person>,
+) -> Result<(), CliError> {
+    let Some(client) = people.get(CLIENT_CONTACT) else { return Ok(()) };
+    let choice = |channel: NotificationChannel, cadence: Cadence| ChannelPreference {
+        channel: channel as i32,
+        kind: NotificationKind::Unspecified as i32,
+        project: String::new(),
+        cadence: cadence as i32,
+    };
+    let wanted = vec![
+        choice(NotificationChannel::Inbox, Cadence::Muted),
+        choice(NotificationChannel::Email, Cadence::DailyDigest),
+    ];
+    let roles = [global_role(client.role)];
+    let name = format!("{}/notificationPreferences", client.name);
+    let request = GetNotificationPreferencesRequest { name: name.clone() };
+    let current =
+        baton.notifications().get_notification_preferences(baton.request_as(&client.name, &roles, request)).await?;
+    let what = if current.into_inner().preferences.is_some_and(|p| p.preferences == wanted) {
+        "already"
+    } else {
+        let request = UpdateNotificationPreferencesRequest {
+            preferences: Some(NotificationPreferences { name, preferences: wanted, ..Default::default() }),
+            update_mask: Some(prost_types::FieldMask { paths: vec!["preferences".into()] }),
+        };
+        baton.notifications().update_notification_preferences(baton.request_as(&client.name, &roles, request)).await?;
+        "now"
+    };
+    narrator.say(narrator.dim(&format!(
+        "{} {what} hears of the production in a daily email digest at 08:00, not step by step.",
+        client.display_name
+    )))
 }
 
 /// Finds each team member by email, or creates them.
@@ -798,8 +841,9 @@ async fn seed_team(
         } else {
             format!("  {position} {producer_name} adds {} to the team as {role}", person.display_name)
         })?;
-        // The producer who adds herself is not told of her own action.
-        let told = usize::from(member.key != PRODUCER);
+        // The producer who adds herself is not told of her own action; the client's inbox is
+        // muted (her digest tells her).
+        let told = usize::from(member.key != PRODUCER && member.key != CLIENT_CONTACT);
         let received = feeds.collect(NotificationKind::ProjectMemberAdded, told).await;
         announce(narrator, production, &received)?;
     }
@@ -1145,17 +1189,11 @@ async fn moved(
     }
     *newest = time_of(&asset);
     narrator.say(line)?;
-    // The team but the person who acted, and but the client contact unless the change puts the
-    // component in front of them.
-    let status = AssetStatus::try_from(asset.status).unwrap_or(AssetStatus::Unspecified);
-    let shown = asset.client_visible.unwrap_or(true)
-        && matches!(
-            status,
-            AssetStatus::InReview | AssetStatus::ChangesRequested | AssetStatus::Approved | AssetStatus::Delivered
-        );
+    // The team but the person who acted and the client contact, whose digest tells her (of what
+    // is shown to her) instead of her inbox.
     let kept_out = TEAM
         .iter()
-        .filter(|m| m.team_role == ProjectMemberRole::Client && !shown)
+        .filter(|m| m.team_role == ProjectMemberRole::Client)
         .filter(|m| production.people.get(m.key).is_some_and(|p| p.name != actor.name))
         .count();
     let expected = production.order.len() - usize::from(production.order.contains_key(&actor.name)) - kept_out;

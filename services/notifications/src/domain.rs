@@ -144,27 +144,27 @@ pub fn humanize(name: &str, prefix: &str) -> String {
     name.trim_start_matches(prefix).to_ascii_lowercase().replace('_', " ")
 }
 
-/// How a burst of one person's notifications of `kind` is told, around its count: "Paula
-/// *updated* 50 *components*". `None` for the kinds that are never grouped (one of them is news
+/// How a burst of one person's notifications of `kind` is told, around its count of events (not
+/// of things: two changes of one component are two): "Paula *made* 50 *changes to components*". `None` for the kinds that are never grouped (one of them is news
 /// on its own: a project's state, its health, a person joining the agency).
 pub fn burst_words(kind: NotificationKind) -> Option<(&'static str, &'static str)> {
     use NotificationKind as K;
     Some(match kind {
-        K::AssetStatusChanged => ("moved ", " components along"),
+        K::AssetStatusChanged => ("made ", " status changes"),
         K::AssetCreated => ("created ", " components"),
-        K::AssetUpdated => ("updated ", " components"),
+        K::AssetUpdated => ("made ", " changes to components"),
         K::VersionSubmitted => ("submitted ", " versions"),
-        K::ReviewDecided => ("decided ", " reviews"),
+        K::ReviewDecided => ("made ", " review decisions"),
         K::CommentCreated => ("wrote ", " comments"),
-        K::CommentEdited => ("edited ", " comments"),
-        K::MeasurementsRecorded => ("measured ", " versions"),
+        K::CommentEdited => ("made ", " comment edits"),
+        K::MeasurementsRecorded => ("recorded ", " sets of measurements"),
         K::ProjectMemberAdded => ("added ", " people to the team"),
         K::ProjectMemberRemoved => ("took ", " people off the team"),
         K::ObstacleRaised => ("raised ", " obstacles"),
-        K::ObstacleChanged => ("changed ", " obstacles"),
-        K::MilestoneChanged => ("changed ", " milestones"),
-        K::AllocationChanged => ("changed ", " allocations"),
-        K::TimeOffChanged => ("changed ", " time off entries"),
+        K::ObstacleChanged => ("made ", " changes to obstacles"),
+        K::MilestoneChanged => ("made ", " changes to milestones"),
+        K::AllocationChanged => ("made ", " changes to allocations"),
+        K::TimeOffChanged => ("made ", " changes to time off"),
         _ => return None,
     })
 }
