@@ -25,6 +25,7 @@ mod people;
 mod preferences;
 mod projects;
 mod quality;
+mod reminders;
 mod reviews;
 mod rules;
 mod server;

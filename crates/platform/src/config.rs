@@ -133,11 +133,16 @@ pub struct NotificationsConfig {
     /// apart (and it is unread) — one notification listing them instead of one each. Instant
     /// email of such a notification waits this long for the burst to end. 0 turns grouping off.
     pub group_window_ms: u64,
+    /// Components and milestones are due soon this many days before their due date (their
+    /// reminders fire at 08:00 UTC that day; an overdue component's, the morning after its date).
+    pub reminder_days_before: u32,
+    /// How often each replica's scheduler looks for reminders whose time came.
+    pub reminder_poll_interval_ms: u64,
 }
 
 impl Default for NotificationsConfig {
     fn default() -> Self {
-        Self { group_window_ms: 10_000 }
+        Self { group_window_ms: 10_000, reminder_days_before: 2, reminder_poll_interval_ms: 5_000 }
     }
 }
 
@@ -428,6 +433,11 @@ impl Config {
         }
         if !self.smtp.host.is_empty() && (self.smtp.timeout_ms == 0 || self.smtp.poll_interval_ms == 0) {
             return invalid("smtp.timeout_ms and smtp.poll_interval_ms must be at least 1");
+        }
+        if self.notifications.reminder_poll_interval_ms == 0 || self.notifications.reminder_days_before > 365 {
+            return invalid(
+                "notifications.reminder_poll_interval_ms must be at least 1, reminder_days_before at most 365",
+            );
         }
         let webhooks = &self.webhooks;
         if !webhooks.secret_key.is_empty() && webhooks.secret_key.len() < 32 {

@@ -195,7 +195,7 @@ impl TestEnv {
             webhooks: WebhooksConfig { secret_key: WEBHOOK_KEY.into(), ..defaults.webhooks.clone() },
             // One notification per event and person, which most tests count; the grouping tests
             // turn bursts on.
-            notifications: NotificationsConfig { group_window_ms: 0 },
+            notifications: NotificationsConfig { group_window_ms: 0, ..defaults.notifications.clone() },
             ..defaults
         };
         Self { id, database, config }

@@ -33,18 +33,34 @@ pub struct EventHandler {
     /// How far apart one person's notifications of a kind in a project may come and still be
     /// one burst (zero: never).
     pub group_window: std::time::Duration,
+    /// How many days before their due date components and milestones are due soon.
+    pub reminder_days: i32,
+}
+
+impl EventHandler {
+    fn pending(&self) -> Pending {
+        Pending {
+            components: Vec::new(),
+            happenings: Vec::new(),
+            email: self.email,
+            group_window: self.group_window,
+            reminder_days: self.reminder_days,
+        }
+    }
+
+    /// Tells of happenings no event carries (reminders), as it tells of events'.
+    pub(crate) async fn tell(&self, conn: &mut PgConnection, happenings: Vec<Happening>) -> Result<(), HandlerError> {
+        let mut pending = self.pending();
+        pending.happenings = happenings;
+        pending.flush(conn).await
+    }
 }
 
 impl Handler for EventHandler {
     /// Applies a batch in order: projection changes as they come, the notifications of each run
     /// between them at once.
     async fn handle_batch(&self, conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), HandlerError> {
-        let mut pending = Pending {
-            components: Vec::new(),
-            happenings: Vec::new(),
-            email: self.email,
-            group_window: self.group_window,
-        };
+        let mut pending = self.pending();
         for envelope in events {
             let described = describe(envelope)?;
             let keep = match described.projection {
@@ -57,7 +73,7 @@ impl Handler for EventHandler {
                     // What follows must be resolved against the projections after this change,
                     // and what came before against those before it.
                     pending.flush(conn).await?;
-                    apply(conn, other).await?
+                    apply(conn, other, self.reminder_days).await?
                 }
             };
             if keep && let Some(happening) = described.happening {
@@ -104,6 +120,13 @@ enum Projection {
         members: Vec<Uuid>,
         update_time: OffsetDateTime,
     },
+    /// A milestone as its reminder needs it: its due date while it is neither met nor missed.
+    Milestone {
+        project: Uuid,
+        name: String,
+        title: String,
+        due_date: Option<time::Date>,
+    },
 }
 
 struct Described {
@@ -113,7 +136,7 @@ struct Described {
 
 /// Applies a projection change; whether the event's happening still stands (a membership change
 /// older than one applied already tells nobody).
-async fn apply(conn: &mut PgConnection, projection: Projection) -> Result<bool, HandlerError> {
+async fn apply(conn: &mut PgConnection, projection: Projection, reminder_days: i32) -> Result<bool, HandlerError> {
     match projection {
         Projection::None | Projection::Component(_) => Ok(true),
         Projection::Person { id, display_name, email } => {
@@ -131,6 +154,10 @@ async fn apply(conn: &mut PgConnection, projection: Projection) -> Result<bool, 
         }
         Projection::Team { id, display_name, department, members, update_time } => {
             repo::upsert_team(conn, id, &display_name, department.as_deref(), &members, update_time).await?;
+            Ok(true)
+        }
+        Projection::Milestone { project, name, title, due_date } => {
+            repo::reminders::plan_milestone(conn, project, &name, &title, due_date, reminder_days).await?;
             Ok(true)
         }
     }
@@ -159,6 +186,7 @@ struct Pending {
     /// Whether email is sent (SMTP is configured): only then is any queued.
     email: bool,
     group_window: std::time::Duration,
+    reminder_days: i32,
 }
 
 impl Pending {
@@ -178,7 +206,7 @@ impl Pending {
                 kinds.push(h.kind);
             }
         }
-        let rules = repo::rules_in_force(conn, &components, &projects, &kinds).await?;
+        let rules = repo::rules_in_force(conn, &components, &projects, &kinds, self.reminder_days).await?;
         let audiences: Vec<Vec<rules::Audience>> =
             happenings.iter().map(|h| rules.audiences(h.project, h.kind)).collect();
         // A project with a webhook hears of each of its events, whoever else is told.
@@ -415,7 +443,14 @@ fn component_of(asset: &assets::Asset) -> Result<Component, HandlerError> {
         assignees: people_in(&asset.assignees),
         watchers: people_in(&asset.watchers),
         revision,
+        due_date: date_of(&asset.due_date),
+        done: matches!(AssetStatus::try_from(asset.status), Ok(AssetStatus::Approved | AssetStatus::Delivered)),
     })
+}
+
+/// A `YYYY-MM-DD` date; none when empty or not one (a reminder is then not planned).
+fn date_of(value: &str) -> Option<time::Date> {
+    time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
 fn words(f: impl Fn(&Scene<'_>) -> Message + Send + Sync + 'static) -> Words {
@@ -944,7 +979,17 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                 "MILESTONE_STATE_",
             );
             let (title, changed) = (after.title.clone(), fields(&e.changed_fields));
-            project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
+            let open = !matches!(
+                projects::MilestoneState::try_from(after.state),
+                Ok(projects::MilestoneState::Met | projects::MilestoneState::Missed)
+            );
+            let projection = Projection::Milestone {
+                project: project_of(&after.name, "after.name")?,
+                name: after.name.clone(),
+                title: after.title.clone(),
+                due_date: date_of(&after.due_date).filter(|_| open),
+            };
+            let described = project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
                 if state_moved {
                     Message::new(format!("Milestone {title} is {state}"), s.sentence(&format!("It is now {state}")))
                 } else {
@@ -953,7 +998,8 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                         s.sentence(&format!("{} changed {changed}", s.actor)),
                     )
                 }
-            })?
+            })?;
+            Described { projection, ..described }
         }
         Kind::ProjectHealthChanged => {
             let e: projects::ProjectHealthChanged = decode(envelope)?;
@@ -1195,6 +1241,9 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
             h.subjects = vec![person];
             h.subject = allocation.name;
             just(h)
+        }
+        Kind::ComponentDueSoon | Kind::ComponentOverdue | Kind::MilestoneDueSoon => {
+            return Err(poison(format!("{kind} is a reminder the scheduler raises, not an event")));
         }
     })
 }

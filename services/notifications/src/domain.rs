@@ -41,6 +41,9 @@ baton_platform::named_enum! {
         TeamUpdated = "NOTIFICATION_KIND_TEAM_UPDATED",
         TimeOffChanged = "NOTIFICATION_KIND_TIME_OFF_CHANGED",
         AllocationChanged = "NOTIFICATION_KIND_ALLOCATION_CHANGED",
+        ComponentDueSoon = "NOTIFICATION_KIND_COMPONENT_DUE_SOON",
+        ComponentOverdue = "NOTIFICATION_KIND_COMPONENT_OVERDUE",
+        MilestoneDueSoon = "NOTIFICATION_KIND_MILESTONE_DUE_SOON",
     }
 }
 

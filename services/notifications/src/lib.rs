@@ -10,6 +10,7 @@ pub mod error;
 pub mod grpc;
 pub mod hub;
 pub mod preferences;
+pub mod reminders;
 mod repo;
 pub mod rules;
 pub mod webhooks;
@@ -27,7 +28,7 @@ pub const CONSUMER: &str = "notifications";
 
 /// The events this service consumes: every kind's, each a rule may notify on.
 pub fn routing_keys() -> Vec<&'static str> {
-    rules::KINDS.iter().map(|spec| spec.event_type).collect()
+    rules::KINDS.iter().filter_map(|spec| spec.event_type).collect()
 }
 
 /// The `NOTIFY` channel on which committed notifications are announced, with the event id.
@@ -73,22 +74,30 @@ pub async fn build(ctx: &ServiceContext) -> Result<ServiceModule, BuildError> {
     );
     let server = NotificationsServiceServer::new(grpc::NotificationsApi::new(app))
         .max_decoding_message_size(ctx.config.limits.max_message_bytes);
+    let handler = consumers::EventHandler {
+        email: !ctx.config.smtp.host.is_empty(),
+        group_window: std::time::Duration::from_millis(ctx.config.notifications.group_window_ms),
+        reminder_days: i32::try_from(ctx.config.notifications.reminder_days_before).unwrap_or(i32::MAX),
+    };
     let consumer = Consumer::new(
         pool.clone(),
         BrokerConfig::new(ctx.config.amqp_url_of("notifications"), &ctx.config.amqp),
         CONSUMER,
         routing_keys(),
         INBOX_TABLE,
-        consumers::EventHandler {
-            email: !ctx.config.smtp.host.is_empty(),
-            group_window: std::time::Duration::from_millis(ctx.config.notifications.group_window_ms),
-        },
+        handler,
     );
     consumer.declare_now(std::time::Duration::from_secs(5)).await;
     let dispatcher = hub::Dispatcher::new(pool.clone(), hub);
+    let scheduler = reminders::Scheduler::new(
+        pool.clone(),
+        handler,
+        std::time::Duration::from_millis(ctx.config.notifications.reminder_poll_interval_ms),
+    );
     let mut tasks = vec![
         BackgroundTask::new("notifications-consumer", consumer.run(ctx.shutdown.clone())),
         BackgroundTask::new("notifications-dispatcher", dispatcher.run(ctx.shutdown.clone())),
+        BackgroundTask::new("notifications-reminders", scheduler.run(ctx.shutdown.clone())),
     ];
     if ctx.config.smtp.host.is_empty() {
         tracing::info!("email is off: smtp.host (BATON_SMTP__HOST) is not set");

@@ -15,6 +15,7 @@ use crate::preferences::{Cadence, Choice, Preferences, QuietHours, Schedule, tim
 use crate::rules::{Audience, Audiences, Component, Department, Names, ProjectRole, RuleChange, RulesInForce};
 use crate::wire::ListQuery;
 
+pub mod reminders;
 pub mod webhooks;
 
 const COLUMNS: &str = "seq, id, recipient, kind, title, body, subject, project, actor, event_id, create_time, \
@@ -324,13 +325,16 @@ impl RuleRow {
 }
 
 /// The agency's changes to the rules of `kinds`, and those of `projects`' overrides — after
-/// keeping the newest revision of each of `components` (one statement: a run's reads start with
-/// it).
+/// keeping the newest revision of each of `components` and planning the reminders of those that
+/// changed (due soon `reminder_days` before their due date, overdue the morning after, both at
+/// 08:00 UTC; the unfired ones of another date, or of a component done, dropped) — in one
+/// statement: a run's reads start with it.
 pub async fn rules_in_force(
     conn: &mut PgConnection,
     components: &[Component],
     projects: &[Uuid],
     kinds: &[NotificationKind],
+    reminder_days: i32,
 ) -> Result<RulesInForce, sqlx::Error> {
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     // Arrays of arrays must be rectangular: each component's people go as one text of ids.
@@ -340,15 +344,34 @@ pub async fn rules_in_force(
     let rows: Vec<RuleRow> = sqlx::query_as(
         "WITH kept AS ( \
              INSERT INTO notifications.component \
-                 (id, project_id, display_name, client_visible, assignees, watchers, revision) \
+                 (id, project_id, display_name, client_visible, assignees, watchers, revision, due_date, done) \
              SELECT id, project_id, display_name, client_visible, string_to_array(assignees, ',')::uuid[], \
-                    string_to_array(watchers, ',')::uuid[], revision \
-             FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::bool[], $7::text[], $8::text[], $9::int8[]) \
-                  AS c(id, project_id, display_name, client_visible, assignees, watchers, revision) \
+                    string_to_array(watchers, ',')::uuid[], revision, due_date, done \
+             FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::bool[], $7::text[], $8::text[], $9::int8[], \
+                         $10::date[], $11::bool[]) \
+                  AS c(id, project_id, display_name, client_visible, assignees, watchers, revision, due_date, done) \
              ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
                  client_visible = excluded.client_visible, assignees = excluded.assignees, \
-                 watchers = excluded.watchers, revision = excluded.revision \
-             WHERE notifications.component.revision < excluded.revision) \
+                 watchers = excluded.watchers, revision = excluded.revision, due_date = excluded.due_date, \
+                 done = excluded.done \
+             WHERE notifications.component.revision < excluded.revision \
+             RETURNING id, project_id, display_name, due_date, done), \
+         dropped AS ( \
+             DELETE FROM notifications.reminder r USING kept k \
+             WHERE r.component_id = k.id AND r.fired_time IS NULL \
+               AND (k.done OR k.due_date IS DISTINCT FROM r.due_date)), \
+         planned AS ( \
+             INSERT INTO notifications.reminder \
+                 (id, kind, subject, project_id, component_id, title, due_date, fire_time) \
+             SELECT gen_random_uuid(), p.kind, 'projects/' || k.project_id || '/assets/' || k.id, k.project_id, \
+                    k.id, k.display_name, k.due_date, p.fire_time \
+             FROM kept k CROSS JOIN LATERAL (VALUES \
+                 ('NOTIFICATION_KIND_COMPONENT_DUE_SOON', ((k.due_date - $12::int) + time '08:00') AT TIME ZONE 'UTC'), \
+                 ('NOTIFICATION_KIND_COMPONENT_OVERDUE', ((k.due_date + 1) + time '08:00') AT TIME ZONE 'UTC')) \
+                 AS p(kind, fire_time) \
+             WHERE NOT k.done AND k.due_date IS NOT NULL \
+             ON CONFLICT (kind, subject, due_date) DO UPDATE SET title = excluded.title \
+             WHERE notifications.reminder.fired_time IS NULL) \
          SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
          FROM notifications.agency_rule WHERE kind = ANY($2) \
          UNION ALL SELECT project_id, kind, audiences, false, update_time, updater \
@@ -365,6 +388,9 @@ pub async fn rules_in_force(
     .bind(people(|c| &c.assignees))
     .bind(people(|c| &c.watchers))
     .bind(components.iter().map(|c| c.revision).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.due_date).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.done).collect::<Vec<_>>())
+    .bind(reminder_days)
     .fetch_all(conn)
     .await?;
     let mut rules = RulesInForce::default();
@@ -392,7 +418,7 @@ pub async fn rule_changes(
     kind: Option<NotificationKind>,
 ) -> Result<RulesInForce, sqlx::Error> {
     let kinds: Vec<NotificationKind> = kind.map_or_else(|| NotificationKind::ALL.to_vec(), |k| vec![k]);
-    rules_in_force(conn, &[], project.as_slice(), &kinds).await
+    rules_in_force(conn, &[], project.as_slice(), &kinds, 0).await
 }
 
 /// Locks the agency's rule of `kind` (an update reads and writes it in one transaction).
@@ -596,6 +622,8 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
                     assignees: row.assignees.unwrap_or_default(),
                     watchers: row.watchers.unwrap_or_default(),
                     revision: row.revision.unwrap_or_default(),
+                    due_date: None,
+                    done: false,
                 };
                 world.components.insert(component.id, component);
             }

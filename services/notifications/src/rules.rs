@@ -82,23 +82,26 @@ const PROJECT_TEAM: Audience = Rel(ProjectTeam);
 const PRODUCER: Audience = Role(ProjectRole::Producer);
 const LEAD: Audience = Role(ProjectRole::Lead);
 
-/// A notification kind: the event type it tells of and who is told when nobody changed it.
+/// A notification kind: the event type it tells of (none for a reminder, which the scheduler
+/// raises) and who is told when nobody changed it.
 #[derive(Debug)]
 pub struct KindSpec {
     pub kind: NotificationKind,
-    pub event_type: &'static str,
+    pub event_type: Option<&'static str>,
     pub defaults: &'static [Audience],
 }
 
 macro_rules! kinds {
-    ($($kind:ident: $event:path => [$($audience:expr),* $(,)?]),* $(,)?) => {
+    (@event) => { None };
+    (@event $event:path) => { Some(<$event as baton_proto::Event>::TYPE) };
+    ($($kind:ident $(: $event:path)? => [$($audience:expr),* $(,)?]),* $(,)?) => {
         /// Every kind, in the order of the wire enum, with its default audiences: the people who
         /// do the work and those who asked to follow it; the team for what moves the project;
         /// the producer and leads for what changes the plan.
         pub const KINDS: &[KindSpec] = &[
             $(KindSpec {
                 kind: NotificationKind::$kind,
-                event_type: <$event as baton_proto::Event>::TYPE,
+                event_type: kinds!(@event $($event)?),
                 defaults: &[$($audience),*],
             }),*
         ];
@@ -140,6 +143,9 @@ kinds! {
     TeamUpdated: people::TeamUpdated => [SUBJECT],
     TimeOffChanged: people::TimeOffChanged => [SUBJECT],
     AllocationChanged: people::AllocationChanged => [SUBJECT],
+    ComponentDueSoon => [ASSIGNEES, WATCHERS],
+    ComponentOverdue => [ASSIGNEES, PRODUCER],
+    MilestoneDueSoon => [PRODUCER, LEAD],
 }
 
 impl NotificationKind {
@@ -159,7 +165,7 @@ impl NotificationKind {
 
     /// The kind that tells of an event type.
     pub fn of_event(event_type: &str) -> Option<Self> {
-        KINDS.iter().find(|spec| spec.event_type == event_type).map(|spec| spec.kind)
+        KINDS.iter().find(|spec| spec.event_type == Some(event_type)).map(|spec| spec.kind)
     }
 }
 
@@ -301,6 +307,10 @@ pub struct Component {
     pub watchers: Vec<Uuid>,
     /// The asset's revision it was read at.
     pub revision: i64,
+    /// When it is due, if it is (its reminders are planned from it).
+    pub due_date: Option<time::Date>,
+    /// Approved or delivered: nothing to remind of.
+    pub done: bool,
 }
 
 /// Whether a project's client contacts may be told of a happening.
@@ -520,10 +530,12 @@ mod tests {
         for kind in NotificationKind::ALL {
             assert_eq!(KINDS.iter().filter(|s| s.kind == *kind).count(), 1, "{kind}");
             assert_eq!(NotificationKind::from_id(&kind.id()), Some(*kind));
-            assert_eq!(NotificationKind::of_event(kind.spec().event_type), Some(*kind));
+            if let Some(event_type) = kind.spec().event_type {
+                assert_eq!(NotificationKind::of_event(event_type), Some(*kind));
+            }
         }
         assert_eq!(NotificationKind::AssetStatusChanged.id(), "asset-status-changed");
-        let mut events: Vec<&str> = KINDS.iter().map(|s| s.event_type).collect();
+        let mut events: Vec<&str> = KINDS.iter().filter_map(|s| s.event_type).collect();
         events.sort_unstable();
         let mut all = baton_proto::EVENT_TYPES.to_vec();
         all.sort_unstable();
@@ -625,6 +637,8 @@ mod tests {
             assignees: vec![maker],
             watchers: vec![client, lead],
             revision: 1,
+            due_date: None,
+            done: false,
         };
         World { project, producer, lead, maker, client, outsider, motion, known, component }
     }

@@ -120,7 +120,7 @@ pub fn rule(rule: &Rule) -> pb::NotificationRule {
     pb::NotificationRule {
         name: rule.name.to_string(),
         kind: kind(rule.name.kind) as i32,
-        event_type: rule.name.kind.spec().event_type.to_string(),
+        event_type: rule.name.kind.spec().event_type.unwrap_or_default().to_string(),
         audiences: rule.audiences.iter().map(|a| audience(*a)).collect(),
         mandatory: rule.mandatory,
         overridden: rule.overridden,
