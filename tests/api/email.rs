@@ -8,11 +8,9 @@ use baton_auth::GlobalRole;
 use baton_platform::config::SmtpSecurity;
 use baton_proto::assets::v1::{StartAssetRequest, SubmitAssetForReviewRequest};
 use baton_proto::notifications::v1::*;
-use baton_proto::people::v1::PersonRole;
-use baton_proto::projects::v1::ProjectMemberRole;
 use baton_testkit::smtp::SmtpSink;
 use baton_testkit::{Target, TestEnv, TestServer, as_person, eventually};
-use baton_tests::{add_member, asset, person, project};
+use baton_tests::{Relaunch, relaunch};
 
 fn own<T>(person: &str, message: T) -> tonic::Request<T> {
     as_person(person, &[GlobalRole::Member], message)
@@ -53,23 +51,6 @@ async fn email_of(server: &TestServer, person: &str) -> String {
     server.people().get_person(request).await.expect("person").into_inner().person.expect("person").email
 }
 
-/// A team of Paula (producer), Mo (the assignee) and Lena, and Mo's component.
-async fn team(server: &TestServer) -> (String, String, String, String) {
-    let paula = person(server, "Paula", PersonRole::Producer).await;
-    let mo = person(server, "Mo", PersonRole::Animator).await;
-    let lena = person(server, "Lena", PersonRole::Animator).await;
-    let project = project(server, &paula, "Relaunch").await;
-    for (who, role) in [
-        (&paula, ProjectMemberRole::Producer),
-        (&mo, ProjectMemberRole::Contributor),
-        (&lena, ProjectMemberRole::Contributor),
-    ] {
-        add_member(server, &paula, &project, who, role).await;
-    }
-    let hero = asset(server, &paula, &project, "Hero", &[&mo]).await;
-    (paula, mo, lena, hero.name)
-}
-
 async fn inbox_titles(server: &TestServer, person: &str) -> Vec<String> {
     let request = ListNotificationsRequest { recipient: person.into(), page_size: 1000, ..Default::default() };
     let page = server.notifications().list_notifications(own(person, request)).await.expect("list").into_inner();
@@ -81,7 +62,7 @@ async fn an_instant_email_goes_out_and_is_retried_while_the_server_is_down() {
     let env = TestEnv::new().await;
     let sink = SmtpSink::start().await;
     let server = server_mailing_to(&env, &sink).await;
-    let (paula, mo, lena, hero) = team(&server).await;
+    let Relaunch { paula, mo, lena, hero, .. } = relaunch(&server).await;
     choose_email(&server, &lena, Cadence::Instant, None).await;
 
     let start = StartAssetRequest { name: hero.clone(), ..Default::default() };
@@ -148,7 +129,7 @@ async fn a_digest_gathers_notifications_quiet_hours_wait_and_no_address_means_no
     let env = TestEnv::new().await;
     let sink = SmtpSink::start().await;
     let server = server_mailing_to(&env, &sink).await;
-    let (paula, mo, lena, hero) = team(&server).await;
+    let Relaunch { paula, mo, lena, hero, .. } = relaunch(&server).await;
     choose_email(&server, &lena, Cadence::HourlyDigest, None).await;
     // Paula is quiet from an hour ago to two hours from now (UTC, her zone).
     let now = time::OffsetDateTime::now_utc();

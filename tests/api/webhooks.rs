@@ -10,11 +10,9 @@ use std::time::{Duration, Instant};
 use baton_auth::GlobalRole;
 use baton_proto::assets::v1::{StartAssetRequest, SubmitAssetForReviewRequest};
 use baton_proto::notifications::v1::*;
-use baton_proto::people::v1::PersonRole;
-use baton_proto::projects::v1::ProjectMemberRole;
 use baton_testkit::hooks::{HookReceiver, Reply};
 use baton_testkit::{Target, TestEnv, TestServer, as_person, eventually, violated_fields};
-use baton_tests::{add_member, asset, person, project};
+use baton_tests::{Relaunch, relaunch};
 use tonic::Code;
 
 fn own<T>(person: &str, message: T) -> tonic::Request<T> {
@@ -31,31 +29,6 @@ async fn server(env: &TestEnv, configure: impl FnOnce(&mut baton_platform::confi
     env.spawn_with(&Target::ALL, config).await
 }
 
-/// Paula (producer), Mo (the assignee) and Lena on the Relaunch, and Mo's Hero.
-struct Team {
-    paula: String,
-    mo: String,
-    lena: String,
-    project: String,
-    hero: String,
-}
-
-async fn team(server: &TestServer) -> Team {
-    let paula = person(server, "Paula", PersonRole::Producer).await;
-    let mo = person(server, "Mo", PersonRole::Animator).await;
-    let lena = person(server, "Lena", PersonRole::Animator).await;
-    let project = project(server, &paula, "Relaunch").await;
-    for (who, role) in [
-        (&paula, ProjectMemberRole::Producer),
-        (&mo, ProjectMemberRole::Contributor),
-        (&lena, ProjectMemberRole::Contributor),
-    ] {
-        add_member(server, &paula, &project, who, role).await;
-    }
-    let hero = asset(server, &paula, &project, "Hero", &[&mo]).await.name;
-    Team { paula, mo, lena, project, hero }
-}
-
 fn hook(url: &str, format: WebhookFormat, kinds: &[NotificationKind]) -> Webhook {
     Webhook {
         display_name: "Team channel".into(),
@@ -67,7 +40,7 @@ fn hook(url: &str, format: WebhookFormat, kinds: &[NotificationKind]) -> Webhook
 }
 
 /// Paula adds a webhook to the project (once the notifications service knows the project).
-async fn project_hook(server: &TestServer, team: &Team, webhook: Webhook) -> CreateProjectWebhookResponse {
+async fn project_hook(server: &TestServer, team: &Relaunch, webhook: Webhook) -> CreateProjectWebhookResponse {
     eventually("the project's webhook", Duration::from_secs(10), || async {
         let request = CreateProjectWebhookRequest {
             parent: team.project.clone(),
@@ -79,7 +52,7 @@ async fn project_hook(server: &TestServer, team: &Team, webhook: Webhook) -> Cre
     .await
 }
 
-async fn start_hero(server: &TestServer, team: &Team) {
+async fn start_hero(server: &TestServer, team: &Relaunch) {
     let start = StartAssetRequest { name: team.hero.clone(), ..Default::default() };
     server.assets().start_asset(own(&team.mo, start)).await.expect("start");
 }
@@ -117,7 +90,7 @@ async fn a_project_webhook_is_told_of_each_event_signed_once_in_json_or_slack_fo
     let receiver = HookReceiver::start().await;
     let slack = HookReceiver::start().await;
     let server = server(&env, |_| {}).await;
-    let team = team(&server).await;
+    let team = relaunch(&server).await;
     let made = project_hook(
         &server,
         &team,
@@ -205,7 +178,7 @@ async fn a_failing_endpoint_is_retried_and_a_dead_one_disabled_until_its_owner_e
         w.disable_after_secs = 0;
     })
     .await;
-    let team = team(&server).await;
+    let team = relaunch(&server).await;
     let kinds = [NotificationKind::AssetStatusChanged];
     let made = project_hook(&server, &team, hook(&receiver.url("/hook"), WebhookFormat::Json, &kinds)).await;
     receiver.set_secret(&made.secret);
@@ -273,7 +246,7 @@ async fn a_slow_endpoint_does_not_delay_the_inbox() {
     let env = TestEnv::new().await;
     let receiver = HookReceiver::start().await;
     let server = server(&env, |w| w.timeout_ms = 30_000).await;
-    let team = team(&server).await;
+    let team = relaunch(&server).await;
     let made = project_hook(&server, &team, hook(&receiver.url("/slow"), WebhookFormat::Json, &[])).await;
     receiver.set_secret(&made.secret);
     receiver.script(&[Reply::Status(200, Duration::from_secs(20)); 4]);
@@ -301,7 +274,7 @@ async fn a_delivery_cut_off_by_a_crash_is_posted_again_with_the_same_id() {
     let receiver = HookReceiver::start().await;
     // An attempt may take 3 s, so a courier holds a delivery 6 s.
     let first = server(&env, |w| w.timeout_ms = 3_000).await;
-    let team = team(&first).await;
+    let team = relaunch(&first).await;
     let kinds = [NotificationKind::AssetStatusChanged];
     let made = project_hook(&first, &team, hook(&receiver.url("/crash"), WebhookFormat::Json, &kinds)).await;
     receiver.set_secret(&made.secret);
@@ -335,7 +308,7 @@ async fn a_person_webhook_is_told_of_their_notifications_over_tls() {
     let stop = tokio_util::sync::CancellationToken::new();
     let tls = baton_testkit::tls::tls_proxy(receiver.addr(), &identity, stop.clone()).await;
     let server = server(&env, |w| w.tls_ca_file = Some(pki.ca_file())).await;
-    let team = team(&server).await;
+    let team = relaunch(&server).await;
     let request = CreatePersonalWebhookRequest {
         parent: team.lena.clone(),
         webhook: Some(hook(&format!("https://{tls}/me"), WebhookFormat::Json, &[])),
@@ -374,7 +347,7 @@ async fn private_endpoints_bad_fields_and_too_many_webhooks_are_refused() {
     let env = TestEnv::new().await;
     // The production setting: no private endpoints.
     let server = env.spawn(&Target::ALL).await;
-    let team = team(&server).await;
+    let team = relaunch(&server).await;
     let create = |url: &str| CreateProjectWebhookRequest {
         parent: team.project.clone(),
         webhook: Some(hook(url, WebhookFormat::Json, &[])),

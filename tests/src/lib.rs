@@ -243,3 +243,30 @@ pub async fn recorded_health(env: &baton_testkit::TestEnv, project: &str, state:
     })
     .await;
 }
+
+/// A small production: Paula (producer), Mo (an animator, the assignee) and Lena (an animator) on
+/// the Relaunch, and Mo's component Hero.
+pub struct Relaunch {
+    pub paula: String,
+    pub mo: String,
+    pub lena: String,
+    pub project: String,
+    pub hero: String,
+}
+
+/// Makes the [`Relaunch`] through the public API.
+pub async fn relaunch(server: &TestServer) -> Relaunch {
+    let paula = person(server, "Paula", people::PersonRole::Producer).await;
+    let mo = person(server, "Mo", people::PersonRole::Animator).await;
+    let lena = person(server, "Lena", people::PersonRole::Animator).await;
+    let project = project(server, &paula, "Relaunch").await;
+    for (who, role) in [
+        (&paula, projects::ProjectMemberRole::Producer),
+        (&mo, projects::ProjectMemberRole::Contributor),
+        (&lena, projects::ProjectMemberRole::Contributor),
+    ] {
+        add_member(server, &paula, &project, who, role).await;
+    }
+    let hero = asset(server, &paula, &project, "Hero", &[&mo]).await.name;
+    Relaunch { paula, mo, lena, project, hero }
+}
