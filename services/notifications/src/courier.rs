@@ -104,10 +104,11 @@ impl Courier {
         listener.abort();
     }
 
-    async fn deliver(self: Arc<Self>, delivery: ClaimedDelivery) {
+    async fn deliver(self: Arc<Self>, mut delivery: ClaimedDelivery) {
         let start = OffsetDateTime::now_utc();
         let began = Instant::now();
-        let answer = self.post(&delivery).await;
+        let body = Bytes::from(std::mem::take(&mut delivery.payload));
+        let answer = self.post(&delivery, body).await;
         let latency_ms = i32::try_from(began.elapsed().as_millis()).unwrap_or(i32::MAX);
         let (response_code, detail, delivered) = match answer {
             Ok((code, body)) => (i32::from(code), body, (200..300).contains(&code)),
@@ -120,12 +121,8 @@ impl Courier {
             if age > time::Duration::seconds(self.config.retry_for_secs as i64) {
                 Outcome::GivenUp
             } else {
-                let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
-                let wait = crate::email::backoff(
-                    Duration::from_millis(self.config.retry_initial_ms),
-                    delivery.attempts,
-                    jitter,
-                );
+                let wait =
+                    crate::email::retry_wait(Duration::from_millis(self.config.retry_initial_ms), delivery.attempts);
                 Outcome::Retry(OffsetDateTime::now_utc() + wait)
             }
         };
@@ -155,11 +152,10 @@ impl Courier {
         }
     }
 
-    /// Posts one delivery, signed now: the answer's status and the start of its body.
-    async fn post(&self, delivery: &ClaimedDelivery) -> Result<(u16, String), String> {
+    /// Posts one delivery's `body`, signed now: the answer's status and the start of its body.
+    async fn post(&self, delivery: &ClaimedDelivery, body: Bytes) -> Result<(u16, String), String> {
         let url = url::Url::parse(&delivery.url).map_err(|e| format!("the URL: {e}"))?;
         let secret = self.signer.secret(delivery.webhook_id, &delivery.secret_salt);
-        let body = Bytes::from(delivery.payload.clone());
         let timestamp = OffsetDateTime::now_utc().unix_timestamp();
         let headers = [
             ("content-type", "application/json".to_string()),

@@ -93,6 +93,12 @@ pub fn backoff(initial: Duration, attempts: i32, jitter: f64) -> Duration {
     doubled.min(MAX_BACKOFF).mul_f64(1.0 - 0.5 * jitter.clamp(0.0, 1.0))
 }
 
+/// The wait before attempt `attempts + 1` of an email or a webhook delivery: [`backoff`] with a
+/// random jitter.
+pub fn retry_wait(initial: Duration, attempts: i32) -> Duration {
+    backoff(initial, attempts, (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0)
+}
+
 /// Sends what is due.
 pub struct Mailer {
     pool: PgPool,
@@ -181,8 +187,7 @@ impl Mailer {
                     return record("FAILED", error.to_string(), None).await;
                 }
                 crate::count_delivery("email", "retried");
-                let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as f64 / 1000.0;
-                let wait = backoff(Duration::from_millis(self.config.retry_initial_ms), email.attempts, jitter);
+                let wait = retry_wait(Duration::from_millis(self.config.retry_initial_ms), email.attempts);
                 tracing::info!(email = %email.id, %error, ?wait, "email failed for now; retrying");
                 record("RETRY", error.to_string(), Some(OffsetDateTime::now_utc() + wait)).await
             }
