@@ -192,7 +192,7 @@ async fn a_project_overrides_a_rule_and_the_agency_makes_one_mandatory() {
     // The agency's rules: one per kind, each its default.
     let agency = rules.list_notification_rules(member(&lena, ListNotificationRulesRequest {})).await.expect("list");
     let agency = agency.into_inner().rules;
-    assert_eq!(agency.len(), 33, "30 kinds of events and 3 of reminders");
+    assert_eq!(agency.len(), 34, "30 kinds of events and 4 of reminders");
     let overdue = agency.iter().find(|r| r.name == "notificationRules/component-overdue").expect("a reminder's rule");
     assert_eq!(overdue.event_type, "", "a reminder is no event");
     let comments = agency.iter().find(|r| r.name == "notificationRules/comment-created").expect("the rule");

@@ -111,6 +111,11 @@ pub mod projects {
 pub mod assets {
     pub mod v1 {
         tonic::include_proto!("baton.assets.v1");
+
+        /// `ComponentSettings.review_reminder_hours` of a project whose settings never changed,
+        /// as the contract documents it: the assets service reports it, the notifications
+        /// service reminds by it.
+        pub const DEFAULT_REVIEW_REMINDER_HOURS: i32 = 48;
     }
 }
 

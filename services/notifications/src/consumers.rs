@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::domain::{self, AssetStatus, Message, NotificationKind as Kind, ProjectMemberRole, humanize};
 use crate::preferences::{self, Cadence, Channel};
+use crate::repo::reminders::ReviewWait;
 use crate::repo::{self, Burst, ProjectPost, Row};
 use crate::rules::{self, ClientSees, Component, Happening, Scene, Wording, Words};
 use crate::{CREATED_CHANNEL, DELIVERIES_CHANNEL};
@@ -127,6 +128,14 @@ enum Projection {
         title: String,
         due_date: Option<time::Date>,
     },
+    /// Where a review stands, for its reminder.
+    Review(ReviewWait),
+    /// A project's review threshold, in hours (0: none).
+    ReviewThreshold {
+        project: Uuid,
+        hours: i32,
+        update_time: OffsetDateTime,
+    },
 }
 
 struct Described {
@@ -158,6 +167,14 @@ async fn apply(conn: &mut PgConnection, projection: Projection, reminder_days: i
         }
         Projection::Milestone { project, name, title, due_date } => {
             repo::reminders::plan_milestone(conn, project, &name, &title, due_date, reminder_days).await?;
+            Ok(true)
+        }
+        Projection::Review(wait) => {
+            repo::reminders::plan_review(conn, &wait).await?;
+            Ok(true)
+        }
+        Projection::ReviewThreshold { project, hours, update_time } => {
+            repo::reminders::set_review_threshold(conn, project, hours, update_time).await?;
             Ok(true)
         }
     }
@@ -445,7 +462,16 @@ fn component_of(asset: &assets::Asset) -> Result<Component, HandlerError> {
         revision,
         due_date: date_of(&asset.due_date),
         done: matches!(AssetStatus::try_from(asset.status), Ok(AssetStatus::Approved | AssetStatus::Delivered)),
+        in_review: asset.status == AssetStatus::InReview as i32,
+        update_time: time_of(asset.update_time),
     })
+}
+
+/// A timestamp's time; none when unset or out of range.
+fn time_of(at: Option<prost_types::Timestamp>) -> Option<OffsetDateTime> {
+    let at = at?;
+    let seconds = OffsetDateTime::from_unix_timestamp(at.seconds).ok()?;
+    Some(seconds + time::Duration::nanoseconds(i64::from(at.nanos)))
 }
 
 /// A `YYYY-MM-DD` date; none when empty or not one (a reminder is then not planned).
@@ -617,12 +643,23 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                     )
                 }),
             );
-            h.subject = version.name;
             let first = e.review.as_ref().and_then(|r| r.stages.get(usize::try_from(r.current_stage).unwrap_or(0)));
             h.reviewers = first.map(|stage| people_in(&stage.reviewers)).unwrap_or_default();
             let shown = version.client_visible && first.is_none_or(|stage| stage.client_visible);
             h.client = if shown { ClientSees::IfComponentShown } else { ClientSees::Never };
-            just(h)
+            // A round's first stage waits for its reviewers (a one-step review waits as its
+            // component does: see `repo::rules_in_force`).
+            let wait = e.review.as_ref().zip(first).map(|(round, first)| ReviewWait::Opened {
+                project: name.project,
+                component: name.id,
+                subject: round.name.clone(),
+                stage: round.current_stage,
+                title: first.title.clone(),
+                reviewers: h.reviewers.clone(),
+                opened: time_of(version.create_time).unwrap_or(envelope.time),
+            });
+            h.subject = version.name;
+            Described { projection: wait.map_or(Projection::None, Projection::Review), happening: Some(h) }
         }
         Kind::ReviewDecided => {
             let e: assets::ReviewDecided = decode(envelope)?;
@@ -671,13 +708,33 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                     Message::new(title, s.sentence(&body) + &quoted(&comment))
                 }),
             );
-            h.subject = after.name;
             // The client hears of a decision at a stage shown to them, and of a stage of theirs
             // that opens.
             let shown = decided.client_visible || next.as_ref().is_some_and(|stage| stage.client_visible);
-            h.reviewers = next.map(|stage| people_in(&stage.reviewers)).unwrap_or_default();
+            h.reviewers = next.as_ref().map(|stage| people_in(&stage.reviewers)).unwrap_or_default();
             h.client = if shown { ClientSees::IfComponentShown } else { ClientSees::Never };
-            just(h)
+            let subject = after.name.clone();
+            let wait = match (state, next) {
+                (assets::ReviewState::Open, Some(next)) => ReviewWait::Opened {
+                    project: name.project,
+                    component: name.id,
+                    subject,
+                    stage: after.current_stage,
+                    title: next.title,
+                    reviewers: h.reviewers.clone(),
+                    opened: time_of(decision.decide_time).unwrap_or(envelope.time),
+                },
+                (assets::ReviewState::Open, None) => {
+                    let open = stage_at(&after, after.current_stage).unwrap_or_default();
+                    let decided: Vec<&str> = open.decisions.iter().map(|d| d.reviewer.as_str()).collect();
+                    let waiting: Vec<String> =
+                        open.reviewers.into_iter().filter(|r| !decided.contains(&r.as_str())).collect();
+                    ReviewWait::Waiting { subject, stage: after.current_stage, reviewers: people_in(&waiting) }
+                }
+                _ => ReviewWait::Ended { subject },
+            };
+            h.subject = after.name;
+            Described { projection: Projection::Review(wait), happening: Some(h) }
         }
         Kind::CommentCreated | Kind::CommentEdited => {
             let (comment, before, actor) = if kind == Kind::CommentCreated {
@@ -788,13 +845,36 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
         Kind::ComponentSettingsUpdated => {
             let e: assets::ComponentSettingsUpdated = decode(envelope)?;
             let after = required(e.after, "after", "ComponentSettingsUpdated")?;
-            let cap = after.retake_cap;
-            project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
+            let before = e.before.unwrap_or_default();
+            let mut changes = Vec::new();
+            if before.retake_cap != after.retake_cap {
+                changes.push(match after.retake_cap {
+                    0 => "took the retake cap off".to_string(),
+                    cap => format!("set the retake cap to {cap}"),
+                });
+            }
+            if before.review_reminder_hours != after.review_reminder_hours {
+                changes.push(match after.review_reminder_hours {
+                    0 => "turned review reminders off".to_string(),
+                    1 => "set review reminders to 1 hour".to_string(),
+                    hours => format!("set review reminders to {hours} hours"),
+                });
+            }
+            let changed = if changes.is_empty() { "kept the settings".to_string() } else { changes.join(" and ") };
+            let threshold = Projection::ReviewThreshold {
+                project: project_of(&after.name, "after.name")?,
+                hours: after.review_reminder_hours.max(0),
+                update_time: time_of(after.update_time)
+                    .ok_or_else(|| poison("ComponentSettingsUpdated without the settings' update_time"))?,
+            };
+            let mut described = project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
                 Message::new(
                     format!("Component settings of {} changed", s.project()),
-                    format!("{} set the retake cap to {cap}.", s.actor),
+                    format!("{} {changed}.", s.actor),
                 )
-            })?
+            })?;
+            described.projection = threshold;
+            described
         }
         Kind::ProjectMemberAdded | Kind::ProjectMemberRemoved => {
             let added = kind == Kind::ProjectMemberAdded;
@@ -1113,14 +1193,8 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                 (team, people_in(&e.added_members), people_in(&e.removed_members), e.actor)
             };
             let team_id = id_of(&team.name, "teams", "team.name")?;
-            let update_time = team
-                .update_time
-                .and_then(|t| {
-                    OffsetDateTime::from_unix_timestamp(t.seconds)
-                        .ok()
-                        .map(|at| at + time::Duration::nanoseconds(i64::from(t.nanos)))
-                })
-                .ok_or_else(|| poison("a team event without the team's update_time"))?;
+            let update_time =
+                time_of(team.update_time).ok_or_else(|| poison("a team event without the team's update_time"))?;
             let department = people::Department::try_from(team.department)
                 .ok()
                 .filter(|d| *d != people::Department::Unspecified)
@@ -1242,7 +1316,7 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
             h.subject = allocation.name;
             just(h)
         }
-        Kind::ComponentDueSoon | Kind::ComponentOverdue | Kind::MilestoneDueSoon => {
+        Kind::ComponentDueSoon | Kind::ComponentOverdue | Kind::MilestoneDueSoon | Kind::ReviewWaiting => {
             return Err(poison(format!("{kind} is a reminder the scheduler raises, not an event")));
         }
     })

@@ -44,6 +44,7 @@ baton_platform::named_enum! {
         ComponentDueSoon = "NOTIFICATION_KIND_COMPONENT_DUE_SOON",
         ComponentOverdue = "NOTIFICATION_KIND_COMPONENT_OVERDUE",
         MilestoneDueSoon = "NOTIFICATION_KIND_MILESTONE_DUE_SOON",
+        ReviewWaiting = "NOTIFICATION_KIND_REVIEW_WAITING",
     }
 }
 

@@ -1,5 +1,6 @@
-//! Reminders: a component or a milestone due soon, a component overdue. They are planned as rows
-//! from the projections (see `repo::rules_in_force` and `repo::reminders::plan_milestone`) and
+//! Reminders: a component or a milestone due soon, a component overdue, a review waiting longer
+//! than its project's threshold. They are planned as rows from the projections (see
+//! `repo::rules_in_force` and `repo::reminders::{plan_milestone, plan_review}`) and
 //! fired by the scheduler of each replica: in one transaction it takes the reminders whose time
 //! came (`FOR UPDATE SKIP LOCKED`: another replica passes over them), tells their people as an
 //! event's are told (rules, preferences, channels; the reminder's id is the event id, so each
@@ -59,8 +60,9 @@ impl Scheduler {
         if due.is_empty() {
             return Ok(0);
         }
-        let today = OffsetDateTime::now_utc().date();
-        let happenings: Vec<Happening> = due.iter().filter(|r| !stale(r, today)).map(happening).collect();
+        let now = OffsetDateTime::now_utc();
+        let happenings: Vec<Happening> =
+            due.iter().filter(|r| !stale(r, now.date())).map(|r| happening(r, now)).collect();
         let ids: Vec<uuid::Uuid> = due.iter().map(|r| r.id).collect();
         let told = happenings.len();
         self.handler.tell(&mut tx, happenings).await?;
@@ -78,11 +80,12 @@ fn stale(reminder: &Due, today: time::Date) -> bool {
         && reminder.due_date < today
 }
 
-/// What a reminder tells, to whom its kind's rule says.
-fn happening(reminder: &Due) -> Happening {
+/// What a reminder tells, at `now`, to whom its kind's rule says.
+fn happening(reminder: &Due, now: OffsetDateTime) -> Happening {
     let due = reminder.due_date;
     let title = reminder.title.clone();
     let kind = reminder.kind;
+    let waited = reminder.opened_time.map(|opened| how_long(now - opened)).unwrap_or_default();
     let mut h = Happening::new(
         reminder.id,
         kind,
@@ -96,6 +99,14 @@ fn happening(reminder: &Due) -> Happening {
                 NotificationKind::MilestoneDueSoon => {
                     Message::new(format!("Milestone {title} is due on {due}"), s.sentence("It is not met yet"))
                 }
+                NotificationKind::ReviewWaiting => Message::new(
+                    format!("{} is waiting for review", s.component),
+                    s.sentence(&if title.is_empty() {
+                        format!("It has waited {waited} for a decision")
+                    } else {
+                        format!("The {title} stage has waited {waited} for a decision")
+                    }),
+                ),
                 _ => Message::new(format!("{} is due on {due}", s.component), s.sentence("It is not approved yet")),
             };
             Wording { general: message, personal: Vec::new() }
@@ -104,8 +115,18 @@ fn happening(reminder: &Due) -> Happening {
     h.project = Some(reminder.project_id);
     h.component = reminder.component_id;
     h.subject = reminder.subject.clone();
+    h.reviewers = reminder.reviewers.clone().unwrap_or_default();
     h.client = ClientSees::Never;
     h
+}
+
+/// A wait as people say it: in hours up to two days, then in days.
+fn how_long(wait: time::Duration) -> String {
+    match wait.whole_hours().max(0) {
+        1 => "1 hour".into(),
+        hours if hours < 48 => format!("{hours} hours"),
+        hours => format!("{} days", hours / 24),
+    }
 }
 
 #[cfg(test)]
@@ -122,7 +143,15 @@ mod tests {
             component_id: None,
             title: "Launch".into(),
             due_date: due,
+            opened_time: None,
+            reviewers: None,
         }
+    }
+
+    #[test]
+    fn a_wait_is_said_in_hours_then_days() {
+        let said: Vec<String> = [0, 1, 5, 47, 48, 73].map(|h| how_long(time::Duration::hours(h))).into();
+        assert_eq!(said, ["0 hours", "1 hour", "5 hours", "47 hours", "2 days", "3 days"]);
     }
 
     #[test]

@@ -327,8 +327,10 @@ impl RuleRow {
 /// The agency's changes to the rules of `kinds`, and those of `projects`' overrides — after
 /// keeping the newest revision of each of `components` and planning the reminders of those that
 /// changed (due soon `reminder_days` before their due date, overdue the morning after, both at
-/// 08:00 UTC; the unfired ones of another date, or of a component done, dropped) — in one
-/// statement: a run's reads start with it.
+/// 08:00 UTC; the unfired ones of another date, or of a component done, dropped), a one-step
+/// review's as its component enters review (a round's stages plan their own, before it) and a
+/// review's dropped as its component leaves review — in one statement: a run's reads start
+/// with it.
 pub async fn rules_in_force(
     conn: &mut PgConnection,
     components: &[Component],
@@ -342,24 +344,29 @@ pub async fn rules_in_force(
         components.iter().map(|c| f(c).iter().map(Uuid::to_string).collect::<Vec<_>>().join(",")).collect::<Vec<_>>()
     };
     let rows: Vec<RuleRow> = sqlx::query_as(
-        "WITH kept AS ( \
+        "WITH before AS (SELECT id, in_review FROM notifications.component WHERE id = ANY($3)), \
+         kept AS ( \
              INSERT INTO notifications.component \
-                 (id, project_id, display_name, client_visible, assignees, watchers, revision, due_date, done) \
+                 (id, project_id, display_name, client_visible, assignees, watchers, revision, due_date, done, \
+                  in_review, update_time) \
              SELECT id, project_id, display_name, client_visible, string_to_array(assignees, ',')::uuid[], \
-                    string_to_array(watchers, ',')::uuid[], revision, due_date, done \
+                    string_to_array(watchers, ',')::uuid[], revision, due_date, done, in_review, \
+                    coalesce(update_time, now()) \
              FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::bool[], $7::text[], $8::text[], $9::int8[], \
-                         $10::date[], $11::bool[]) \
-                  AS c(id, project_id, display_name, client_visible, assignees, watchers, revision, due_date, done) \
+                         $10::date[], $11::bool[], $13::bool[], $14::timestamptz[]) \
+                  AS c(id, project_id, display_name, client_visible, assignees, watchers, revision, due_date, done, \
+                       in_review, update_time) \
              ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
                  client_visible = excluded.client_visible, assignees = excluded.assignees, \
                  watchers = excluded.watchers, revision = excluded.revision, due_date = excluded.due_date, \
-                 done = excluded.done \
+                 done = excluded.done, in_review = excluded.in_review, update_time = excluded.update_time \
              WHERE notifications.component.revision < excluded.revision \
-             RETURNING id, project_id, display_name, due_date, done), \
+             RETURNING id, project_id, display_name, due_date, done, in_review, update_time), \
          dropped AS ( \
              DELETE FROM notifications.reminder r USING kept k \
              WHERE r.component_id = k.id AND r.fired_time IS NULL \
-               AND (k.done OR k.due_date IS DISTINCT FROM r.due_date)), \
+               AND (k.done OR CASE WHEN r.kind = $15 THEN NOT k.in_review \
+                                   ELSE k.due_date IS DISTINCT FROM r.due_date END)), \
          planned AS ( \
              INSERT INTO notifications.reminder \
                  (id, kind, subject, project_id, component_id, title, due_date, fire_time) \
@@ -370,8 +377,23 @@ pub async fn rules_in_force(
                  ('NOTIFICATION_KIND_COMPONENT_OVERDUE', ((k.due_date + 1) + time '08:00') AT TIME ZONE 'UTC')) \
                  AS p(kind, fire_time) \
              WHERE NOT k.done AND k.due_date IS NOT NULL \
-             ON CONFLICT (kind, subject, due_date) DO UPDATE SET title = excluded.title \
-             WHERE notifications.reminder.fired_time IS NULL) \
+             ON CONFLICT (kind, subject, due_date, stage) DO UPDATE SET title = excluded.title \
+             WHERE notifications.reminder.fired_time IS NULL), \
+         waiting AS ( \
+             INSERT INTO notifications.reminder (id, kind, subject, project_id, component_id, title, due_date, \
+                 fire_time, stage, opened_time, reviewers) \
+             SELECT gen_random_uuid(), $15, 'projects/' || k.project_id || '/assets/' || k.id, k.project_id, \
+                    k.id, '', (k.update_time AT TIME ZONE 'UTC')::date, \
+                    CASE WHEN t.hours > 0 THEN k.update_time + make_interval(hours => t.hours) \
+                         ELSE 'infinity' END, 0, k.update_time, '{}' \
+             FROM kept k LEFT JOIN before b ON b.id = k.id \
+             CROSS JOIN LATERAL (SELECT coalesce((SELECT hours FROM notifications.review_threshold \
+                                                  WHERE project_id = k.project_id), $16) AS hours) t \
+             WHERE k.in_review AND NOT coalesce(b.in_review, false) \
+               AND NOT EXISTS (SELECT 1 FROM notifications.reminder r WHERE r.component_id = k.id \
+                                 AND r.kind = $15 AND r.opened_time >= k.update_time) \
+             ON CONFLICT (kind, subject, due_date, stage) DO UPDATE SET id = excluded.id, fired_time = NULL, \
+                 fire_time = excluded.fire_time, opened_time = excluded.opened_time) \
          SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
          FROM notifications.agency_rule WHERE kind = ANY($2) \
          UNION ALL SELECT project_id, kind, audiences, false, update_time, updater \
@@ -391,6 +413,10 @@ pub async fn rules_in_force(
     .bind(components.iter().map(|c| c.due_date).collect::<Vec<_>>())
     .bind(components.iter().map(|c| c.done).collect::<Vec<_>>())
     .bind(reminder_days)
+    .bind(components.iter().map(|c| c.in_review).collect::<Vec<_>>())
+    .bind(components.iter().map(|c| c.update_time).collect::<Vec<_>>())
+    .bind(reminders::REVIEW_WAITING)
+    .bind(baton_proto::assets::v1::DEFAULT_REVIEW_REMINDER_HOURS)
     .fetch_all(conn)
     .await?;
     let mut rules = RulesInForce::default();
@@ -624,6 +650,8 @@ pub async fn world(conn: &mut PgConnection, needs: &Needs) -> Result<World, sqlx
                     revision: row.revision.unwrap_or_default(),
                     due_date: None,
                     done: false,
+                    in_review: false,
+                    update_time: None,
                 };
                 world.components.insert(component.id, component);
             }

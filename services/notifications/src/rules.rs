@@ -21,7 +21,8 @@ baton_platform::named_enum! {
         Assignees = "AUDIENCE_RELATION_ASSIGNEES",
         Watchers = "AUDIENCE_RELATION_WATCHERS",
         Mentioned = "AUDIENCE_RELATION_MENTIONED",
-        /// The reviewers of the stage that just opened.
+        /// The reviewers of the stage that just opened (of a review waiting: those who have not
+        /// decided yet).
         Reviewers = "AUDIENCE_RELATION_REVIEWERS",
         ProjectTeam = "AUDIENCE_RELATION_PROJECT_TEAM",
     }
@@ -146,6 +147,7 @@ kinds! {
     ComponentDueSoon => [ASSIGNEES, WATCHERS],
     ComponentOverdue => [ASSIGNEES, PRODUCER],
     MilestoneDueSoon => [PRODUCER, LEAD],
+    ReviewWaiting => [REVIEWERS, PRODUCER],
 }
 
 impl NotificationKind {
@@ -311,6 +313,11 @@ pub struct Component {
     pub due_date: Option<time::Date>,
     /// Approved or delivered: nothing to remind of.
     pub done: bool,
+    /// Waiting for a review: its review's reminder stands only while it is.
+    pub in_review: bool,
+    /// When the asset last changed, as it says (a one-step review waits from when it entered
+    /// review).
+    pub update_time: Option<time::OffsetDateTime>,
 }
 
 /// Whether a project's client contacts may be told of a happening.
@@ -639,6 +646,8 @@ mod tests {
             revision: 1,
             due_date: None,
             done: false,
+            in_review: false,
+            update_time: None,
         };
         World { project, producer, lead, maker, client, outsider, motion, known, component }
     }

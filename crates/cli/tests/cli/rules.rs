@@ -23,7 +23,7 @@ async fn rules_are_listed_overridden_per_project_and_reset() {
 
     let agency = baton(endpoint, &["notifications", "rules", "list"]).await;
     let listed = agency.ok();
-    assert_eq!(listed.lines().count(), 34, "a header, thirty kinds of events and three of reminders: {listed}");
+    assert_eq!(listed.lines().count(), 35, "a header, thirty kinds of events and four of reminders: {listed}");
     assert!(listed.contains("component-overdue") && listed.contains("assignees, role:producer"), "{listed}");
     assert!(listed.contains("comment-created") && listed.contains("mentioned, assignees, watchers"), "{listed}");
 

@@ -11,7 +11,7 @@ pub use versions::{Decision, Submitted};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SettingsUpdate {
     pub project: ProjectName,
-    pub retake_cap: i32,
+    pub change: SettingsChange,
     pub etag: Option<String>,
 }
 
@@ -38,8 +38,8 @@ use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole, ProjectState};
 
 use crate::domain::{
-    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, ComponentSettings, NewAsset, Refusal, TransitionRequest,
-    cycle_through,
+    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, ComponentSettings, NewAsset, Refusal, SettingsChange,
+    TransitionRequest, cycle_through,
 };
 use crate::error::AssetsError;
 use crate::{repo, wire};
@@ -410,7 +410,7 @@ impl Assets {
         self.settings_of(&self.pool, project).await
     }
 
-    /// Changes a project's retake cap and records `ComponentSettingsUpdated`.
+    /// Changes a project's component settings and records `ComponentSettingsUpdated`.
     pub async fn update_settings(
         &self,
         access: &Access,
@@ -425,7 +425,7 @@ impl Assets {
         for _ in 0..ATTEMPTS {
             let mutation = self.outbox.mutation("UpdateComponentSettings", &origin);
             let current = self.settings_of(&self.pool, project).await?;
-            let next = match current.with_retake_cap(update.retake_cap, update.etag.as_deref(), time::now()) {
+            let next = match current.changed(&update.change, update.etag.as_deref(), time::now()) {
                 Ok(next) => next,
                 Err(etag) => return mutation.refuse(AssetsError::StaleSettings { project, current: etag }).await,
             };

@@ -155,12 +155,17 @@ impl Asset {
 /// The most retakes a project's cap may allow.
 pub const MAX_RETAKE_CAP: i32 = 100;
 
+/// The longest a project may let a review wait before its reviewers are reminded: 30 days.
+pub const MAX_REVIEW_REMINDER_HOURS: i32 = 720;
+
 /// A project's component settings; revision 0 until they are first changed (the defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentSettings {
     pub project: ProjectName,
     /// Retakes of one component that raise an obstacle on the project; 0 is no cap.
     pub retake_cap: i32,
+    /// Hours a review may wait before its reviewers are reminded; 0 is never.
+    pub review_reminder_hours: i32,
     #[serde(with = "time::serde::rfc3339::option")]
     pub update_time: Option<OffsetDateTime>,
     pub revision: i64,
@@ -168,24 +173,43 @@ pub struct ComponentSettings {
 
 impl ComponentSettings {
     pub fn defaults(project: ProjectName) -> Self {
-        ComponentSettings { project, retake_cap: 0, update_time: None, revision: 0 }
+        ComponentSettings {
+            project,
+            retake_cap: 0,
+            review_reminder_hours: baton_proto::assets::v1::DEFAULT_REVIEW_REMINDER_HOURS,
+            update_time: None,
+            revision: 0,
+        }
     }
 
     pub fn etag(&self) -> String {
         self.revision.to_string()
     }
 
-    /// These settings with `retake_cap`, at `now`, at the next revision; refused (with the
+    /// These settings with `change` made, at `now`, at the next revision; refused (with the
     /// current etag) when the caller's is not this revision.
-    pub fn with_retake_cap(&self, retake_cap: i32, etag: Option<&str>, now: OffsetDateTime) -> Result<Self, String> {
+    pub fn changed(&self, change: &SettingsChange, etag: Option<&str>, now: OffsetDateTime) -> Result<Self, String> {
         baton_platform::etag::check(etag, self.etag())?;
-        Ok(ComponentSettings { retake_cap, update_time: Some(now), revision: self.revision + 1, ..self.clone() })
+        Ok(ComponentSettings {
+            retake_cap: change.retake_cap.unwrap_or(self.retake_cap),
+            review_reminder_hours: change.review_reminder_hours.unwrap_or(self.review_reminder_hours),
+            update_time: Some(now),
+            revision: self.revision + 1,
+            ..self.clone()
+        })
     }
 
     /// Whether `asset`, just sent back for changes, reached the cap with this retake.
     pub fn reached_by(&self, asset: &Asset) -> bool {
         self.retake_cap > 0 && asset.status == AssetStatus::ChangesRequested && asset.retakes == self.retake_cap
     }
+}
+
+/// The settings an update changes: those given, each already checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsChange {
+    pub retake_cap: Option<i32>,
+    pub review_reminder_hours: Option<i32>,
 }
 
 /// A field of an asset that an update may change.

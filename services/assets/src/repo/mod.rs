@@ -282,14 +282,17 @@ pub async fn settings(
     db: impl sqlx::PgExecutor<'_>,
     project: ProjectName,
 ) -> Result<Option<ComponentSettings>, sqlx::Error> {
-    let row: Option<(i32, OffsetDateTime, i64)> =
-        sqlx::query_as("SELECT retake_cap, update_time, revision FROM assets.project_settings WHERE project_id = $1")
-            .bind(project.id)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(retake_cap, update_time, revision)| ComponentSettings {
+    let row: Option<(i32, i32, OffsetDateTime, i64)> = sqlx::query_as(
+        "SELECT retake_cap, review_reminder_hours, update_time, revision FROM assets.project_settings \
+         WHERE project_id = $1",
+    )
+    .bind(project.id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(retake_cap, review_reminder_hours, update_time, revision)| ComponentSettings {
         project,
         retake_cap,
+        review_reminder_hours,
         update_time: Some(update_time),
         revision,
     }))
@@ -299,8 +302,10 @@ pub async fn settings(
 /// stored counts as revision 0).
 pub fn write_settings(settings: &ComponentSettings) -> Change {
     Change::new(
-        "change AS (INSERT INTO assets.project_settings (project_id, retake_cap, update_time, revision) \
-           VALUES ($1, $2, $3, $4) ON CONFLICT (project_id) DO UPDATE SET retake_cap = EXCLUDED.retake_cap, \
+        "change AS (INSERT INTO assets.project_settings \
+             (project_id, retake_cap, review_reminder_hours, update_time, revision) \
+           VALUES ($1, $2, $5, $3, $4) ON CONFLICT (project_id) DO UPDATE SET retake_cap = EXCLUDED.retake_cap, \
+           review_reminder_hours = EXCLUDED.review_reminder_hours, \
            update_time = EXCLUDED.update_time, revision = EXCLUDED.revision \
            WHERE assets.project_settings.revision = EXCLUDED.revision - 1 RETURNING 1)",
     )
@@ -308,4 +313,5 @@ pub fn write_settings(settings: &ComponentSettings) -> Change {
     .bind(settings.retake_cap)
     .bind(settings.update_time)
     .bind(settings.revision)
+    .bind(settings.review_reminder_hours)
 }

@@ -21,7 +21,7 @@ use baton_proto::assets::v1 as pb;
 use crate::app::SettingsUpdate;
 use crate::domain::{
     Asset, AssetCondition, AssetField, AssetKind, AssetStatus, AssetUpdate, ComponentSettings, MAX_RETAKE_CAP,
-    NewAsset, Transition, TransitionRequest,
+    MAX_REVIEW_REMINDER_HOURS, NewAsset, SettingsChange, Transition, TransitionRequest,
 };
 
 pub fn asset(asset: &Asset) -> pb::Asset {
@@ -55,6 +55,7 @@ pub fn settings(settings: &ComponentSettings) -> pb::ComponentSettings {
     pb::ComponentSettings {
         name: settings_name(settings.project),
         retake_cap: settings.retake_cap,
+        review_reminder_hours: settings.review_reminder_hours,
         update_time: baton_platform::time::optional_timestamp(settings.update_time),
         etag: settings.etag(),
     }
@@ -84,23 +85,42 @@ pub fn parse_update_settings(
         None => None,
         Some(sent) => {
             let project = v.check("settings.name", parse_settings_name(&sent.name));
-            let fields =
-                mask::fields(&mut v, request.update_mask.as_ref(), &["retake_cap"], |f| f, |_| sent.retake_cap != 0);
-            let retake_cap = if fields.is_empty() {
-                None
-            } else {
-                v.check(
-                    "settings.retake_cap",
-                    if (0..=MAX_RETAKE_CAP).contains(&sent.retake_cap) {
-                        Ok(sent.retake_cap)
-                    } else {
-                        Err(format!("must be from 0 (no cap) to {MAX_RETAKE_CAP} (got {})", sent.retake_cap))
-                    },
-                )
+            let value = |field: &str| match field {
+                "retake_cap" => sent.retake_cap,
+                _ => sent.review_reminder_hours,
             };
+            let fields = mask::fields(
+                &mut v,
+                request.update_mask.as_ref(),
+                &["retake_cap", "review_reminder_hours"],
+                |f| f,
+                |f| value(f) != 0,
+            );
+            let mut change = SettingsChange::default();
+            let mut valid = !fields.is_empty();
+            for field in fields {
+                let (max, zero) = match field {
+                    "retake_cap" => (MAX_RETAKE_CAP, "no cap"),
+                    _ => (MAX_REVIEW_REMINDER_HOURS, "no reminder"),
+                };
+                let sent = value(field);
+                let checked = v.check(
+                    &format!("settings.{field}"),
+                    if (0..=max).contains(&sent) {
+                        Ok(sent)
+                    } else {
+                        Err(format!("must be from 0 ({zero}) to {max} (got {sent})"))
+                    },
+                );
+                valid &= checked.is_some();
+                match field {
+                    "retake_cap" => change.retake_cap = checked,
+                    _ => change.review_reminder_hours = checked,
+                }
+            }
             let etag = (!sent.etag.is_empty()).then(|| sent.etag.clone());
-            match (project, retake_cap) {
-                (Some(project), Some(retake_cap)) => Some(SettingsUpdate { project, retake_cap, etag }),
+            match project {
+                Some(project) if valid => Some(SettingsUpdate { project, change, etag }),
                 _ => None,
             }
         }
