@@ -31,3 +31,9 @@ ALTER TABLE notifications.reminder
     ADD CONSTRAINT reminder_once UNIQUE (kind, subject, due_date, stage);
 
 CREATE INDEX reminder_project_idx ON notifications.reminder (project_id, kind) WHERE fired_time IS NULL;
+
+-- When a review that waits from `opened` is reminded under a threshold of `hours`: never
+-- ('infinity') while the project has them off, so that turning them on again moves it.
+CREATE FUNCTION notifications.review_fire_time(opened timestamptz, hours integer) RETURNS timestamptz
+    LANGUAGE sql STABLE
+    AS $$ SELECT CASE WHEN hours > 0 THEN opened + make_interval(hours => hours) ELSE 'infinity' END $$;

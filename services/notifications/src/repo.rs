@@ -384,8 +384,7 @@ pub async fn rules_in_force(
                  fire_time, stage, opened_time, reviewers) \
              SELECT gen_random_uuid(), $15, 'projects/' || k.project_id || '/assets/' || k.id, k.project_id, \
                     k.id, '', (k.update_time AT TIME ZONE 'UTC')::date, \
-                    CASE WHEN t.hours > 0 THEN k.update_time + make_interval(hours => t.hours) \
-                         ELSE 'infinity' END, 0, k.update_time, '{}' \
+                    notifications.review_fire_time(k.update_time, t.hours), 0, k.update_time, '{}' \
              FROM kept k LEFT JOIN before b ON b.id = k.id \
              CROSS JOIN LATERAL (SELECT coalesce((SELECT hours FROM notifications.review_threshold \
                                                   WHERE project_id = k.project_id), $16) AS hours) t \

@@ -78,7 +78,7 @@ pub async fn plan_review(conn: &mut PgConnection, wait: &ReviewWait) -> Result<(
                  INSERT INTO notifications.reminder (id, kind, subject, project_id, component_id, title, \
                      due_date, fire_time, stage, opened_time, reviewers) \
                  SELECT gen_random_uuid(), $1, $4, $2, $3, $6, ($8 AT TIME ZONE 'UTC')::date, \
-                        CASE WHEN t.hours > 0 THEN $8 + make_interval(hours => t.hours) ELSE 'infinity' END, \
+                        notifications.review_fire_time($8, t.hours), \
                         $5, $8, $7 \
                  FROM threshold t \
                  ON CONFLICT (kind, subject, due_date, stage) DO UPDATE SET reviewers = excluded.reviewers \
@@ -134,8 +134,7 @@ pub async fn set_review_threshold(
              WHERE notifications.review_threshold.update_time < excluded.update_time \
              RETURNING hours) \
          UPDATE notifications.reminder r \
-         SET fire_time = CASE WHEN k.hours > 0 THEN r.opened_time + make_interval(hours => k.hours) \
-                              ELSE 'infinity' END \
+         SET fire_time = notifications.review_fire_time(r.opened_time, k.hours) \
          FROM kept k \
          WHERE r.project_id = $2 AND r.kind = $1 AND r.fired_time IS NULL",
     )
