@@ -92,7 +92,17 @@ async fn demo_runs_twice_without_errors_or_duplicates() {
     .unwrap();
     assert_eq!(digests, 1, "one digest queued");
     let inbox = ["-o", "json", "notifications", "list", "--person", &producer];
-    let before = baton(endpoint, &inbox).await.json_lines();
+    // The health watcher tells of the project's last move after the steps, on its own time: the
+    // producer's inbox is complete once its newest health notification names the state the
+    // project is in now.
+    let before = eventually("the producer's inbox complete", Duration::from_secs(30), || async {
+        let status = baton(endpoint, &["-o", "json", "status", "Website relaunch"]).await.json();
+        let now = format!("is {}", status["health"]["state"].as_str().unwrap_or_default());
+        let lines = baton(endpoint, &inbox).await.json_lines();
+        let newest = lines.iter().find(|n| text(n, "kind") == "project-health-changed")?;
+        text(newest, "title").ends_with(&now).then_some(lines)
+    })
+    .await;
 
     // Second run, for people: nothing new, no errors, the same status.
     let second = baton(endpoint, &["demo"]).await;
