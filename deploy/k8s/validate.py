@@ -71,6 +71,9 @@ DEPLOYER_SECRETS = {
     **{f"baton-db-{target}": {"username", "password"} for target in HEALTH_SERVICES},
     # Each service's broker login, which the Messaging Topology Operator imports into its User.
     **{f"baton-mq-{target}": {"username", "password"} for target in HEALTH_SERVICES},
+    # The notifications service's outbound secrets (optional: without them, no webhooks and
+    # no SMTP login).
+    "baton-notifications-outbound": {"webhooks-secret-key", "smtp-username", "smtp-password"},
 }
 # The database owner's credentials: for operators, never for a Baton service.
 OWNER_SECRET = "baton-db-app"
