@@ -19,6 +19,13 @@ pub fn optional_timestamp(at: Option<OffsetDateTime>) -> Option<prost_types::Tim
     at.map(timestamp)
 }
 
+/// The instant of a protobuf timestamp; none when unset or out of range.
+pub fn instant(at: Option<prost_types::Timestamp>) -> Option<OffsetDateTime> {
+    let at = at?;
+    let seconds = OffsetDateTime::from_unix_timestamp(at.seconds).ok()?;
+    Some(seconds + time::Duration::nanoseconds(i64::from(at.nanos)))
+}
+
 /// An ISO 8601 calendar date `YYYY-MM-DD`; empty means none.
 pub fn parse_date(value: &str) -> Result<Option<Date>, String> {
     let value = value.trim();

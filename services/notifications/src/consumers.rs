@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use baton_messaging::{Envelope, Handler, HandlerError};
 use baton_platform::names::{AssetName, PersonName, ProjectName};
+use baton_platform::time::instant;
 use baton_platform::validate::resource_id;
 use baton_proto::Event;
 use baton_proto::assets::v1 as assets;
@@ -463,20 +464,13 @@ fn component_of(asset: &assets::Asset) -> Result<Component, HandlerError> {
         due_date: date_of(&asset.due_date),
         done: matches!(AssetStatus::try_from(asset.status), Ok(AssetStatus::Approved | AssetStatus::Delivered)),
         in_review: asset.status == AssetStatus::InReview as i32,
-        update_time: time_of(asset.update_time),
+        update_time: instant(asset.update_time),
     })
-}
-
-/// A timestamp's time; none when unset or out of range.
-fn time_of(at: Option<prost_types::Timestamp>) -> Option<OffsetDateTime> {
-    let at = at?;
-    let seconds = OffsetDateTime::from_unix_timestamp(at.seconds).ok()?;
-    Some(seconds + time::Duration::nanoseconds(i64::from(at.nanos)))
 }
 
 /// A `YYYY-MM-DD` date; none when empty or not one (a reminder is then not planned).
 fn date_of(value: &str) -> Option<time::Date> {
-    time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    baton_platform::time::parse_date(value).ok().flatten()
 }
 
 fn words(f: impl Fn(&Scene<'_>) -> Message + Send + Sync + 'static) -> Words {
@@ -656,7 +650,7 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                 stage: round.current_stage,
                 title: first.title.clone(),
                 reviewers: h.reviewers.clone(),
-                opened: time_of(version.create_time).unwrap_or(envelope.time),
+                opened: instant(version.create_time).unwrap_or(envelope.time),
             });
             h.subject = version.name;
             Described { projection: wait.map_or(Projection::None, Projection::Review), happening: Some(h) }
@@ -722,7 +716,7 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
                     stage: after.current_stage,
                     title: next.title,
                     reviewers: h.reviewers.clone(),
-                    opened: time_of(decision.decide_time).unwrap_or(envelope.time),
+                    opened: instant(decision.decide_time).unwrap_or(envelope.time),
                 },
                 (assets::ReviewState::Open, None) => {
                     let open = stage_at(&after, after.current_stage).unwrap_or_default();
@@ -864,7 +858,7 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
             let threshold = Projection::ReviewThreshold {
                 project: project_of(&after.name, "after.name")?,
                 hours: after.review_reminder_hours.max(0),
-                update_time: time_of(after.update_time)
+                update_time: instant(after.update_time)
                     .ok_or_else(|| poison("ComponentSettingsUpdated without the settings' update_time"))?,
             };
             let mut described = project_happening(envelope, kind, &e.actor, &after.name, "after.name", move |s| {
@@ -1194,7 +1188,7 @@ fn describe_kind(envelope: &Envelope, kind: Kind) -> Result<Described, HandlerEr
             };
             let team_id = id_of(&team.name, "teams", "team.name")?;
             let update_time =
-                time_of(team.update_time).ok_or_else(|| poison("a team event without the team's update_time"))?;
+                instant(team.update_time).ok_or_else(|| poison("a team event without the team's update_time"))?;
             let department = people::Department::try_from(team.department)
                 .ok()
                 .filter(|d| *d != people::Department::Unspecified)

@@ -266,10 +266,8 @@ fn status_name(value: i32) -> Result<&'static str, HandlerError> {
 }
 
 fn time_of(value: Option<prost_types::Timestamp>, what: &str) -> Result<OffsetDateTime, HandlerError> {
-    let value = value.ok_or_else(|| HandlerError::Poison(format!("asset.{what} is missing")))?;
-    OffsetDateTime::from_unix_timestamp(value.seconds)
-        .map(|t| t + time::Duration::nanoseconds(i64::from(value.nanos)))
-        .map_err(|e| HandlerError::Poison(format!("asset.{what}: {e}")))
+    baton_platform::time::instant(value)
+        .ok_or_else(|| HandlerError::Poison(format!("asset.{what} is missing or out of range")))
 }
 
 fn asset_of(asset: Option<Asset>) -> Result<Component, HandlerError> {

@@ -11,7 +11,8 @@ pub use versions::{Decision, Submitted};
 #[derive(Debug, Clone, PartialEq)]
 pub struct SettingsUpdate {
     pub project: ProjectName,
-    pub change: SettingsChange,
+    /// The fields the update names, with their new values.
+    pub changes: Vec<(SettingsField, i32)>,
     pub etag: Option<String>,
 }
 
@@ -38,7 +39,7 @@ use baton_proto::projects::v1::projects_service_client::ProjectsServiceClient;
 use baton_proto::projects::v1::{GetProjectMemberRequest, GetProjectRequest, ProjectMemberRole, ProjectState};
 
 use crate::domain::{
-    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, ComponentSettings, NewAsset, Refusal, SettingsChange,
+    Asset, AssetField, AssetPage, AssetStatus, AssetUpdate, ComponentSettings, NewAsset, Refusal, SettingsField,
     TransitionRequest, cycle_through,
 };
 use crate::error::AssetsError;
@@ -425,7 +426,7 @@ impl Assets {
         for _ in 0..ATTEMPTS {
             let mutation = self.outbox.mutation("UpdateComponentSettings", &origin);
             let current = self.settings_of(&self.pool, project).await?;
-            let next = match current.changed(&update.change, update.etag.as_deref(), time::now()) {
+            let next = match current.changed(&update.changes, update.etag.as_deref(), time::now()) {
                 Ok(next) => next,
                 Err(etag) => return mutation.refuse(AssetsError::StaleSettings { project, current: etag }).await,
             };

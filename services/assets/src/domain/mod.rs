@@ -186,17 +186,23 @@ impl ComponentSettings {
         self.revision.to_string()
     }
 
-    /// These settings with `change` made, at `now`, at the next revision; refused (with the
+    /// These settings with `changes` made, at `now`, at the next revision; refused (with the
     /// current etag) when the caller's is not this revision.
-    pub fn changed(&self, change: &SettingsChange, etag: Option<&str>, now: OffsetDateTime) -> Result<Self, String> {
+    pub fn changed(
+        &self,
+        changes: &[(SettingsField, i32)],
+        etag: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Self, String> {
         baton_platform::etag::check(etag, self.etag())?;
-        Ok(ComponentSettings {
-            retake_cap: change.retake_cap.unwrap_or(self.retake_cap),
-            review_reminder_hours: change.review_reminder_hours.unwrap_or(self.review_reminder_hours),
-            update_time: Some(now),
-            revision: self.revision + 1,
-            ..self.clone()
-        })
+        let mut next = ComponentSettings { update_time: Some(now), revision: self.revision + 1, ..self.clone() };
+        for &(field, value) in changes {
+            match field {
+                SettingsField::RetakeCap => next.retake_cap = value,
+                SettingsField::ReviewReminderHours => next.review_reminder_hours = value,
+            }
+        }
+        Ok(next)
     }
 
     /// Whether `asset`, just sent back for changes, reached the cap with this retake.
@@ -205,11 +211,31 @@ impl ComponentSettings {
     }
 }
 
-/// The settings an update changes: those given, each already checked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SettingsChange {
-    pub retake_cap: Option<i32>,
-    pub review_reminder_hours: Option<i32>,
+/// A field of a project's component settings that an update may change: each a count from 0
+/// (off) to its maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsField {
+    RetakeCap,
+    ReviewReminderHours,
+}
+
+impl SettingsField {
+    pub const ALL: [SettingsField; 2] = [SettingsField::RetakeCap, SettingsField::ReviewReminderHours];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            SettingsField::RetakeCap => "retake_cap",
+            SettingsField::ReviewReminderHours => "review_reminder_hours",
+        }
+    }
+
+    /// The largest value, and what 0 means.
+    pub fn bounds(self) -> (i32, &'static str) {
+        match self {
+            SettingsField::RetakeCap => (MAX_RETAKE_CAP, "no cap"),
+            SettingsField::ReviewReminderHours => (MAX_REVIEW_REMINDER_HOURS, "no reminder"),
+        }
+    }
 }
 
 /// A field of an asset that an update may change.

@@ -20,8 +20,8 @@ use baton_proto::assets::v1 as pb;
 
 use crate::app::SettingsUpdate;
 use crate::domain::{
-    Asset, AssetCondition, AssetField, AssetKind, AssetStatus, AssetUpdate, ComponentSettings, MAX_RETAKE_CAP,
-    MAX_REVIEW_REMINDER_HOURS, NewAsset, SettingsChange, Transition, TransitionRequest,
+    Asset, AssetCondition, AssetField, AssetKind, AssetStatus, AssetUpdate, ComponentSettings, NewAsset, SettingsField,
+    Transition, TransitionRequest,
 };
 
 pub fn asset(asset: &Asset) -> pb::Asset {
@@ -85,42 +85,30 @@ pub fn parse_update_settings(
         None => None,
         Some(sent) => {
             let project = v.check("settings.name", parse_settings_name(&sent.name));
-            let value = |field: &str| match field {
-                "retake_cap" => sent.retake_cap,
-                _ => sent.review_reminder_hours,
+            let value = |field: SettingsField| match field {
+                SettingsField::RetakeCap => sent.retake_cap,
+                SettingsField::ReviewReminderHours => sent.review_reminder_hours,
             };
-            let fields = mask::fields(
-                &mut v,
-                request.update_mask.as_ref(),
-                &["retake_cap", "review_reminder_hours"],
-                |f| f,
-                |f| value(f) != 0,
-            );
-            let mut change = SettingsChange::default();
-            let mut valid = !fields.is_empty();
-            for field in fields {
-                let (max, zero) = match field {
-                    "retake_cap" => (MAX_RETAKE_CAP, "no cap"),
-                    _ => (MAX_REVIEW_REMINDER_HOURS, "no reminder"),
-                };
-                let sent = value(field);
-                let checked = v.check(
-                    &format!("settings.{field}"),
-                    if (0..=max).contains(&sent) {
-                        Ok(sent)
+            let fields =
+                mask::fields(&mut v, request.update_mask.as_ref(), &SettingsField::ALL, SettingsField::path, |f| {
+                    value(f) != 0
+                });
+            let named = fields.len();
+            let changes: Vec<(SettingsField, i32)> = fields
+                .into_iter()
+                .filter_map(|field| {
+                    let ((max, zero), sent) = (field.bounds(), value(field));
+                    let checked = if (0..=max).contains(&sent) {
+                        Ok((field, sent))
                     } else {
                         Err(format!("must be from 0 ({zero}) to {max} (got {sent})"))
-                    },
-                );
-                valid &= checked.is_some();
-                match field {
-                    "retake_cap" => change.retake_cap = checked,
-                    _ => change.review_reminder_hours = checked,
-                }
-            }
+                    };
+                    v.check(&format!("settings.{}", field.path()), checked)
+                })
+                .collect();
             let etag = (!sent.etag.is_empty()).then(|| sent.etag.clone());
             match project {
-                Some(project) if valid => Some(SettingsUpdate { project, change, etag }),
+                Some(project) if named > 0 && changes.len() == named => Some(SettingsUpdate { project, changes, etag }),
                 _ => None,
             }
         }
