@@ -201,6 +201,7 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
             async move { client.get_project(request).await.map(drop) }
         }
     };
+    target.settle().await?;
     let outcome = closed_loop(settings.concurrency, settings.duration, get_untokened).await;
     rows.push(
         Row::new(
@@ -260,6 +261,8 @@ pub async fn rpc(target: &Target, settings: &Settings) -> anyhow::Result<Vec<Row
             }
         }
     };
+    // CreateAsset added tens of thousands of assets to the project the pages are read from.
+    target.settle().await?;
     let outcome = closed_loop(settings.concurrency, settings.duration, list).await;
     rows.push(
         Row::new("rpc", "ListAssets (page of 50), maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
@@ -366,6 +369,7 @@ pub async fn health(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
             async move { client.get_project_health(request).await.map(drop) }
         }
     };
+    target.settle().await?;
     let what = format!("GetProjectHealth ({size} components)");
     let rows = maximum_and_at("health", &what, settings, settings.health_rate, get).await;
     Ok(rows)
@@ -448,6 +452,7 @@ pub async fn components(target: &Target, settings: &Settings) -> anyhow::Result<
         }
     };
     let rate = settings.components_rate;
+    target.settle().await?;
     let what = format!("ListComments ({count} comments, {} pages of 50)", tokens.len());
     let mut rows = maximum_and_at("components", &what, settings, rate, list).await;
 
@@ -500,6 +505,7 @@ pub async fn components(target: &Target, settings: &Settings) -> anyhow::Result<
             async move { client.decide_review(request).await.map(drop) }
         }
     };
+    target.settle().await?;
     let what = format!("DecideReview ({ROUNDS} open rounds)");
     rows.extend(maximum_and_at("components", &what, settings, rate, decide).await);
     Ok(rows)
@@ -655,6 +661,7 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
             async move { board.step(channel, &actor, i).await }
         }
     };
+    target.settle().await?;
     let outcome = open_loop(rate, settings.duration, 8192, op.clone()).await;
     let changed = outcome.ok;
     wait_until(Duration::from_secs(60), || arrived.load(Ordering::Relaxed) >= changed).await;
@@ -771,6 +778,7 @@ pub async fn idle(target: &Target, settings: &Settings) -> anyhow::Result<Row> {
         })
         .await?;
     }
+    target.settle().await?;
     let mut latency = histogram();
     let started_all = Instant::now();
     let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
@@ -828,6 +836,7 @@ pub async fn fanout(target: &Target, settings: &Settings) -> anyhow::Result<Vec<
         })
         .await?;
 
+        target.settle().await?;
         let started = Instant::now();
         let mut assets = AssetsServiceClient::new(target.channel(Assets, 0));
         assets.start_asset(as_actor(&actor, StartAssetRequest { name: subject.clone(), ..Default::default() })).await?;

@@ -121,6 +121,16 @@ fn free_addr() -> anyhow::Result<SocketAddr> {
 }
 
 impl Target {
+    /// Brings the database's planner statistics up to date, as autovacuum does within a minute on
+    /// a running system. A scenario measures seconds after its set-up wrote thousands of rows
+    /// into tables that were empty, and the services' prepared statements would otherwise keep,
+    /// through the whole run, the plans made for those empty tables (a keyed lookup planned as a
+    /// scan of the whole table). pgbench analyzes after its set-up for the same reason.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        sqlx::query("ANALYZE").execute(&self.db).await?;
+        Ok(())
+    }
+
     /// Starts `server` on a fresh database next to `admin_url`: one process running every
     /// target, or with `split` one process per target, each told where the others are.
     pub async fn start(

@@ -316,11 +316,15 @@ impl Relay {
             // Another replica is publishing; look again soon for what this one was woken for.
             return Err(RelayError::Busy);
         }
+        // Planned at each call, not once per connection: the outbox is nearly empty most of the
+        // time, and a plan cached then (a scan and a sort of the whole table) would stay while a
+        // backlog of thousands builds up behind a slow broker.
         let rows: Vec<OutboxRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT seq, id, event_type, subject, payload, traceparent, tracestate, create_time \
              FROM {} ORDER BY seq LIMIT $1",
             self.outbox.table()
         )))
+        .persistent(false)
         .bind(self.batch_size)
         .fetch_all(&mut *tx)
         .await?;
@@ -397,7 +401,9 @@ impl Relay {
             }
         }
 
+        // Planned at each call too, for the same reason as the read.
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {} WHERE seq = ANY($1)", self.outbox.table())))
+            .persistent(false)
             .bind(&published)
             .execute(&mut *tx)
             .await?;

@@ -161,11 +161,14 @@ async fn project(conn: &mut PgConnection, events: &[&Envelope]) -> Result<(), Ha
         components.push(component);
     }
     let (projects, ids): (Vec<Uuid>, Vec<Uuid>) = components.iter().map(|c| (c.project, c.id)).unzip();
+    // Planned at each call: a plan cached while the table was small (a scan of all of it) would
+    // stay as components are added by the thousand, until the next ANALYZE.
     let rows: Vec<(Uuid, Uuid, String, OffsetDateTime, i64)> = sqlx::query_as(
         "SELECT project_id, id, status, status_time, revision FROM projects.component \
          WHERE (project_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) \
          ORDER BY project_id, id FOR UPDATE",
     )
+    .persistent(false)
     .bind(&projects)
     .bind(&ids)
     .fetch_all(&mut *conn)
