@@ -208,18 +208,29 @@ impl Relay {
         }
     }
 
-    /// Runs until `shutdown` is cancelled, then closes its broker connection.
+    /// Runs until `shutdown` is cancelled, then closes its broker connection. The backlog gauge
+    /// is measured every second beside the publishing, never before a batch a write woke it for.
     pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!(outbox = self.outbox.table(), "outbox relay started");
+        tokio::join!(self.publish_until(&shutdown), self.measure_until(&shutdown));
+        tracing::info!(outbox = self.outbox.table(), "outbox relay stopped");
+    }
+
+    async fn measure_until(&self, shutdown: &CancellationToken) {
+        while !shutdown.is_cancelled() {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = self.measure_backlog() => {}
+            }
+            sleep_or_shutdown(Duration::from_secs(1), shutdown).await;
+        }
+    }
+
+    async fn publish_until(&self, shutdown: &CancellationToken) {
         let mut link: Option<Link> = None;
         let mut db = Held::new(self.outbox.pool().clone());
         let mut backoff = Backoff::new(self.broker.max_backoff);
-        let mut measured = tokio::time::Instant::now() - Duration::from_secs(60);
-        tracing::info!(outbox = self.outbox.table(), "outbox relay started");
         while !shutdown.is_cancelled() {
-            if measured.elapsed() >= Duration::from_secs(1) {
-                measured = tokio::time::Instant::now();
-                self.measure_backlog().await;
-            }
             let channel_ok = link.as_ref().is_some_and(|l| l.channel.status().connected());
             if !channel_ok {
                 link = None;
@@ -227,7 +238,7 @@ impl Relay {
                     Ok(new_link) => link = Some(new_link),
                     Err(error) => {
                         tracing::warn!(outbox = self.outbox.table(), error = %error, "cannot reach the broker");
-                        sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
+                        sleep_or_shutdown(backoff.next_pause(), shutdown).await;
                         continue;
                     }
                 }
@@ -244,7 +255,7 @@ impl Relay {
                     }
                 }
                 Err(RelayError::Busy) => {
-                    sleep_or_shutdown(Duration::from_millis(20), &shutdown).await;
+                    sleep_or_shutdown(Duration::from_millis(20), shutdown).await;
                     continue;
                 }
                 Err(error) => {
@@ -256,7 +267,7 @@ impl Relay {
                     if matches!(error, RelayError::Broker(_) | RelayError::TimedOut(_)) {
                         link = None;
                     }
-                    sleep_or_shutdown(backoff.next_pause(), &shutdown).await;
+                    sleep_or_shutdown(backoff.next_pause(), shutdown).await;
                     continue;
                 }
             }
@@ -269,7 +280,6 @@ impl Relay {
         if let Some(link) = link {
             let _ = bounded(CLOSE_TIMEOUT, link.connection.close(200, "shutdown".into())).await;
         }
-        tracing::info!(outbox = self.outbox.table(), "outbox relay stopped");
     }
 
     /// Updates the backlog gauge: unpublished events and the age of the oldest.
