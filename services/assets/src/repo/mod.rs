@@ -193,7 +193,7 @@ pub async fn write(conn: &mut PgConnection, next: &Asset) -> Result<(), sqlx::Er
 }
 
 /// The display name and status of each of `ids` that is an asset of `project`. No ids, no round
-/// trip: most components wait for nothing, and this is on the path of every create and step.
+/// trip: most components wait for nothing, and every create asks for its blockers.
 pub async fn statuses(
     pool: &PgPool,
     project: ProjectName,
@@ -318,4 +318,22 @@ pub fn write_settings(settings: &ComponentSettings) -> Change {
     .bind(settings.update_time)
     .bind(settings.revision)
     .bind(settings.review_reminder_hours)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A create without blockers must not cost a statement: with a pool that cannot connect, the
+    /// lookup of no ids still answers.
+    #[tokio::test]
+    async fn no_ids_ask_the_database_nothing() {
+        let unreachable = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_millis(100))
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .expect("a lazy pool");
+        let project = ProjectName::new(Uuid::now_v7());
+        assert!(statuses(&unreachable, project, &[]).await.expect("no round trip").is_empty());
+        assert!(statuses(&unreachable, project, &[Uuid::now_v7()]).await.is_err(), "some ids do ask");
+    }
 }
