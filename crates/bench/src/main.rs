@@ -69,7 +69,8 @@ struct Args {
     /// The baton-server binary to start (default: next to this one).
     #[arg(long)]
     server_bin: Option<PathBuf>,
-    /// The Postgres server to create the benchmark database on.
+    /// The Postgres server to create the benchmark database on. Without an `sslmode` in it, the
+    /// benchmark and the server it starts connect over plain TCP (`sslmode=disable`).
     #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     admin_database_url: String,
     #[arg(long, env = "AMQP_URL", default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
@@ -210,8 +211,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 Some(path) => path.clone(),
                 None => std::env::current_exe()?.with_file_name("baton-server"),
             };
-            Target::start(server, &args.admin_database_url, &args.amqp_url, args.connections, args.split, &overrides)
-                .await?
+            let admin = plain_unless_asked(&args.admin_database_url);
+            Target::start(server, &admin, &args.amqp_url, args.connections, args.split, &overrides).await?
         }
     };
     eprintln!("benchmarking {} for {:?} per run", target.endpoints.describe(), settings.duration);
@@ -306,5 +307,31 @@ fn add_ratios(rows: &mut [Row]) {
             _ => None,
         };
         row.ratio_to_raw = base.filter(|b| *b > 0.0).map(|b| row.achieved_rate / b);
+    }
+}
+
+/// `url` with `sslmode=disable` unless it names a mode. The benchmark measures Postgres as
+/// docker-compose runs it, over plain TCP; a server with `ssl = on` (Debian's clusters) would
+/// otherwise negotiate TLS on every connection (libpq's and sqlx's `prefer`), the raw figures'
+/// included, which on loopback costs both sides CPU for no protection.
+fn plain_unless_asked(url: &str) -> String {
+    if url.contains("sslmode=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode=disable")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_unless_asked;
+
+    #[test]
+    fn postgres_is_plain_unless_the_url_asks_for_a_mode() {
+        let local = "postgres://postgres@127.0.0.1:5432/postgres";
+        assert_eq!(plain_unless_asked(local), format!("{local}?sslmode=disable"));
+        assert_eq!(plain_unless_asked(&format!("{local}?user=x")), format!("{local}?user=x&sslmode=disable"));
+        let asked = format!("{local}?sslmode=require");
+        assert_eq!(plain_unless_asked(&asked), asked);
     }
 }
