@@ -7,7 +7,7 @@
 //! ```sql
 //! CREATE TABLE <schema>.outbox (
 //!     seq         bigserial PRIMARY KEY,
-//!     id          uuid NOT NULL UNIQUE,
+//!     id          uuid NOT NULL,   -- a UUIDv7; consumers drop repeats by it
 //!     event_type  text NOT NULL,
 //!     subject     text NOT NULL,
 //!     payload     bytea NOT NULL,
