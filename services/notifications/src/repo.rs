@@ -365,11 +365,11 @@ pub async fn rules_in_force(
              RETURNING id, project_id, display_name, due_date, done, in_review, update_time), \
          dropped AS ( \
              DELETE FROM notifications.reminder WHERE id = ANY(ARRAY( \
-                 SELECT r.id FROM kept k CROSS JOIN LATERAL ( \
+                 SELECT stale.id FROM kept k CROSS JOIN LATERAL ( \
                      SELECT r.id FROM notifications.reminder r \
                      WHERE r.component_id = k.id AND r.fired_time IS NULL \
                        AND (k.done OR CASE WHEN r.kind = $15 THEN NOT k.in_review \
-                                           ELSE k.due_date IS DISTINCT FROM r.due_date END)) r))), \
+                                           ELSE k.due_date IS DISTINCT FROM r.due_date END)) stale))), \
          planned AS ( \
              INSERT INTO notifications.reminder \
                  (id, kind, subject, project_id, component_id, title, due_date, fire_time) \
