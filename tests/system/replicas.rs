@@ -98,3 +98,35 @@ async fn two_replicas_publish_and_notify_once() {
     assert!(twice.is_empty(), "published more than once: {twice:?}");
     let _ = connection.close(200, "done".into()).await;
 }
+
+#[tokio::test]
+async fn a_quiet_system_holds_no_transaction_open() {
+    // Each relay looks at its outbox every second, finding it empty. A transaction left open on
+    // its held connection until the next look would keep the outbox's lock from the other
+    // replica's relay and hold back the cleanup of every row deleted meanwhile.
+    let env = TestEnv::new().await;
+    let first = env.spawn(&Target::ALL).await;
+    let second = env.spawn(&Target::ALL).await;
+    let person = baton_tests::person(&first, "Quiet Producer", baton_proto::people::v1::PersonRole::Producer).await;
+    assert!(person.starts_with("people/"));
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&baton_testkit::admin_database_url()).await.expect("connect");
+    for _ in 0..12 {
+        let lingering: Vec<(String, String)> = sqlx::query_as(
+            "SELECT application_name, query FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name LIKE 'baton-%' AND state LIKE 'idle in transaction%' \
+               AND clock_timestamp() - state_change > interval '250 milliseconds'",
+        )
+        .bind(&env.database)
+        .fetch_all(&mut admin)
+        .await
+        .expect("read pg_stat_activity");
+        assert!(lingering.is_empty(), "transactions left open: {lingering:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    admin.close().await.ok();
+    first.stop().await;
+    second.stop().await;
+}

@@ -324,6 +324,7 @@ impl Relay {
         .await?;
         if !locked {
             // Another replica is publishing; look again soon for what this one was woken for.
+            tx.commit().await?;
             return Err(RelayError::Busy);
         }
         // Planned at each call, not once per connection: the outbox is nearly empty most of the
@@ -339,6 +340,10 @@ impl Relay {
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
+            // Ended now: dropped, the transaction would stay open on the held connection until
+            // its next use (sqlx rolls back lazily), holding the lock against other replicas and
+            // a snapshot that keeps every row deleted since from being cleaned up.
+            tx.commit().await?;
             return Ok(0);
         }
 
