@@ -234,6 +234,7 @@ impl Pending {
             return Ok(());
         }
         let needs = Needs::of(&happenings, &audiences);
+        repo::plan_once(conn).await?;
         let world = repo::world(conn, &needs).await?;
         let mut components = world.components;
         for h in &happenings {
