@@ -45,6 +45,8 @@ pub struct BrokerConfig {
     pub prefetch: u16,
     /// Workers applying deliveries; events about one project share a worker.
     pub consumer_lanes: usize,
+    /// How long a consumer lane or a relay under load waits for more events to take together.
+    pub batch_linger: Duration,
     pub delivery_limit: u32,
     pub heartbeat_secs: u16,
     pub max_backoff: Duration,
@@ -63,6 +65,7 @@ impl BrokerConfig {
                 0 => std::thread::available_parallelism().map_or(2, |cores| cores.get()),
                 lanes => usize::from(lanes),
             },
+            batch_linger: Duration::from_millis(amqp.batch_linger_ms),
             delivery_limit: amqp.delivery_limit,
             heartbeat_secs: amqp.heartbeat_secs,
             max_backoff: Duration::from_millis(amqp.reconnect_max_backoff_ms),

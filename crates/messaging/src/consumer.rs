@@ -118,6 +118,16 @@ fn lane_of(delivery: &Delivery, lanes: usize) -> usize {
     (hasher.finish() % lanes.max(1) as u64) as usize
 }
 
+/// Moves the deliveries waiting in `receiver` into `batch`, up to [`BATCH`].
+fn take_waiting(receiver: &mut tokio::sync::mpsc::Receiver<Delivery>, batch: &mut Vec<Delivery>) {
+    while batch.len() < BATCH {
+        match receiver.try_recv() {
+            Ok(delivery) => batch.push(delivery),
+            Err(_) => break,
+        }
+    }
+}
+
 /// Why a consumer's connection ended.
 #[derive(Debug, thiserror::Error)]
 enum SessionEnd {
@@ -246,6 +256,7 @@ impl<H: Handler> Consumer<H> {
             let (sender, mut receiver) = tokio::sync::mpsc::channel::<Delivery>(usize::from(self.broker.prefetch));
             lanes.push(sender);
             let (this, shutdown, broken) = (self.clone(), shutdown.clone(), broken.clone());
+            let linger = self.broker.batch_linger;
             workers.spawn(async move {
                 let mut db = Held::new(this.pool.clone());
                 while let Some(first) = receiver.recv().await {
@@ -254,10 +265,19 @@ impl<H: Handler> Consumer<H> {
                         continue;
                     }
                     let mut batch = vec![first];
-                    while batch.len() < BATCH {
-                        match receiver.try_recv() {
-                            Ok(delivery) => batch.push(delivery),
-                            Err(_) => break,
+                    take_waiting(&mut receiver, &mut batch);
+                    // Under load more are on their way: one transaction for them costs the
+                    // same round trips and commit as one for a few. A lone delivery goes at once.
+                    if batch.len() > 1 && !linger.is_zero() {
+                        let until = tokio::time::Instant::now() + linger;
+                        while batch.len() < BATCH {
+                            match tokio::time::timeout_at(until, receiver.recv()).await {
+                                Ok(Some(delivery)) => {
+                                    batch.push(delivery);
+                                    take_waiting(&mut receiver, &mut batch);
+                                }
+                                Ok(None) | Err(_) => break,
+                            }
                         }
                     }
                     if let Err(error) = this.process(&mut db, batch, &shutdown).await {

@@ -253,6 +253,12 @@ impl Relay {
                     if published as i64 == self.batch_size {
                         continue;
                     }
+                    // Under load more are being written: a moment's wait lets one batch take
+                    // them rather than several, each with its own reads, delete and commit.
+                    if published > 1 && !self.broker.batch_linger.is_zero() {
+                        sleep_or_shutdown(self.broker.batch_linger, shutdown).await;
+                        continue;
+                    }
                 }
                 Err(RelayError::Busy) => {
                     sleep_or_shutdown(Duration::from_millis(20), shutdown).await;

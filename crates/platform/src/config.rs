@@ -263,6 +263,10 @@ pub struct AmqpConfig {
     /// Workers applying a consumer's events, each committing what it has queued together;
     /// events about one project are applied in order. 0: one per core.
     pub consumer_lanes: u16,
+    /// Under load (a consumer lane finds more than one delivery waiting, an outbox relay's batch
+    /// took more than one event), how long it waits for more before its next transaction; a lone
+    /// event goes at once. 0: never.
+    pub batch_linger_ms: u64,
     /// Deliveries of one message before the broker dead-letters it.
     pub delivery_limit: u32,
     /// The AMQP heartbeat, which detects a dead broker link.
@@ -354,6 +358,7 @@ impl Default for AmqpConfig {
             queue_prefix: String::new(),
             prefetch: 256,
             consumer_lanes: 0,
+            batch_linger_ms: 0,
             delivery_limit: 10,
             heartbeat_secs: 10,
             reconnect_max_backoff_ms: 2_000,
