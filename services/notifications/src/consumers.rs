@@ -234,7 +234,7 @@ impl Pending {
             return Ok(());
         }
         let needs = Needs::of(&happenings, &audiences);
-        repo::plan_once(conn).await?;
+        repo::prefer_generic_plans(conn).await?;
         let world = repo::world(conn, &needs).await?;
         let mut components = world.components;
         for h in &happenings {
