@@ -206,13 +206,19 @@ async fn a_project_overrides_a_rule_and_the_agency_makes_one_mandatory() {
         rule: Some(NotificationRule { name: name.clone(), audiences, etag: etag.into(), ..Default::default() }),
         update_mask: None,
     };
-    let read = rules
-        .get_project_notification_rule(member(&lena, GetProjectNotificationRuleRequest { name: name.clone() }))
-        .await
-        .expect("a lead reads")
-        .into_inner()
-        .rule
-        .expect("rule");
+    // The notifications service learns of the project and its team from their events.
+    let read = eventually("a lead reads the project's rule", Duration::from_secs(20), || {
+        let (mut rules, request) =
+            (rules.clone(), member(&lena, GetProjectNotificationRuleRequest { name: name.clone() }));
+        async move {
+            match rules.get_project_notification_rule(request).await {
+                Ok(response) => Some(response.into_inner().rule.expect("rule")),
+                Err(status) if status.code() == Code::NotFound => None,
+                Err(status) => panic!("a lead reads: {status:?}"),
+            }
+        }
+    })
+    .await;
     let denied =
         rules.update_project_notification_rule(member(&lena, project_rule(vec![], ""))).await.expect_err("a lead");
     assert_eq!((denied.code(), reason(&denied).as_str()), (Code::PermissionDenied, "PROJECT_ROLE_REQUIRED"));
