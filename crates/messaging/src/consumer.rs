@@ -118,14 +118,32 @@ fn lane_of(delivery: &Delivery, lanes: usize) -> usize {
     (hasher.finish() % lanes.max(1) as u64) as usize
 }
 
-/// Moves the deliveries waiting in `receiver` into `batch`, up to [`BATCH`].
-fn take_waiting(receiver: &mut tokio::sync::mpsc::Receiver<Delivery>, batch: &mut Vec<Delivery>) {
+/// The batch a lane applies next: `first` and every delivery already waiting, up to [`BATCH`].
+/// Under load (more than one was waiting) it waits up to `linger` for more, since one
+/// transaction for them costs the same round trips and commit as one for a few; a lone delivery
+/// goes at once.
+async fn gather(
+    receiver: &mut tokio::sync::mpsc::Receiver<Delivery>,
+    first: Delivery,
+    linger: Duration,
+) -> Vec<Delivery> {
+    let mut batch = vec![first];
     while batch.len() < BATCH {
         match receiver.try_recv() {
             Ok(delivery) => batch.push(delivery),
             Err(_) => break,
         }
     }
+    if batch.len() > 1 && !linger.is_zero() {
+        let until = tokio::time::Instant::now() + linger;
+        while batch.len() < BATCH {
+            match tokio::time::timeout_at(until, receiver.recv()).await {
+                Ok(Some(delivery)) => batch.push(delivery),
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+    batch
 }
 
 /// Why a consumer's connection ended.
@@ -264,22 +282,7 @@ impl<H: Handler> Consumer<H> {
                         // Left unacknowledged: the broker requeues it when the channel closes.
                         continue;
                     }
-                    let mut batch = vec![first];
-                    take_waiting(&mut receiver, &mut batch);
-                    // Under load more are on their way: one transaction for them costs the
-                    // same round trips and commit as one for a few. A lone delivery goes at once.
-                    if batch.len() > 1 && !linger.is_zero() {
-                        let until = tokio::time::Instant::now() + linger;
-                        while batch.len() < BATCH {
-                            match tokio::time::timeout_at(until, receiver.recv()).await {
-                                Ok(Some(delivery)) => {
-                                    batch.push(delivery);
-                                    take_waiting(&mut receiver, &mut batch);
-                                }
-                                Ok(None) | Err(_) => break,
-                            }
-                        }
-                    }
+                    let batch = gather(&mut receiver, first, linger).await;
                     if let Err(error) = this.process(&mut db, batch, &shutdown).await {
                         tracing::warn!(consumer = this.name, error = %error, "cannot settle a delivery");
                         broken.cancel();
