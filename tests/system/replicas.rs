@@ -111,22 +111,11 @@ async fn a_quiet_system_holds_no_transaction_open() {
     assert!(person.starts_with("people/"));
     tokio::time::sleep(Duration::from_millis(2_500)).await;
 
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&baton_testkit::admin_database_url()).await.expect("connect");
     for _ in 0..12 {
-        let lingering: Vec<(String, String)> = sqlx::query_as(
-            "SELECT application_name, query FROM pg_stat_activity \
-             WHERE datname = $1 AND application_name LIKE 'baton-%' AND state LIKE 'idle in transaction%' \
-               AND clock_timestamp() - state_change > interval '250 milliseconds'",
-        )
-        .bind(&env.database)
-        .fetch_all(&mut admin)
-        .await
-        .expect("read pg_stat_activity");
+        let lingering = env.idle_transactions(Duration::from_millis(250)).await;
         assert!(lingering.is_empty(), "transactions left open: {lingering:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    admin.close().await.ok();
     first.stop().await;
     second.stop().await;
 }

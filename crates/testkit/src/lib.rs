@@ -242,6 +242,24 @@ impl TestEnv {
         count
     }
 
+    /// The services' transactions on this test's database that have been waiting for their next
+    /// statement longer than `longer_than`, as (application name, last statement).
+    pub async fn idle_transactions(&self, longer_than: Duration) -> Vec<(String, String)> {
+        let mut admin = PgConnection::connect(&admin_database_url()).await.expect("connect to Postgres (DATABASE_URL)");
+        let idle = sqlx::query_as(
+            "SELECT application_name, query FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name LIKE 'baton-%' AND state LIKE 'idle in transaction%' \
+               AND clock_timestamp() - state_change > make_interval(secs => $2)",
+        )
+        .bind(&self.database)
+        .bind(longer_than.as_secs_f64())
+        .fetch_all(&mut admin)
+        .await
+        .expect("read pg_stat_activity");
+        admin.close().await.ok();
+        idle
+    }
+
     /// How many consumers the broker counts on the queue of `consumer` (for example
     /// `notifications`), which must exist.
     pub async fn queue_consumers(&self, consumer: &str) -> u32 {
