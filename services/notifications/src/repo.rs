@@ -330,8 +330,12 @@ impl RuleRow {
 /// 08:00 UTC; the unfired ones of another date, or of a component done, dropped), a one-step
 /// review's as its component enters review (a round's stages plan their own, before it) and a
 /// review's dropped as its component leaves review — in one statement: a run's reads start
-/// with it. The reminders are looked up component by component (`LATERAL`), so a run costs
-/// what its own components have, not what every pending reminder of the agency adds up to.
+/// with it. The reminders of the run's components are read once (`mine`, by
+/// `reminder_component_idx`), so a run costs what its own components have, not what every
+/// reminder of the agency adds up to — and, under a plan cached while the table was nearly
+/// empty (a sequential scan), one scan per run rather than one per component. The stale ones
+/// go by the row versions read (`ctid`), a lookup whatever the plan; one fired meanwhile is
+/// a new version, and stays.
 pub async fn rules_in_force(
     conn: &mut PgConnection,
     components: &[Component],
@@ -363,13 +367,15 @@ pub async fn rules_in_force(
                  done = excluded.done, in_review = excluded.in_review, update_time = excluded.update_time \
              WHERE notifications.component.revision < excluded.revision \
              RETURNING id, project_id, display_name, due_date, done, in_review, update_time), \
+         mine AS MATERIALIZED ( \
+             SELECT ctid, component_id, kind, due_date, opened_time, fired_time FROM notifications.reminder \
+             WHERE component_id = ANY($3)), \
          dropped AS ( \
-             DELETE FROM notifications.reminder WHERE id = ANY(ARRAY( \
-                 SELECT stale.id FROM kept k CROSS JOIN LATERAL ( \
-                     SELECT r.id FROM notifications.reminder r \
-                     WHERE r.component_id = k.id AND r.fired_time IS NULL \
-                       AND (k.done OR CASE WHEN r.kind = $15 THEN NOT k.in_review \
-                                           ELSE k.due_date IS DISTINCT FROM r.due_date END)) stale))), \
+             DELETE FROM notifications.reminder WHERE ctid = ANY(ARRAY( \
+                 SELECT r.ctid FROM kept k JOIN mine r ON r.component_id = k.id \
+                 WHERE r.fired_time IS NULL \
+                   AND (k.done OR CASE WHEN r.kind = $15 THEN NOT k.in_review \
+                                       ELSE k.due_date IS DISTINCT FROM r.due_date END)))), \
          planned AS ( \
              INSERT INTO notifications.reminder \
                  (id, kind, subject, project_id, component_id, title, due_date, fire_time) \
@@ -391,9 +397,9 @@ pub async fn rules_in_force(
              FROM kept k LEFT JOIN before b ON b.id = k.id \
              CROSS JOIN LATERAL (SELECT coalesce((SELECT hours FROM notifications.review_threshold \
                                                   WHERE project_id = k.project_id), $16) AS hours) t \
-             LEFT JOIN LATERAL (SELECT true AS seen FROM notifications.reminder r WHERE r.component_id = k.id \
-                                  AND r.kind = $15 AND r.opened_time >= k.update_time LIMIT 1) newer ON true \
-             WHERE k.in_review AND NOT coalesce(b.in_review, false) AND newer.seen IS NULL \
+             WHERE k.in_review AND NOT coalesce(b.in_review, false) \
+               AND NOT EXISTS (SELECT 1 FROM mine r WHERE r.component_id = k.id AND r.kind = $15 \
+                                                     AND r.opened_time >= k.update_time) \
              ON CONFLICT (kind, subject, due_date, stage) DO UPDATE SET id = excluded.id, fired_time = NULL, \
                  fire_time = excluded.fire_time, opened_time = excluded.opened_time) \
          SELECT NULL::uuid AS project_id, kind, audiences, mandatory, update_time, updater \
