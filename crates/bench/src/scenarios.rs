@@ -32,7 +32,7 @@ use baton_proto::projects::v1::{
 };
 
 use crate::load::{closed_loop, open_loop};
-use crate::stats::{Row, histogram};
+use crate::stats::{MachineCpu, Row, histogram};
 use crate::target::Service::{Assets, Notifications, People, Projects};
 use crate::target::Target;
 
@@ -662,6 +662,7 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
         }
     };
     target.settle().await?;
+    let cpu = MachineCpu::now();
     let outcome = open_loop(rate, settings.duration, 8192, op.clone()).await;
     let changed = outcome.ok;
     wait_until(Duration::from_secs(60), || arrived.load(Ordering::Relaxed) >= changed).await;
@@ -674,7 +675,8 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
             outcome.elapsed,
             &outcome.latency,
         )
-        .with_errors(outcome.errors),
+        .with_errors(outcome.errors)
+        .with_note(format!("machine CPU {:.2} ms per change", cpu.ms_per(changed))),
     ];
     let row_latency = notification_lag(&target.db, &team.watcher).await?;
     rows.push(
@@ -694,11 +696,13 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
     // Maximum: as many changes as the callers can push, then the time until the last one is
     // notified; the pipeline's rate is what reached the inbox per second of the whole run.
     let before = arrived.load(Ordering::Relaxed);
+    let cpu = MachineCpu::now();
     let started = Instant::now();
-    let outcome = closed_loop(settings.concurrency.max(64), settings.duration, op).await;
+    let outcome = closed_loop(settings.concurrency.max(64), settings.duration, op.clone()).await;
     let pushed = outcome.ok;
     let drained = wait_until(Duration::from_secs(120), || arrived.load(Ordering::Relaxed) >= before + pushed).await;
     let total = started.elapsed();
+    let cpu = cpu.ms_per(pushed);
     rows.push(
         Row::new("pipeline", "status changes accepted, maximum", None, outcome.ok, outcome.elapsed, &outcome.latency)
             .with_errors(outcome.errors),
@@ -707,12 +711,83 @@ pub async fn pipeline(target: &Target, settings: &Settings) -> anyhow::Result<Ve
     let _ = through.record(u64::try_from(total.as_micros()).unwrap_or(u64::MAX).min(60_000_000));
     rows.push(Row::new("pipeline", "events through to the inbox, sustained", None, pushed, total, &through).with_note(
         if drained {
-            format!("drained {:.1} s after the load stopped", (total - outcome.elapsed).as_secs_f64())
+            let after = (total - outcome.elapsed).as_secs_f64();
+            format!("drained {after:.1} s after the load stopped; machine CPU {cpu:.2} ms per change")
         } else {
             "did not drain within 120 s".to_string()
         },
     ));
+    rows.extend(pipeline_apart(target, settings, op, &arrived).await?);
     Ok(rows)
+}
+
+/// The pipeline's two halves apart, with one process per target (`--split`; nothing under
+/// `--target all`): as many changes as 64 callers can push while projects and notifications
+/// are stopped (SIGSTOP), the front alone — call, outbox, relay, broker; then the backlog
+/// they drain once continued, the rest alone. Each with the machine's CPU per change, whose
+/// sum is what the sustained run pays.
+async fn pipeline_apart<F, Fut>(
+    target: &Target,
+    settings: &Settings,
+    op: F,
+    arrived: &AtomicU64,
+) -> anyhow::Result<Vec<Row>>
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), tonic::Status>> + Send + 'static,
+{
+    let downstream = [Projects, Notifications];
+    let before = arrived.load(Ordering::Relaxed);
+    if !target.signal(&downstream, "STOP").await? {
+        return Ok(Vec::new());
+    }
+    let cpu = MachineCpu::now();
+    let outcome = closed_loop(settings.concurrency.max(64), settings.duration, op).await;
+    // The front's work ends when the relay has published the last change.
+    let published = empty_outbox(&target.db, Duration::from_secs(60)).await;
+    let front_cpu = cpu.ms_per(outcome.ok);
+    target.signal(&downstream, "CONT").await?;
+    published?;
+    let pushed = outcome.ok;
+    let cpu = MachineCpu::now();
+    let started = Instant::now();
+    let drained = wait_until(Duration::from_secs(120), || arrived.load(Ordering::Relaxed) >= before + pushed).await;
+    let took = started.elapsed();
+    let drain_cpu = cpu.ms_per(pushed);
+    let mut whole = histogram();
+    let _ = whole.record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).min(60_000_000));
+    Ok(vec![
+        Row::new(
+            "pipeline",
+            "status changes accepted, projects and notifications stopped",
+            None,
+            outcome.ok,
+            outcome.elapsed,
+            &outcome.latency,
+        )
+        .with_errors(outcome.errors)
+        .with_note(format!("the front alone: machine CPU {front_cpu:.2} ms per change")),
+        Row::new("pipeline", "their backlog drained once continued", None, pushed, took, &whole).with_note(
+            if drained {
+                format!("the rest alone: machine CPU {drain_cpu:.2} ms per change")
+            } else {
+                "did not drain within 120 s".to_string()
+            },
+        ),
+    ])
+}
+
+/// Waits until the assets service's relay has published every event in its outbox.
+async fn empty_outbox(db: &PgPool, limit: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM assets.outbox").fetch_one(db).await?;
+        if left == 0 {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{left} events still in the assets outbox after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The lag of each of `recipient`'s notifications behind its event, from the event id's

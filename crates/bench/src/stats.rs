@@ -155,6 +155,33 @@ pub fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// The whole machine's busy CPU time at one moment: every process on it, the server, Postgres,
+/// RabbitMQ and the generator alike (from `/proc/stat`).
+#[derive(Debug, Clone, Copy)]
+pub struct MachineCpu(f64);
+
+impl MachineCpu {
+    pub fn now() -> Self {
+        let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return Self(0.0) };
+        let ticks: Vec<f64> =
+            stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
+        // user nice system idle iowait irq softirq steal (guest time is counted in user):
+        // all but idle and iowait are busy.
+        let busy: f64 = ticks.iter().take(8).enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, t)| t).sum();
+        Self(busy / 100.0)
+    }
+
+    /// CPU seconds the machine was busy since `self`.
+    pub fn seconds_since(self) -> f64 {
+        (Self::now().0 - self.0).max(0.0)
+    }
+
+    /// Milliseconds of busy CPU per item, for `items` done since `self`.
+    pub fn ms_per(self, items: u64) -> f64 {
+        self.seconds_since() * 1000.0 / items.max(1) as f64
+    }
+}
+
 /// Peak resident memory (VmHWM) of a process, MiB.
 pub fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

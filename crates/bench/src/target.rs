@@ -302,6 +302,26 @@ impl Target {
         self.owned.as_ref().and_then(|o| o.specs.get(index)).map(|(args, _)| args[1].clone()).unwrap_or_default()
     }
 
+    /// Stops (`STOP`) or continues (`CONT`) the processes that serve `services`, when the
+    /// benchmark started one per target; whether any was signalled (none under `--target all`,
+    /// where every service shares one process).
+    pub async fn signal(&self, services: &[Service], signal: &str) -> anyhow::Result<bool> {
+        let Some(owned) = &self.owned else { return Ok(false) };
+        let children = owned.children.lock().await;
+        let mut signalled = false;
+        for ((args, _), child) in owned.specs.iter().zip(children.iter()) {
+            if !services.iter().any(|s| s.as_str() == args[1]) {
+                continue;
+            }
+            let pid = child.id().ok_or_else(|| anyhow::anyhow!("{} has exited", args[1]))?;
+            let status =
+                tokio::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().await?;
+            anyhow::ensure!(status.success(), "kill -{signal} {pid} ({}) failed: {status}", args[1]);
+            signalled = true;
+        }
+        Ok(signalled)
+    }
+
     /// Kills process `index` with SIGKILL and starts it again after `down`.
     pub async fn kill_and_restart(&self, index: usize, down: Duration) -> anyhow::Result<()> {
         let owned = self.owned.as_ref().ok_or_else(|| anyhow::anyhow!("the benchmark did not start this server"))?;
