@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+use lapin::options::{ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::process::{Child, Command};
@@ -121,7 +121,9 @@ fn free_addr() -> anyhow::Result<SocketAddr> {
 }
 
 impl Target {
-    /// Vacuums the database and brings its planner statistics up to date, as autovacuum does
+    /// Waits until the system is quiet — the earlier scenarios' events all through (every
+    /// outbox and the consumers' queues empty, their inboxes no longer growing) — then vacuums
+    /// the database and brings its planner statistics up to date, as autovacuum does
     /// within a minute on a running system (pgbench vacuums and analyzes before each run for the
     /// same reasons). A scenario measures seconds after its set-up wrote thousands of rows into
     /// tables that were empty, and the services' prepared statements would otherwise keep,
@@ -130,9 +132,64 @@ impl Target {
     /// be read past, on a server whose autovacuum is off (this machine kind's is). It leaves
     /// emptied pages where they are: giving them back needs each table's exclusive lock, and a
     /// relay polling its outbox makes each attempt wait its full five seconds.
+    ///
+    /// Without the wait, a run was measured while the consumers still worked through the one
+    /// before: `rpc`'s CreateAsset run leaves some 9 000 `AssetCreated` to apply, two seconds of
+    /// work into ListAssets'.
     pub async fn settle(&self) -> anyhow::Result<()> {
+        let started = tokio::time::Instant::now();
+        let deadline = started + Duration::from_secs(120);
+        let (mut applied, first_applied) = (None, self.backlog().await?.1);
+        loop {
+            let (pending, now_applied) = self.backlog().await?;
+            if pending == 0 && applied == Some(now_applied) {
+                if now_applied != first_applied {
+                    let waited = started.elapsed().as_secs_f64();
+                    eprintln!("settled: {} events applied in the {waited:.1} s it waited", now_applied - first_applied);
+                }
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                eprintln!("warning: {pending} events still on their way after 120 s; measuring anyway");
+                break;
+            }
+            applied = Some(now_applied);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         sqlx::query("VACUUM (ANALYZE, TRUNCATE false)").execute(&self.db).await?;
         Ok(())
+    }
+
+    /// Events not yet applied by every consumer (in outboxes, and ready in the consumers'
+    /// queues of a server the benchmark started), and how many events the consumers have
+    /// applied: a change of the second means some were still in flight.
+    async fn backlog(&self) -> anyhow::Result<(i64, i64)> {
+        let count = |table: &str| format!("coalesce((SELECT count(*) FROM {table}), 0)");
+        let (outboxed, applied): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {} + {} + {}, {} + {}",
+            count("assets.outbox"),
+            count("projects.outbox"),
+            count("people.outbox"),
+            count("projects.inbox"),
+            count("notifications.inbox"),
+        )))
+        .fetch_one(&self.db)
+        .await?;
+        let mut queued = 0;
+        if let Some(owned) = &self.owned {
+            let connection =
+                lapin::Connection::connect(&owned.amqp_url, lapin::ConnectionProperties::default()).await?;
+            let channel = connection.create_channel().await?;
+            for consumer in ["notifications", "projects"] {
+                let name = format!("{}{consumer}.events", owned.queue_prefix);
+                let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+                if let Ok(queue) = channel.queue_declare(name.as_str().into(), passive, Default::default()).await {
+                    queued += i64::from(queue.message_count());
+                }
+            }
+            let _ = connection.close(200, "counted".into()).await;
+        }
+        Ok((outboxed + queued, applied))
     }
 
     /// Starts `server` on a fresh database next to `admin_url`: one process running every
@@ -314,8 +371,7 @@ impl Target {
                 continue;
             }
             let pid = child.id().ok_or_else(|| anyhow::anyhow!("{} has exited", args[1]))?;
-            let status =
-                tokio::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().await?;
+            let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().await?;
             anyhow::ensure!(status.success(), "kill -{signal} {pid} ({}) failed: {status}", args[1]);
             signalled = true;
         }
