@@ -60,6 +60,9 @@ impl Endpoints {
     }
 }
 
+/// The services that consume events, each from its queue `{prefix}{name}.events`.
+const CONSUMERS: [&str; 2] = ["notifications", "projects"];
+
 /// How one server process is started: its arguments and its environment.
 type ProcessSpec = (Vec<String>, Vec<(String, String)>);
 
@@ -137,33 +140,46 @@ impl Target {
     /// before: `rpc`'s CreateAsset run leaves some 9 000 `AssetCreated` to apply, two seconds of
     /// work into ListAssets'.
     pub async fn settle(&self) -> anyhow::Result<()> {
+        let broker = match &self.owned {
+            Some(owned) => {
+                Some(lapin::Connection::connect(&owned.amqp_url, lapin::ConnectionProperties::default()).await?)
+            }
+            None => None,
+        };
+        let channel = match &broker {
+            Some(connection) => Some(connection.create_channel().await?),
+            None => None,
+        };
         let started = tokio::time::Instant::now();
-        let deadline = started + Duration::from_secs(120);
-        let (mut applied, first_applied) = (None, self.backlog().await?.1);
+        let (_, first) = self.backlog(channel.as_ref()).await?;
+        let mut applied = first;
         loop {
-            let (pending, now_applied) = self.backlog().await?;
-            if pending == 0 && applied == Some(now_applied) {
-                if now_applied != first_applied {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let (pending, now_applied) = self.backlog(channel.as_ref()).await?;
+            if pending == 0 && now_applied == applied {
+                if applied != first {
                     let waited = started.elapsed().as_secs_f64();
-                    eprintln!("settled: {} events applied in the {waited:.1} s it waited", now_applied - first_applied);
+                    eprintln!("settled: {} events applied in the {waited:.1} s it waited", applied - first);
                 }
                 break;
             }
-            if tokio::time::Instant::now() >= deadline {
+            if started.elapsed() >= Duration::from_secs(120) {
                 eprintln!("warning: {pending} events still on their way after 120 s; measuring anyway");
                 break;
             }
-            applied = Some(now_applied);
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            applied = now_applied;
+        }
+        if let Some(connection) = broker {
+            let _ = connection.close(200, "settled".into()).await;
         }
         sqlx::query("VACUUM (ANALYZE, TRUNCATE false)").execute(&self.db).await?;
         Ok(())
     }
 
     /// Events not yet applied by every consumer (in outboxes, and ready in the consumers'
-    /// queues of a server the benchmark started), and how many events the consumers have
-    /// applied: a change of the second means some were still in flight.
-    async fn backlog(&self) -> anyhow::Result<(i64, i64)> {
+    /// queues when `channel` reaches the broker of a server the benchmark started), and how many
+    /// events the consumers have applied: a change of the second means some were in flight.
+    async fn backlog(&self, channel: Option<&lapin::Channel>) -> anyhow::Result<(i64, i64)> {
         let count = |table: &str| format!("coalesce((SELECT count(*) FROM {table}), 0)");
         let (outboxed, applied): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {} + {} + {}, {} + {}",
@@ -176,18 +192,14 @@ impl Target {
         .fetch_one(&self.db)
         .await?;
         let mut queued = 0;
-        if let Some(owned) = &self.owned {
-            let connection =
-                lapin::Connection::connect(&owned.amqp_url, lapin::ConnectionProperties::default()).await?;
-            let channel = connection.create_channel().await?;
-            for consumer in ["notifications", "projects"] {
+        if let (Some(owned), Some(channel)) = (&self.owned, channel) {
+            for consumer in CONSUMERS {
                 let name = format!("{}{consumer}.events", owned.queue_prefix);
                 let passive = QueueDeclareOptions { passive: true, ..Default::default() };
                 if let Ok(queue) = channel.queue_declare(name.as_str().into(), passive, Default::default()).await {
                     queued += i64::from(queue.message_count());
                 }
             }
-            let _ = connection.close(200, "counted".into()).await;
         }
         Ok((outboxed + queued, applied))
     }
@@ -408,9 +420,11 @@ impl Target {
         admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", owned.database))).await?;
         let connection = lapin::Connection::connect(&owned.amqp_url, lapin::ConnectionProperties::default()).await?;
         let channel = connection.create_channel().await?;
-        for queue in ["notifications.events", "notifications.events.dlq", "projects.events", "projects.events.dlq"] {
-            let name = format!("{}{queue}", owned.queue_prefix);
-            let _ = channel.queue_delete(name.as_str().into(), QueueDeleteOptions::default()).await;
+        for consumer in CONSUMERS {
+            for queue in [format!("{consumer}.events"), format!("{consumer}.events.dlq")] {
+                let name = format!("{}{queue}", owned.queue_prefix);
+                let _ = channel.queue_delete(name.as_str().into(), QueueDeleteOptions::default()).await;
+            }
         }
         for exchange in [owned.exchange.clone(), format!("{}.dlx", owned.exchange)] {
             let _ = channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
